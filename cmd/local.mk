@@ -1,0 +1,1 @@
+flashcube_SOURCES += cmd/main.c

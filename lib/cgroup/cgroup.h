@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * cgroup placement behind an ops table (STYLE.md §5): v1 (legacy and
+ * hybrid hosts, treated as v1 as runc treats them) and v2 (unified).  The
+ * mode is detected once per process.
+ *
+ * Library rules: nothing here prints or exits; errors fill *err.
+ */
+#ifndef FC_CGROUP_H
+#define FC_CGROUP_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "lib/error.h"
+#include "oci-spec/config.h"
+
+enum fc_cgroup_mode {
+        FC_CGROUP_MODE_V1,     /* legacy: v1 controllers only */
+        FC_CGROUP_MODE_HYBRID, /* v1 controllers + a cgroup2 mount at /sys/fs/cgroup/unified */
+        FC_CGROUP_MODE_V2,     /* unified */
+};
+
+struct fc_cgroup; /* opaque */
+
+/* Detected once, cached. */
+int fc_cgroup_mode(enum fc_cgroup_mode *ret_mode, fc_error_t *err);
+
+/* Create the container's cgroup.  `cgroups_path` is linux.cgroupsPath
+ * (NULL when absent: runc's default, "<own cgroup>/<id>"); a relative path
+ * is relative to the runtime's own cgroup, as runc does.  With `systemd`
+ * (--systemd-cgroup) a clear error until the systemd driver exists.
+ * Applies what issue 2 requires of resources: the device rules (v1:
+ * devices.deny/allow incl. runc's default allow list; v2: eBPF program),
+ * and refuses resources it cannot apply yet with a clear error.
+ * On failure nothing is left behind. */
+struct fc_cgroup *fc_cgroup_create(const char *cgroups_path, const char *id, bool systemd,
+                                   const struct fc_resources *res, fc_error_t *err);
+
+/* Move `pid` into the cgroup (every hierarchy on v1/hybrid). */
+int fc_cgroup_enter(struct fc_cgroup *cg, pid_t pid, fc_error_t *err);
+
+/* An O_DIRECTORY fd of the v2 cgroup for clone3(CLONE_INTO_CGROUP), or -1
+ * when that does not apply (v1).  Owned by the handle. */
+int fc_cgroup_v2_dirfd(struct fc_cgroup *cg);
+
+/* Signal every process in the cgroup (kill --all); v2 uses cgroup.kill for
+ * SIGKILL where available. */
+int fc_cgroup_signal_all(struct fc_cgroup *cg, int sig, fc_error_t *err);
+
+/* The pids in the cgroup (malloc'd array). */
+int fc_cgroup_pids(struct fc_cgroup *cg, pid_t **ret_pids, size_t *ret_n, fc_error_t *err);
+
+/* Remove the cgroup directories.  If processes linger, kill them, wait and
+ * retry, bounded (about 1 s).  Removing an absent cgroup is success. */
+int fc_cgroup_destroy(struct fc_cgroup *cg, fc_error_t *err);
+
+/* Mount the cgroup filesystem inside the container as runc does: v1 a
+ * tmpfs at `dest` with one read-only bind (or, with a cgroup namespace,
+ * a fresh cgroup mount) per hierarchy plus the cpu,cpuacct-style symlinks;
+ * v2 a cgroup2 mount.  `dest` is an absolute path already resolved
+ * inside the new root (the caller guarantees no symlink escapes).
+ * `flags` are the MS_* flags of the mount entry (MS_RDONLY etc.).
+ * Runs in the container's mount namespace before pivot_root. */
+int fc_cgroup_mount(const struct fc_cgroup *cg, const char *dest, unsigned long flags,
+                    bool cgroupns, fc_error_t *err);
+
+/* A string that stores the handle in state.json, and its inverse, so that
+ * later commands (delete, kill --all) find the same cgroup. */
+char *fc_cgroup_serialize(const struct fc_cgroup *cg, fc_error_t *err);
+struct fc_cgroup *fc_cgroup_deserialize(const char *s, fc_error_t *err);
+
+/* Release the handle (not the cgroup).  Accepts NULL. */
+void fc_cgroup_free(struct fc_cgroup *cg);
+
+static inline void fc_cgroup_freep(struct fc_cgroup **cg)
+{
+        fc_cgroup_free(*cg);
+}
+#define cleanup_cgroup __attribute__((cleanup(fc_cgroup_freep)))
+
+#endif

@@ -1,0 +1,1 @@
+libflashcube_a_SOURCES += lib/cgroup/cgroup.h

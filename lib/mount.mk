@@ -1,0 +1,1 @@
+# fragment: lib/mount.mk

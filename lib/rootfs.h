@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * The container's filesystem view: mounts, /dev, pivot_root, masked and
+ * read-only paths.  These run in the container's init (the cloned child),
+ * inside its new mount namespace, in this order:
+ *
+ *   fc_rootfs_prepare()   before the createContainer hooks
+ *   fc_rootfs_pivot()     after them
+ *   fc_rootfs_finish()    after pivot: masked/readonly paths, root readonly
+ *
+ * Plans first (STYLE.md §4): option strings are turned into plain data by
+ * fc_mount_plan_*() (unit-tested without root), then executed.
+ * Nothing here prints or exits.
+ */
+#ifndef FC_ROOTFS_H
+#define FC_ROOTFS_H
+
+#include <stdbool.h>
+
+#include "lib/cgroup/cgroup.h"
+#include "lib/error.h"
+#include "oci-spec/config.h"
+
+struct fc_rootfs_ctx {
+        const struct fc_config *cfg;
+        const char *rootfs;           /* absolute, canonical host path of root.path */
+        bool no_pivot;                /* --no-pivot */
+        const struct fc_cgroup *cgroup; /* for mounts of type "cgroup" */
+        bool cgroupns;                /* a new cgroup namespace was created */
+        bool new_userns;              /* devices must be bind-mounted (later issue) */
+};
+
+/* One mount entry turned into syscall arguments. */
+struct fc_mount_plan {
+        unsigned long flags;       /* MS_* for mount(2) */
+        unsigned long propagation; /* MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE (+MS_REC), 0 */
+        unsigned long clear_flags; /* MS_* explicitly turned off ("rw", "suid", ...) for remount */
+        char *data;                /* comma-joined fs-specific options, NULL when none */
+        bool bind;                 /* bind or rbind */
+        bool recursive;            /* rbind */
+        bool tmpcopyup;            /* crun/runc "tmpcopyup" */
+        bool needs_remount;        /* bind with flags that need MS_REMOUNT|MS_BIND */
+};
+
+/* Parse a mount entry's options (libmount) into *ret.  Unknown options
+ * become fs data, as runc passes them through.  Fills *err naming the
+ * option on a malformed one. */
+int fc_mount_plan_from_entry(const struct fc_mount *m, struct fc_mount_plan *ret, fc_error_t *err);
+void fc_mount_plan_clear(struct fc_mount_plan *p);
+
+/* rootfsPropagation string -> MS_* flags (MS_REC|MS_SLAVE default, as runc). */
+int fc_mount_propagation_from_name(const char *name, unsigned long *ret, fc_error_t *err);
+
+/* Resolve `path` (absolute in the container's view) inside `rootfs`,
+ * following symlinks as if `rootfs` were "/" (never leaving it), creating
+ * missing components as directories (or the last one as a file when
+ * `last_is_file`).  Returns an O_PATH fd of the result; the caller mounts
+ * onto "/proc/self/fd/N" so a symlink swapped in later cannot redirect it. */
+int fc_rootfs_open_target(const char *rootfs, const char *path, bool create, bool last_is_file,
+                          fc_error_t *err);
+
+int fc_rootfs_prepare(const struct fc_rootfs_ctx *ctx, fc_error_t *err);
+int fc_rootfs_pivot(const struct fc_rootfs_ctx *ctx, fc_error_t *err);
+int fc_rootfs_finish(const struct fc_rootfs_ctx *ctx, fc_error_t *err);
+
+#endif

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * Raw system calls glibc 2.36 does not wrap (or wraps only recently).  The
+ * one place that says syscall(); everything else calls these.  All return
+ * -1 with errno set on failure, like libc.
+ */
+#ifndef FC_SYS_H
+#define FC_SYS_H
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#ifndef SYS_pivot_root
+#define SYS_pivot_root 155
+#endif
+
+struct fc_clone_args {
+        uint64_t flags;
+        uint64_t pidfd;
+        uint64_t child_tid;
+        uint64_t parent_tid;
+        uint64_t exit_signal;
+        uint64_t stack;
+        uint64_t stack_size;
+        uint64_t tls;
+        uint64_t set_tid;
+        uint64_t set_tid_size;
+        uint64_t cgroup;
+};
+
+/* fork-like: returns 0 in the child, the pid in the parent. The child
+ * runs on a copy of the parent's stack (stack = 0), so it must only
+ * call async-signal-safe-ish code and end with _exit()/exec. */
+static inline pid_t fc_sys_clone3(struct fc_clone_args *args)
+{
+        return (pid_t) syscall(SYS_clone3, args, sizeof(*args));
+}
+
+static inline int fc_sys_pidfd_open(pid_t pid, unsigned int flags)
+{
+        return (int) syscall(SYS_pidfd_open, pid, flags);
+}
+
+static inline int fc_sys_pidfd_send_signal(int pidfd, int sig, siginfo_t *info, unsigned int flags)
+{
+        return (int) syscall(SYS_pidfd_send_signal, pidfd, sig, info, flags);
+}
+
+static inline int fc_sys_close_range(unsigned int first, unsigned int last, unsigned int flags)
+{
+        return (int) syscall(SYS_close_range, first, last, flags);
+}
+
+static inline int fc_sys_pivot_root(const char *new_root, const char *put_old)
+{
+        return (int) syscall(SYS_pivot_root, new_root, put_old);
+}
+
+static inline int fc_sys_open_tree(int dfd, const char *path, unsigned int flags)
+{
+        return (int) syscall(SYS_open_tree, dfd, path, flags);
+}
+
+static inline int fc_sys_move_mount(int from_dfd, const char *from_path, int to_dfd,
+                                    const char *to_path, unsigned int flags)
+{
+        return (int) syscall(SYS_move_mount, from_dfd, from_path, to_dfd, to_path, flags);
+}
+
+#endif
