@@ -1,5 +1,156 @@
-/* placeholder replaced by the real CLI */
-int main(void)
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * flashcube [global options] command [command options] [arguments...]
+ * Global options as runc's, so the client layers (containerd's shim,
+ * dockerd, podman/conmon) can call us exactly as they call runc.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+
+static const struct fc_cmd *const commands[] = {
+        &fc_cmd_create_def, &fc_cmd_delete_def, &fc_cmd_features_def, &fc_cmd_kill_def,
+        &fc_cmd_list_def,   &fc_cmd_run_def,    &fc_cmd_spec_def,     &fc_cmd_start_def,
+        &fc_cmd_state_def,
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void print_version(void)
 {
-        return 0;
+        printf("flashcube version %s\nspec: 1.2.0\n", PACKAGE_VERSION);
+}
+
+static void print_help(void)
+{
+        printf("NAME:\n   flashcube - Open Container Initiative runtime, fast\n\n"
+               "USAGE:\n   flashcube [global options] command [command options] "
+               "[arguments...]\n\n"
+               "VERSION:\n   %s\n\nCOMMANDS:\n",
+               PACKAGE_VERSION);
+        for (size_t i = 0; i < N_COMMANDS; i++)
+                printf("   %-10s %s\n", commands[i]->name, commands[i]->summary);
+        printf("   help, h    Shows a list of commands or help for one command\n\n"
+               "GLOBAL OPTIONS:\n"
+               "   --debug             enable debug logging (with per-phase timings)\n"
+               "   --log value         set the log file to write flashcube logs to (default "
+               "is '/dev/stderr')\n"
+               "   --log-format value  set the log format ('text' (default), or 'json')\n"
+               "   --root value        root directory for storage of container state "
+               "(default: \"" FC_DEFAULT_ROOT "\")\n"
+               "   --criu value        accepted for compatibility; checkpoint is not "
+               "supported\n"
+               "   --systemd-cgroup    enable systemd cgroup support, expects cgroupsPath "
+               "to be of form \"slice:prefix:name\"\n"
+               "   --rootless value    ignore cgroup permission errors ('true', 'false', or "
+               "'auto') (default: \"auto\")\n"
+               "   --help, -h          show help\n"
+               "   --version, -v       print the version\n");
+}
+
+static const struct fc_cmd *find_command(const char *name)
+{
+        for (size_t i = 0; i < N_COMMANDS; i++)
+                if (strcmp(commands[i]->name, name) == 0)
+                        return commands[i];
+        return NULL;
+}
+
+int main(int argc, char **argv)
+{
+        struct fc_context ctx = {.root = FC_DEFAULT_ROOT};
+        const char *log_path = NULL, *log_format = "text";
+        ctx.t0_ns = fc_now_ns();
+        enum { OPT_DEBUG = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_ROOT, OPT_CRIU, OPT_SYSTEMD,
+               OPT_ROOTLESS };
+        static const struct option opts[] = {
+                {"debug", no_argument, NULL, OPT_DEBUG},
+                {"log", required_argument, NULL, OPT_LOG},
+                {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+                {"root", required_argument, NULL, OPT_ROOT},
+                {"criu", required_argument, NULL, OPT_CRIU},
+                {"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD},
+                {"rootless", required_argument, NULL, OPT_ROOTLESS},
+                {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, 'v'},
+                {NULL, 0, NULL, 0},
+        };
+        opterr = 0;
+        int c;
+        /* "+": stop at the command name; options after it are the command's. */
+        while ((c = getopt_long_only(argc, argv, "+hv", opts, NULL)) != -1) {
+                switch (c) {
+                case OPT_DEBUG:
+                        ctx.debug = true;
+                        break;
+                case OPT_LOG:
+                        log_path = optarg;
+                        break;
+                case OPT_LOG_FORMAT:
+                        log_format = optarg;
+                        break;
+                case OPT_ROOT:
+                        ctx.root = optarg;
+                        break;
+                case OPT_CRIU:
+                        break;
+                case OPT_SYSTEMD:
+                        ctx.systemd_cgroup = true;
+                        break;
+                case OPT_ROOTLESS:
+                        if (strcmp(optarg, "true") && strcmp(optarg, "false") &&
+                            strcmp(optarg, "auto")) {
+                                fprintf(stderr,
+                                        "flashcube: invalid --rootless value: %s (want true, "
+                                        "false or auto)\n",
+                                        optarg);
+                                return 1;
+                        }
+                        ctx.rootless = strcmp(optarg, "true") == 0;
+                        break;
+                case 'h':
+                        print_help();
+                        return 0;
+                case 'v':
+                        print_version();
+                        return 0;
+                default:
+                        fprintf(stderr, "flashcube: flag provided but not defined: %s\n",
+                                argv[optind - 1]);
+                        return 1;
+                }
+        }
+        if (fc_log_setup(&ctx, log_path, log_format) < 0)
+                return 1;
+        if (optind >= argc) {
+                print_help();
+                fc_log_close();
+                return 0;
+        }
+        const char *name = argv[optind];
+        if (strcmp(name, "help") == 0 || strcmp(name, "h") == 0) {
+                const struct fc_cmd *sub = optind + 1 < argc ? find_command(argv[optind + 1]) : NULL;
+                int r = sub ? fc_cmd_help(sub) : (print_help(), 0);
+                fc_log_close();
+                return r;
+        }
+        const struct fc_cmd *cmd = find_command(name);
+        if (cmd == NULL) {
+                int r = fc_cmd_failf(&ctx, "command \"%s\" does not exist", name);
+                fc_log_close();
+                return r;
+        }
+        int sub_argc = argc - optind;
+        char **sub_argv = argv + optind;
+        if (fc_cmd_is_help(sub_argc, sub_argv)) {
+                fc_log_close();
+                return fc_cmd_help(cmd);
+        }
+        optind = 0; /* GNU getopt: full reinitialisation for the command's flags */
+        int r = cmd->run(&ctx, sub_argc, sub_argv);
+        fc_log_close();
+        return r;
 }

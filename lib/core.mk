@@ -1,1 +1,11 @@
-# fragment: lib/core.mk
+# lib/ core: context, state dir, hooks, namespaces, spawn, init, lifecycle.
+libflashcube_a_SOURCES += \
+	lib/context.h lib/context.c \
+	lib/status.h lib/status.c \
+	lib/hooks.h lib/hooks.c \
+	lib/namespace.h lib/namespace.c \
+	lib/spawn.h lib/spawn.c \
+	lib/init.h lib/init.c \
+	lib/container.h lib/container-internal.h lib/container-create.c lib/container.c \
+	lib/spec.h lib/spec.c \
+	lib/rootfs.h lib/process.h lib/seccomp.h

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * The CLI: parse argv, call one library entry point, print the single
+ * error line (stderr, plus the --log file in text or JSON) and exit.  No
+ * kernel calls here (STYLE.md §1).
+ */
+#ifndef FC_CMD_H
+#define FC_CMD_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "lib/context.h"
+#include "lib/error.h"
+
+struct fc_cmd {
+        const char *name;
+        const char *summary;
+        const char *usage; /* after "flashcube <name> " */
+        const char *help;  /* description and options, printed by --help */
+        int (*run)(struct fc_context *ctx, int argc, char **argv);
+};
+
+extern const struct fc_cmd fc_cmd_create_def, fc_cmd_start_def, fc_cmd_run_def,
+        fc_cmd_state_def, fc_cmd_kill_def, fc_cmd_delete_def, fc_cmd_list_def, fc_cmd_spec_def,
+        fc_cmd_features_def;
+
+/* Report `err` once: "flashcube: <msg>" on stderr and a log line in the
+ * --log file.  Returns the exit status to use (1). */
+int fc_cmd_fail(struct fc_context *ctx, const fc_error_t *err);
+int fc_cmd_failf(struct fc_context *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Print a command's help (for -h/--help); returns 0. */
+int fc_cmd_help(const struct fc_cmd *c);
+
+/* Parse a command's options with getopt_long_only semantics (runc also
+ * accepts -bundle and --bundle=x).  Prints runc-style usage errors. */
+bool fc_cmd_is_help(int argc, char **argv);
+
+/* Exactly `n` positional arguments or print runc's error. */
+int fc_cmd_require_args(struct fc_context *ctx, const struct fc_cmd *c, int have, int n);
+
+int fc_cmd_parse_uint(const char *s, unsigned int *ret);
+
+/* Logging set up from global flags. */
+int fc_log_setup(struct fc_context *ctx, const char *path, const char *format);
+void fc_log_close(void);
+
+#endif

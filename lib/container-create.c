@@ -1,0 +1,525 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * `create`: from a bundle to an init blocked on exec.fifo.  The steps and
+ * their undo, in order (DESIGN.md, "The flow a reader must be able to
+ * follow"):
+ *
+ *   load + validate config ........ (nothing to undo)
+ *   reserve <root>/<id> ........... remove the state dir
+ *   create the cgroup ............. destroy it
+ *   clone the init ................ SIGKILL it and reap it
+ *   GO, hooks, READY .............. (covered by the above)
+ *   state.json, pid file .......... (last: nothing can fail after)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/container-internal.h"
+#include "lib/hooks.h"
+#include "lib/init.h"
+#include "lib/namespace.h"
+#include "lib/process.h"
+#include "lib/spawn.h"
+#include "lib/status.h"
+#include "lib/sys.h"
+
+void fc_created_clear(struct fc_created *c)
+{
+        if (c->pidfd >= 0)
+                close(c->pidfd);
+        if (c->dirfd >= 0)
+                close(c->dirfd);
+        fc_state_free(c->state);
+        fc_config_free(c->cfg);
+        c->pidfd = c->dirfd = -1;
+        c->state = NULL;
+        c->cfg = NULL;
+}
+
+int fc_state_set_status(struct fc_state *s, const char *status, fc_error_t *err)
+{
+        char *n = strdup(status);
+        if (n == NULL)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        free(s->status);
+        s->status = n;
+        return 0;
+}
+
+static struct fc_config *load_config(fc_error_t *err)
+{
+        struct stat st;
+        if (stat("config.json", &st) < 0 && errno == ENOENT) {
+                fc_error_set(err, -ENOENT, "JSON specification file config.json not found");
+                return NULL;
+        }
+        struct fc_config *cfg = fc_config_load("config.json", err);
+        if (cfg == NULL) {
+                fc_error_wrap(err, "config.json");
+                return NULL;
+        }
+        return cfg;
+}
+
+/* Checks that are about what this runtime supports rather than JSON shape. */
+static int validate_config(const struct fc_config *cfg, const struct fc_create_opts *o,
+                           fc_error_t *err)
+{
+        if (cfg->root == NULL || cfg->root->path == NULL || cfg->root->path[0] == '\0')
+                return fc_error_set(err, -EINVAL, "root.path: required");
+        if (cfg->process == NULL)
+                return fc_error_set(err, -EINVAL, "process: required");
+        if (cfg->process->n_args == 0)
+                return fc_error_set(err, -EINVAL, "process.args: must not be empty");
+        if (cfg->process->terminal)
+                return fc_error_set(err, -EOPNOTSUPP,
+                                    "process.terminal: terminals are not supported yet (set "
+                                    "\"terminal\": false)");
+        (void) o;
+        return 0;
+}
+
+static char *resolve_rootfs(const struct fc_config *cfg, const char *bundle, fc_error_t *err)
+{
+        cleanup_free char *joined = NULL;
+        const char *p = cfg->root->path;
+        if (p[0] != '/') {
+                if (asprintf(&joined, "%s/%s", bundle, p) < 0) {
+                        fc_error_set(err, -ENOMEM, "out of memory");
+                        return NULL;
+                }
+                p = joined;
+        }
+        char *real = realpath(p, NULL);
+        if (real == NULL) {
+                fc_error_setm(err, -errno, "root.path: %s", p);
+                return NULL;
+        }
+        struct stat st;
+        if (stat(real, &st) < 0 || !S_ISDIR(st.st_mode)) {
+                fc_error_set(err, -ENOTDIR, "root.path: %s is not a directory", real);
+                free(real);
+                return NULL;
+        }
+        return real;
+}
+
+static int write_pid_file(const char *path, pid_t pid, fc_error_t *err)
+{
+        cleanup_free char *tmp = NULL;
+        if (asprintf(&tmp, "%s.fctmp", path) < 0)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return fc_error_setm(err, -errno, "write pid file %s", path);
+        char buf[32];
+        int n = snprintf(buf, sizeof(buf), "%d", (int) pid);
+        if (write(fd, buf, (size_t) n) != n) {
+                int e = -errno;
+                unlink(tmp);
+                return fc_error_setm(err, e ? e : -EIO, "write pid file %s", path);
+        }
+        if (rename(tmp, path) < 0) {
+                int e = -errno;
+                unlink(tmp);
+                return fc_error_setm(err, e, "write pid file %s", path);
+        }
+        return 0;
+}
+
+/* Copy the config into the state dir when delete will need it (poststop
+ * hooks): the bundle may be gone by then. */
+static int save_config(int dirfd, struct fc_state *st, const struct fc_config *cfg,
+                       const char *root, fc_error_t *err)
+{
+        if (cfg->hooks == NULL || cfg->hooks->n_hooks[FC_HOOK_POSTSTOP] == 0)
+                return 0;
+        cleanup_close int in = open("config.json", O_RDONLY | O_CLOEXEC);
+        if (in < 0)
+                return fc_error_setm(err, -errno, "reopen config.json");
+        cleanup_close int out =
+                openat(dirfd, "config.json", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (out < 0)
+                return fc_error_setm(err, -errno, "save config.json");
+        char buf[65536];
+        for (;;) {
+                ssize_t n = read(in, buf, sizeof(buf));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return fc_error_setm(err, -errno, "read config.json");
+                if (n == 0)
+                        break;
+                if (write(out, buf, (size_t) n) != n)
+                        return fc_error_setm(err, -errno, "save config.json");
+        }
+        if (asprintf(&st->config_path, "%s/%s/config.json", root, st->id) < 0)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        return 0;
+}
+
+static struct fc_state *new_state(const char *id, const char *bundle, const char *rootfs,
+                                  const struct fc_config *cfg, fc_error_t *err)
+{
+        struct fc_state *s = calloc(1, sizeof(*s));
+        if (s == NULL)
+                goto oom;
+        s->oci_version = strdup(cfg->oci_version ? cfg->oci_version : "1.2.0");
+        s->id = strdup(id);
+        s->status = strdup("creating");
+        s->bundle = strdup(bundle);
+        s->rootfs = strdup(rootfs);
+        s->created = fc_status_timestamp();
+        s->owner = strdup("");
+        if (!s->oci_version || !s->id || !s->status || !s->bundle || !s->rootfs || !s->created ||
+            !s->owner)
+                goto oom;
+        if (cfg->n_annotations) {
+                s->annotations = calloc(cfg->n_annotations, sizeof(*s->annotations));
+                if (s->annotations == NULL)
+                        goto oom;
+                s->n_annotations = cfg->n_annotations;
+                for (size_t i = 0; i < cfg->n_annotations; i++) {
+                        s->annotations[i].key = strdup(cfg->annotations[i].key);
+                        s->annotations[i].value = strdup(cfg->annotations[i].value);
+                        if (!s->annotations[i].key || !s->annotations[i].value)
+                                goto oom;
+                }
+        }
+        return s;
+oom:
+        fc_state_free(s);
+        fc_error_set(err, -ENOMEM, "out of memory");
+        return NULL;
+}
+
+/* pid and time namespaces apply to the children of the caller, so they are
+ * entered (or, for a new time namespace, created and given its offsets) by
+ * the parent right before clone3, and left again right after. */
+struct parent_ns {
+        int saved_pid;
+        int saved_time;
+};
+
+static int write_time_offsets(const struct fc_config *cfg, fc_error_t *err)
+{
+        const struct fc_linux *lx = cfg->linux_;
+        if (lx == NULL || lx->n_time_offsets == 0)
+                return 0;
+        cleanup_close int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return fc_error_setm(err, -errno, "open /proc/self/timens_offsets");
+        for (size_t i = 0; i < lx->n_time_offsets; i++) {
+                char line[128];
+                int n = snprintf(line, sizeof(line), "%s %lld %u\n", lx->time_offsets[i].clock,
+                                 (long long) lx->time_offsets[i].secs,
+                                 lx->time_offsets[i].nanosecs);
+                if (write(fd, line, (size_t) n) != n)
+                        return fc_error_setm(err, -errno, "linux.timeOffsets: write \"%.*s\"",
+                                             n - 1, line);
+        }
+        return 0;
+}
+
+static int parent_ns_enter(const struct fc_ns_plan *ns, const struct fc_config *cfg,
+                           struct parent_ns *saved, fc_error_t *err)
+{
+        saved->saved_pid = saved->saved_time = -1;
+        if (ns->mode[FC_NS_PID] == FC_NS_MODE_JOIN) {
+                saved->saved_pid = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+                if (saved->saved_pid < 0)
+                        return fc_error_setm(err, -errno, "open /proc/self/ns/pid");
+                if (setns(ns->fd[FC_NS_PID], CLONE_NEWPID) < 0)
+                        return fc_error_setm(err, -errno, "join pid namespace %s",
+                                             ns->path[FC_NS_PID]);
+        }
+        if (ns->mode[FC_NS_TIME] != FC_NS_MODE_SHARE) {
+                saved->saved_time = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+                if (saved->saved_time < 0)
+                        return fc_error_setm(err, -errno, "open /proc/self/ns/time");
+                if (ns->mode[FC_NS_TIME] == FC_NS_MODE_JOIN) {
+                        if (setns(ns->fd[FC_NS_TIME], CLONE_NEWTIME) < 0)
+                                return fc_error_setm(err, -errno, "join time namespace %s",
+                                                     ns->path[FC_NS_TIME]);
+                } else {
+                        if (unshare(CLONE_NEWTIME) < 0)
+                                return fc_error_setm(err, -errno, "create time namespace");
+                        int r = write_time_offsets(cfg, err);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+static void parent_ns_leave(struct parent_ns *saved)
+{
+        if (saved->saved_pid >= 0) {
+                setns(saved->saved_pid, CLONE_NEWPID);
+                close(saved->saved_pid);
+                saved->saved_pid = -1;
+        }
+        if (saved->saved_time >= 0) {
+                setns(saved->saved_time, CLONE_NEWTIME);
+                close(saved->saved_time);
+                saved->saved_time = -1;
+        }
+}
+
+static void kill_and_reap(pid_t pid, int pidfd)
+{
+        if (pid <= 0)
+                return;
+        if (pidfd >= 0)
+                fc_sys_pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+        else
+                kill(pid, SIGKILL);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+}
+
+/* The parent's half of the sync protocol, from GO to READY. */
+static int drive_init(const struct fc_context *ctx, int sync_fd, pid_t pid,
+                      const struct fc_config *cfg, struct fc_state *st, fc_error_t *err)
+{
+        int r = fc_sync_send(sync_fd, FC_SYNC_GO, (int) pid, NULL);
+        if (r < 0)
+                return fc_error_setm(err, r, "signal container init");
+        struct fc_sync_msg *m = malloc(sizeof(*m));
+        if (m == NULL)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        for (;;) {
+                r = fc_sync_recv(sync_fd, m, err);
+                if (r < 0)
+                        break;
+                if (m->type == FC_SYNC_READY) {
+                        break;
+                } else if (m->type == FC_SYNC_ERROR) {
+                        r = fc_error_set(err, m->status < 0 ? m->status : -EIO, "%s", m->text);
+                        break;
+                } else if (m->type == FC_SYNC_HOOKS) {
+                        fc_trace(ctx, "hooks-createRuntime");
+                        st->pid = pid;
+                        cleanup_free char *json = fc_state_to_oci_json(st, false, err);
+                        if (json == NULL) {
+                                r = err->status;
+                                break;
+                        }
+                        const struct fc_hooks *h = cfg->hooks;
+                        r = fc_hooks_run(h->hooks[FC_HOOK_PRESTART], h->n_hooks[FC_HOOK_PRESTART],
+                                         "prestart", json, err);
+                        if (r == 0)
+                                r = fc_hooks_run(h->hooks[FC_HOOK_CREATE_RUNTIME],
+                                                 h->n_hooks[FC_HOOK_CREATE_RUNTIME],
+                                                 "createRuntime", json, err);
+                        if (r < 0)
+                                break;
+                        r = fc_sync_send(sync_fd, FC_SYNC_HOOKS_DONE, 0, NULL);
+                        if (r < 0) {
+                                fc_error_setm(err, r, "signal container init");
+                                break;
+                        }
+                } else {
+                        r = fc_error_set(err, -EPROTO, "unexpected message %u from init",
+                                         m->type);
+                        break;
+                }
+        }
+        free(m);
+        return r;
+}
+
+int fc_container_create_internal(const struct fc_context *ctx, const struct fc_create_opts *o,
+                                 struct fc_created *ret, fc_error_t *err)
+{
+        int r;
+        ret->pid = 0;
+        ret->pidfd = ret->dirfd = -1;
+        ret->state = NULL;
+        ret->cfg = NULL;
+
+        r = fc_status_validate_id(o->id, err);
+        if (r < 0)
+                return r;
+        const char *bundle_arg = o->bundle && o->bundle[0] ? o->bundle : ".";
+        if (chdir(bundle_arg) < 0)
+                return fc_error_setm(err, -errno, "chdir %s", bundle_arg);
+        cleanup_free char *bundle = getcwd(NULL, 0);
+        if (bundle == NULL)
+                return fc_error_setm(err, -errno, "getcwd");
+
+        fc_trace(ctx, "load-config");
+        struct fc_config *cfg = load_config(err);
+        if (cfg == NULL)
+                return err->status;
+        ret->cfg = cfg;
+        r = validate_config(cfg, o, err);
+        if (r < 0)
+                return r;
+        struct fc_ns_plan ns;
+        r = fc_ns_plan_build(cfg, &ns, err);
+        if (r < 0)
+                return r;
+        struct fc_process_plan pplan;
+        memset(&pplan, 0, sizeof(pplan));
+        r = fc_process_plan_build(cfg, &pplan, err);
+        if (r < 0)
+                return r;
+        cleanup_free char *rootfs = resolve_rootfs(cfg, bundle, err);
+        if (rootfs == NULL)
+                return err->status;
+        if (ctx->systemd_cgroup && cfg->linux_ && cfg->linux_->cgroups_path &&
+            strchr(cfg->linux_->cgroups_path, ':') == NULL)
+                return fc_error_set(err, -EINVAL,
+                                    "linux.cgroupsPath: expected \"slice:prefix:name\" for "
+                                    "systemd cgroups, got \"%s\"",
+                                    cfg->linux_->cgroups_path);
+
+        fc_trace(ctx, "reserve");
+        int dirfd = fc_status_reserve(ctx->root, o->id, err);
+        if (dirfd < 0)
+                return dirfd;
+        ret->dirfd = dirfd;
+        struct fc_state *st = new_state(o->id, bundle, rootfs, cfg, err);
+        if (st == NULL)
+                goto undo_state;
+        ret->state = st;
+
+        fc_trace(ctx, "cgroup");
+        struct fc_cgroup *cg =
+                fc_cgroup_create(cfg->linux_ ? cfg->linux_->cgroups_path : NULL, o->id,
+                                 ctx->systemd_cgroup, cfg->linux_ ? cfg->linux_->resources : NULL,
+                                 err);
+        if (cg == NULL)
+                goto undo_state;
+        st->cgroup = fc_cgroup_serialize(cg, err);
+        if (st->cgroup == NULL)
+                goto undo_cgroup;
+        st->systemd_cgroup = ctx->systemd_cgroup;
+        /* Record the cgroup before anything can crash, so `delete` of a
+         * half-created container finds it. */
+        if (fc_status_write(dirfd, st, err) < 0)
+                goto undo_cgroup;
+        if (save_config(dirfd, st, cfg, ctx->root, err) < 0)
+                goto undo_cgroup;
+
+        if (fc_ns_plan_open(&ns, err) < 0)
+                goto undo_ns;
+        if (mkfifoat(dirfd, FC_EXEC_FIFO, 0622) < 0) {
+                fc_error_setm(err, -errno, "create exec.fifo");
+                goto undo_ns;
+        }
+        int fifo_fd = openat(dirfd, FC_EXEC_FIFO, O_PATH | O_CLOEXEC);
+        int proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int sv[2] = {-1, -1};
+        if (fifo_fd < 0 || proc_fd < 0 ||
+            socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+                fc_error_setm(err, -errno, "prepare container init");
+                goto undo_fds;
+        }
+
+        int cg_fd = fc_cgroup_v2_dirfd(cg);
+        bool cgroup_in_clone = cg_fd >= 0;
+        struct parent_ns saved;
+        if (parent_ns_enter(&ns, cfg, &saved, err) < 0) {
+                parent_ns_leave(&saved);
+                goto undo_fds;
+        }
+        struct fc_init_args args = {
+                .cfg = cfg,
+                .ns = &ns,
+                .pplan = &pplan,
+                .cgroup = cg,
+                .state = st,
+                .rootfs = rootfs,
+                .sync_fd = sv[1],
+                .fifo_fd = fifo_fd,
+                .proc_fd = proc_fd,
+                .no_pivot = o->no_pivot,
+                .no_new_keyring = o->no_new_keyring,
+                .unshare_cgroupns = !cgroup_in_clone && ns.mode[FC_NS_CGROUP] == FC_NS_MODE_NEW,
+                .preserve_fds = o->preserve_fds,
+        };
+        fc_trace(ctx, "clone");
+        int pidfd = -1;
+        pid_t pid = fc_spawn_clone(fc_ns_clone_flags(&ns, cgroup_in_clone), cg_fd, &pidfd, err);
+        if (pid == 0) {
+                close(sv[0]);
+                fc_init_main(&args);
+        }
+        parent_ns_leave(&saved);
+        close(sv[1]);
+        sv[1] = -1;
+        if (pid < 0)
+                goto undo_fds;
+        ret->pid = pid;
+        ret->pidfd = pidfd;
+
+        if (!cgroup_in_clone && fc_cgroup_enter(cg, pid, err) < 0)
+                goto undo_child;
+        fc_trace(ctx, "init-setup");
+        if (drive_init(ctx, sv[0], pid, cfg, st, err) < 0)
+                goto undo_child;
+        fc_trace(ctx, "init-ready");
+
+        st->pid = pid;
+        st->start_time = fc_proc_start_time(pid);
+        if (fc_state_set_status(st, "created", err) < 0 || fc_status_write(dirfd, st, err) < 0)
+                goto undo_child;
+        if (o->pid_file && write_pid_file(o->pid_file, pid, err) < 0)
+                goto undo_child;
+        close(sv[0]);
+        close(fifo_fd);
+        close(proc_fd);
+        fc_ns_plan_close(&ns);
+        fc_cgroup_free(cg);
+        return 0;
+
+undo_child:
+        kill_and_reap(pid, pidfd);
+        ret->pid = 0;
+undo_fds:
+        if (sv[0] >= 0)
+                close(sv[0]);
+        if (sv[1] >= 0)
+                close(sv[1]);
+        if (fifo_fd >= 0)
+                close(fifo_fd);
+        if (proc_fd >= 0)
+                close(proc_fd);
+undo_ns:
+        fc_ns_plan_close(&ns);
+undo_cgroup: {
+        fc_error_t e2 = FC_ERROR_INIT;
+        if (fc_cgroup_destroy(cg, &e2) < 0)
+                fc_error_append(err, &e2);
+        fc_cgroup_free(cg);
+}
+undo_state: {
+        fc_error_t e2 = FC_ERROR_INIT;
+        if (fc_status_remove(ctx->root, o->id, &e2) < 0)
+                fc_error_append(err, &e2);
+        return err->status ? err->status : -EIO;
+}
+}
+
+int fc_container_create(const struct fc_context *ctx, const struct fc_create_opts *o,
+                        fc_error_t *err)
+{
+        struct fc_created c;
+        int r = fc_container_create_internal(ctx, o, &c, err);
+        fc_created_clear(&c);
+        fc_trace(ctx, "create-done");
+        return r;
+}

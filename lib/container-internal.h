@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 — shared between the lifecycle files */
+#ifndef FC_CONTAINER_INTERNAL_H
+#define FC_CONTAINER_INTERNAL_H
+
+#include "lib/cgroup/cgroup.h"
+#include "lib/container.h"
+#include "oci-spec/config.h"
+
+struct fc_created {
+        pid_t pid;
+        int pidfd;
+        int dirfd;
+        struct fc_state *state;
+        struct fc_config *cfg;
+};
+
+void fc_created_clear(struct fc_created *c);
+
+/* create without exiting: what `create` and `run` share. */
+int fc_container_create_internal(const struct fc_context *ctx, const struct fc_create_opts *o,
+                                 struct fc_created *ret, fc_error_t *err);
+
+/* Unblock the init waiting on exec.fifo and run poststart hooks.  `cfg`
+ * may be NULL (read from the state dir). */
+int fc_container_start_internal(const struct fc_context *ctx, int dirfd, struct fc_state *s,
+                                const struct fc_config *cfg, fc_error_t *err);
+
+/* Remove what a stopped container owns: poststop hooks, cgroup, state. */
+int fc_container_destroy(const struct fc_context *ctx, struct fc_state *s,
+                         const struct fc_config *cfg, fc_error_t *err);
+
+int fc_state_set_status(struct fc_state *s, const char *status, fc_error_t *err);
+
+#endif

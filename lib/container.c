@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * start, run, state, kill, delete, list: everything after create.  Each
+ * command finds the container through <root>/<id>/state.json and judges
+ * its status from the init's liveness (pid + start time), never from what
+ * the file last said.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/container-internal.h"
+#include "lib/hooks.h"
+#include "lib/status.h"
+#include "lib/sys.h"
+
+static void state_freep(struct fc_state **s)
+{
+        fc_state_free(*s);
+}
+#define cleanup_state __attribute__((cleanup(state_freep)))
+
+static void config_freep(struct fc_config **c)
+{
+        fc_config_free(*c);
+}
+#define cleanup_config __attribute__((cleanup(config_freep)))
+
+static struct fc_state *open_container(const struct fc_context *ctx, const char *id,
+                                       int *ret_dirfd, fc_error_t *err)
+{
+        int dirfd = fc_status_open(ctx->root, id, err);
+        if (dirfd < 0)
+                return NULL;
+        struct fc_state *s = fc_status_read(dirfd, id, err);
+        if (s == NULL || fc_status_refresh(dirfd, s, err) < 0) {
+                fc_state_free(s);
+                close(dirfd);
+                return NULL;
+        }
+        *ret_dirfd = dirfd;
+        return s;
+}
+
+/* Open the init's pidfd only after checking it is still the process we
+ * started: a pidfd then pins that exact process, so a signal cannot reach
+ * a recycled pid. */
+static int open_init_pidfd(const struct fc_state *s, fc_error_t *err)
+{
+        int fd = fc_sys_pidfd_open(s->pid, 0);
+        if (fd < 0)
+                return fc_error_set(err, -ESRCH, "container not running");
+        if (!fc_status_init_alive(s)) {
+                close(fd);
+                return fc_error_set(err, -ESRCH, "container not running");
+        }
+        return fd;
+}
+
+static struct fc_config *saved_config(const struct fc_state *s, fc_error_t *err)
+{
+        if (s->config_path == NULL)
+                return NULL;
+        return fc_config_load(s->config_path, err);
+}
+
+static int state_json_with(struct fc_state *s, const char *status, char **ret, fc_error_t *err)
+{
+        int r = fc_state_set_status(s, status, err);
+        if (r < 0)
+                return r;
+        *ret = fc_state_to_oci_json(s, false, err);
+        return *ret ? 0 : (err->status ? err->status : -ENOMEM);
+}
+
+int fc_container_start_internal(const struct fc_context *ctx, int dirfd, struct fc_state *s,
+                                const struct fc_config *cfg, fc_error_t *err)
+{
+        if (strcmp(s->status, "created") != 0) {
+                if (strcmp(s->status, "stopped") == 0)
+                        return fc_error_set(err, -EINVAL, "cannot start a container that has stopped");
+                if (strcmp(s->status, "running") == 0)
+                        return fc_error_set(err, -EINVAL, "cannot start an already running container");
+                if (strcmp(s->status, "paused") == 0)
+                        return fc_error_set(err, -EINVAL, "cannot start a paused container");
+                return fc_error_set(err, -EINVAL, "cannot start a container in the %s state",
+                                    s->status);
+        }
+        cleanup_close int pidfd = open_init_pidfd(s, err);
+        if (pidfd < 0)
+                return pidfd;
+        /* O_NONBLOCK: opening must not hang if the init died meanwhile; the
+         * init is blocked opening the other end and wakes up now. */
+        cleanup_close int fifo = openat(dirfd, FC_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fifo < 0) {
+                if (errno == ENOENT)
+                        return fc_error_set(err, -EINVAL,
+                                            "cannot start an already running container");
+                return fc_error_setm(err, -errno, "open exec.fifo");
+        }
+        fc_trace(ctx, "start-fifo");
+        for (;;) {
+                struct pollfd p[2] = {{.fd = fifo, .events = POLLIN},
+                                      {.fd = pidfd, .events = POLLIN}};
+                int r = poll(p, 2, -1);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r < 0)
+                        return fc_error_setm(err, -errno, "wait on exec.fifo");
+                if (p[0].revents & POLLIN) {
+                        char c;
+                        ssize_t n = read(fifo, &c, 1);
+                        if (n == 1)
+                                break;
+                        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                                continue;
+                }
+                if (p[1].revents || (p[0].revents & POLLHUP))
+                        return fc_error_set(err, -ESRCH,
+                                            "container init exited before it was started");
+        }
+        unlinkat(dirfd, FC_EXEC_FIFO, 0);
+        int r = fc_state_set_status(s, "running", err);
+        if (r < 0)
+                return r;
+
+        cleanup_config struct fc_config *loaded = NULL;
+        if (cfg == NULL) {
+                loaded = saved_config(s, err);
+                cfg = loaded;
+        }
+        if (cfg && cfg->hooks && cfg->hooks->n_hooks[FC_HOOK_POSTSTART]) {
+                cleanup_free char *json = NULL;
+                r = state_json_with(s, "running", &json, err);
+                if (r == 0)
+                        r = fc_hooks_run(cfg->hooks->hooks[FC_HOOK_POSTSTART],
+                                         cfg->hooks->n_hooks[FC_HOOK_POSTSTART], "poststart",
+                                         json, err);
+                if (r < 0) {
+                        /* runc tears the container down when a poststart
+                         * hook fails; the caller sees the hook's error. */
+                        fc_sys_pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+                        return r;
+                }
+        }
+        return 0;
+}
+
+int fc_container_start(const struct fc_context *ctx, const char *id, fc_error_t *err)
+{
+        cleanup_close int dirfd = -1;
+        cleanup_state struct fc_state *s = open_container(ctx, id, &dirfd, err);
+        if (s == NULL)
+                return err->status;
+        /* poststart hooks need the config: the bundle's, as at create. */
+        cleanup_config struct fc_config *cfg = NULL;
+        if (s->config_path == NULL && s->bundle && s->bundle[0]) {
+                cleanup_free char *p = NULL;
+                if (asprintf(&p, "%s/config.json", s->bundle) < 0)
+                        return fc_error_set(err, -ENOMEM, "out of memory");
+                fc_error_t ignore = FC_ERROR_INIT;
+                cfg = fc_config_load(p, &ignore);
+                fc_error_clear(&ignore);
+        }
+        return fc_container_start_internal(ctx, dirfd, s, cfg, err);
+}
+
+static int wait_pidfd(int pidfd, int timeout_ms)
+{
+        struct pollfd p = {.fd = pidfd, .events = POLLIN};
+        for (;;) {
+                int r = poll(&p, 1, timeout_ms);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                return r;
+        }
+}
+
+int fc_container_destroy(const struct fc_context *ctx, struct fc_state *s,
+                         const struct fc_config *cfg, fc_error_t *err)
+{
+        int r = 0;
+        cleanup_config struct fc_config *loaded = NULL;
+        if (cfg == NULL && s->config_path) {
+                fc_error_t e = FC_ERROR_INIT;
+                loaded = saved_config(s, &e);
+                if (loaded == NULL)
+                        fc_log(ctx, FC_LOG_WARN, "poststop hooks not run: %s",
+                               e.msg ? e.msg : "cannot read saved config");
+                fc_error_clear(&e);
+                cfg = loaded;
+        }
+        if (s->cgroup && s->cgroup[0]) {
+                fc_error_t e = FC_ERROR_INIT;
+                struct fc_cgroup *cg = fc_cgroup_deserialize(s->cgroup, &e);
+                if (cg == NULL || fc_cgroup_destroy(cg, &e) < 0) {
+                        r = e.status ? e.status : -EIO;
+                        fc_error_append(err, &e);
+                }
+                fc_cgroup_free(cg);
+                fc_error_clear(&e);
+        }
+        /* Hooks after the container's resources are gone, as the spec's
+         * "after the container is deleted"; their failure is a warning. */
+        if (cfg && cfg->hooks && cfg->hooks->n_hooks[FC_HOOK_POSTSTOP]) {
+                fc_error_t e = FC_ERROR_INIT;
+                cleanup_free char *json = NULL;
+                if (state_json_with(s, "stopped", &json, &e) == 0)
+                        fc_hooks_run(cfg->hooks->hooks[FC_HOOK_POSTSTOP],
+                                     cfg->hooks->n_hooks[FC_HOOK_POSTSTOP], "poststop", json, &e);
+                if (e.status)
+                        fc_log(ctx, FC_LOG_WARN, "%s", e.msg ? e.msg : "poststop hook failed");
+                fc_error_clear(&e);
+        }
+        fc_error_t e = FC_ERROR_INIT;
+        if (fc_status_remove(ctx->root, s->id, &e) < 0) {
+                r = e.status;
+                fc_error_append(err, &e);
+        }
+        return r;
+}
+
+/* SIGKILL the init (and the rest of its cgroup) and wait until it is
+ * gone, bounded. */
+static int kill_and_wait(struct fc_state *s, fc_error_t *err)
+{
+        if (s->cgroup && s->cgroup[0]) {
+                fc_error_t e = FC_ERROR_INIT;
+                struct fc_cgroup *cg = fc_cgroup_deserialize(s->cgroup, &e);
+                if (cg)
+                        fc_cgroup_signal_all(cg, SIGKILL, &e);
+                fc_cgroup_free(cg);
+                fc_error_clear(&e);
+        }
+        if (s->pid <= 0)
+                return 0;
+        fc_error_t e = FC_ERROR_INIT;
+        int pidfd = open_init_pidfd(s, &e);
+        fc_error_clear(&e);
+        if (pidfd < 0)
+                return 0;
+        fc_sys_pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+        int r = wait_pidfd(pidfd, 10000);
+        close(pidfd);
+        /* Our own child (run) must be reaped, or it stays a zombie. */
+        waitpid(s->pid, NULL, WNOHANG);
+        if (r == 0)
+                return fc_error_set(err, -ETIMEDOUT, "container init did not exit after SIGKILL");
+        return 0;
+}
+
+int fc_container_delete(const struct fc_context *ctx, const char *id, bool force,
+                        fc_error_t *err)
+{
+        cleanup_close int dirfd = -1;
+        cleanup_state struct fc_state *s = open_container(ctx, id, &dirfd, err);
+        if (s == NULL)
+                return err->status;
+        const char *st = s->status;
+        if (strcmp(st, "stopped") != 0 && strcmp(st, "creating") != 0) {
+                /* runc deletes a created container without --force: it never
+                 * ran anything. */
+                if (!force && strcmp(st, "created") != 0)
+                        return fc_error_set(err, -EBUSY,
+                                            "cannot delete container %s that is not stopped: %s",
+                                            id, st);
+                int r = kill_and_wait(s, err);
+                if (r < 0)
+                        return r;
+        } else if (strcmp(st, "creating") == 0 && !force) {
+                return fc_error_set(err, -EBUSY,
+                                    "cannot delete container %s that is not stopped: creating",
+                                    id);
+        }
+        return fc_container_destroy(ctx, s, NULL, err);
+}
+
+char *fc_container_state(const struct fc_context *ctx, const char *id, fc_error_t *err)
+{
+        cleanup_close int dirfd = -1;
+        cleanup_state struct fc_state *s = open_container(ctx, id, &dirfd, err);
+        if (s == NULL)
+                return NULL;
+        if (strcmp(s->status, "stopped") == 0)
+                s->pid = 0;
+        return fc_state_to_oci_json(s, true, err);
+}
+
+int fc_container_kill(const struct fc_context *ctx, const char *id, int sig, bool all,
+                      fc_error_t *err)
+{
+        cleanup_close int dirfd = -1;
+        cleanup_state struct fc_state *s = open_container(ctx, id, &dirfd, err);
+        if (s == NULL)
+                return err->status;
+        if (strcmp(s->status, "stopped") == 0 || strcmp(s->status, "creating") == 0)
+                return fc_error_set(err, -ESRCH, "container not running");
+        if (all && s->cgroup && s->cgroup[0]) {
+                struct fc_cgroup *cg = fc_cgroup_deserialize(s->cgroup, err);
+                if (cg == NULL)
+                        return err->status;
+                int r = fc_cgroup_signal_all(cg, sig, err);
+                fc_cgroup_free(cg);
+                return r;
+        }
+        cleanup_close int pidfd = open_init_pidfd(s, err);
+        if (pidfd < 0)
+                return pidfd;
+        if (fc_sys_pidfd_send_signal(pidfd, sig, NULL, 0) < 0)
+                return fc_error_setm(err, -errno, "signal container init");
+        return 0;
+}
+
+/* `list` shows the state dir owner's name, as runc does (while `state`
+ * keeps the OCI "owner" field as stored). */
+static void set_owner_name(struct fc_state *s, int dirfd)
+{
+        struct stat st;
+        if (fstat(dirfd, &st) < 0)
+                return;
+        char buf[4096];
+        struct passwd pw, *res = NULL;
+        char *name = NULL;
+        if (getpwuid_r(st.st_uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+                name = strdup(res->pw_name);
+        else if (asprintf(&name, "#%u", (unsigned) st.st_uid) < 0)
+                name = NULL;
+        if (name) {
+                free(s->owner);
+                s->owner = name;
+        }
+}
+
+int fc_container_list(const struct fc_context *ctx, struct fc_state ***ret, size_t *ret_n,
+                      fc_error_t *err)
+{
+        char **ids = NULL;
+        size_t n = 0;
+        *ret = NULL;
+        *ret_n = 0;
+        int r = fc_status_list_ids(ctx->root, &ids, &n, err);
+        if (r < 0)
+                return r;
+        struct fc_state **out = calloc(n + 1, sizeof(*out));
+        if (out == NULL) {
+                fc_strv_free(ids);
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        }
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+                fc_error_t e = FC_ERROR_INIT;
+                int dirfd = -1;
+                struct fc_state *s = open_container(ctx, ids[i], &dirfd, &e);
+                if (s == NULL) {
+                        /* A container deleted meanwhile, or garbage: runc
+                         * skips those. */
+                        fc_log(ctx, FC_LOG_WARN, "%s: %s", ids[i], e.msg ? e.msg : "unreadable");
+                        fc_error_clear(&e);
+                        continue;
+                }
+                set_owner_name(s, dirfd);
+                close(dirfd);
+                if (strcmp(s->status, "stopped") == 0)
+                        s->pid = 0;
+                out[k++] = s;
+        }
+        fc_strv_free(ids);
+        *ret = out;
+        *ret_n = k;
+        return 0;
+}
+
+static volatile sig_atomic_t unused_sig;
+
+int fc_container_run(const struct fc_context *ctx, const struct fc_create_opts *o, bool detach,
+                     bool keep, int *ret_exit_code, fc_error_t *err)
+{
+        *ret_exit_code = 0;
+        /* Block the signals we forward before the init exists, so none is
+         * lost between start and the wait loop; the init resets its mask. */
+        sigset_t fwd, old;
+        sigfillset(&fwd);
+        sigdelset(&fwd, SIGKILL);
+        sigdelset(&fwd, SIGSTOP);
+        sigdelset(&fwd, SIGSEGV);
+        sigdelset(&fwd, SIGBUS);
+        sigdelset(&fwd, SIGILL);
+        sigdelset(&fwd, SIGFPE);
+        sigdelset(&fwd, SIGABRT);
+        if (!detach)
+                sigprocmask(SIG_BLOCK, &fwd, &old);
+
+        struct fc_created c;
+        int r = fc_container_create_internal(ctx, o, &c, err);
+        if (r < 0)
+                goto out;
+        r = fc_container_start_internal(ctx, c.dirfd, c.state, c.cfg, err);
+        if (r < 0) {
+                fc_error_t e = FC_ERROR_INIT;
+                kill_and_wait(c.state, &e);
+                waitpid(c.pid, NULL, 0);
+                fc_container_destroy(ctx, c.state, c.cfg, &e);
+                fc_error_clear(&e);
+                goto out;
+        }
+        fc_trace(ctx, "started");
+        if (detach)
+                goto out;
+
+        int sfd = signalfd(-1, &fwd, SFD_CLOEXEC);
+        if (sfd < 0) {
+                r = fc_error_setm(err, -errno, "signalfd");
+                goto out;
+        }
+        int wstatus = 0;
+        for (;;) {
+                struct pollfd p[2] = {{.fd = c.pidfd, .events = POLLIN},
+                                      {.fd = sfd, .events = POLLIN}};
+                int pr = poll(p, 2, -1);
+                if (pr < 0 && errno != EINTR) {
+                        r = fc_error_setm(err, -errno, "wait for container");
+                        break;
+                }
+                if (pr > 0 && p[1].revents & POLLIN) {
+                        struct signalfd_siginfo si;
+                        if (read(sfd, &si, sizeof(si)) == (ssize_t) sizeof(si) &&
+                            si.ssi_signo != SIGCHLD && si.ssi_signo != SIGWINCH &&
+                            si.ssi_signo != SIGURG)
+                                fc_sys_pidfd_send_signal(c.pidfd, (int) si.ssi_signo, NULL, 0);
+                }
+                if (pr > 0 && p[0].revents & POLLIN) {
+                        pid_t w;
+                        while ((w = waitpid(c.pid, &wstatus, 0)) < 0 && errno == EINTR)
+                                ;
+                        if (w == c.pid) {
+                                if (WIFEXITED(wstatus))
+                                        *ret_exit_code = WEXITSTATUS(wstatus);
+                                else if (WIFSIGNALED(wstatus))
+                                        *ret_exit_code = 128 + WTERMSIG(wstatus);
+                        }
+                        break;
+                }
+        }
+        close(sfd);
+        fc_trace(ctx, "exited");
+        if (r == 0 && !keep) {
+                /* Processes left in the container's cgroup die with it. */
+                fc_error_t e = FC_ERROR_INIT;
+                c.pid = 0;
+                c.state->pid = 0;
+                r = fc_container_destroy(ctx, c.state, c.cfg, err);
+                fc_error_clear(&e);
+        }
+out:
+        if (!detach)
+                sigprocmask(SIG_SETMASK, &old, NULL);
+        fc_created_clear(&c);
+        (void) unused_sig;
+        return r;
+}
+
+struct sig_name {
+        const char *name;
+        int sig;
+};
+
+static const struct sig_name signals[] = {
+        {"ABRT", SIGABRT},   {"ALRM", SIGALRM},     {"BUS", SIGBUS},   {"CHLD", SIGCHLD},
+        {"CLD", SIGCHLD},    {"CONT", SIGCONT},     {"FPE", SIGFPE},   {"HUP", SIGHUP},
+        {"ILL", SIGILL},     {"INT", SIGINT},       {"IO", SIGIO},     {"IOT", SIGIOT},
+        {"KILL", SIGKILL},   {"PIPE", SIGPIPE},     {"POLL", SIGPOLL}, {"PROF", SIGPROF},
+        {"PWR", SIGPWR},     {"QUIT", SIGQUIT},     {"SEGV", SIGSEGV}, {"STKFLT", SIGSTKFLT},
+        {"STOP", SIGSTOP},   {"SYS", SIGSYS},       {"TERM", SIGTERM}, {"TRAP", SIGTRAP},
+        {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU}, {"URG", SIGURG},
+        {"USR1", SIGUSR1},   {"USR2", SIGUSR2},     {"VTALRM", SIGVTALRM},
+        {"WINCH", SIGWINCH}, {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ},
+};
+
+int fc_signal_parse(const char *s, int *ret_sig, fc_error_t *err)
+{
+        if (s == NULL || s[0] == '\0')
+                return fc_error_set(err, -EINVAL, "invalid signal: \"\"");
+        if (s[0] >= '0' && s[0] <= '9') {
+                errno = 0;
+                char *end = NULL;
+                long v = strtol(s, &end, 10);
+                if (errno || *end || v <= 0 || v >= NSIG)
+                        return fc_error_set(err, -EINVAL, "invalid signal: %s", s);
+                *ret_sig = (int) v;
+                return 0;
+        }
+        const char *name = strncmp(s, "SIG", 3) == 0 ? s + 3 : s;
+        for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+                if (strcmp(name, signals[i].name) == 0) {
+                        *ret_sig = signals[i].sig;
+                        return 0;
+                }
+        /* RTMIN+n / RTMAX-n, as runc accepts them. */
+        if (strncmp(name, "RTMIN", 5) == 0 || strncmp(name, "RTMAX", 5) == 0) {
+                long off = 0;
+                const char *rest = name + 5;
+                if (*rest) {
+                        if ((rest[0] != '+' && rest[0] != '-') || !rest[1])
+                                return fc_error_set(err, -EINVAL, "invalid signal: %s", s);
+                        errno = 0;
+                        char *end = NULL;
+                        off = strtol(rest, &end, 10);
+                        if (errno || *end)
+                                return fc_error_set(err, -EINVAL, "invalid signal: %s", s);
+                }
+                long v = (name[3] == 'I' ? SIGRTMIN : SIGRTMAX) + off;
+                if (v < SIGRTMIN || v > SIGRTMAX)
+                        return fc_error_set(err, -EINVAL, "invalid signal: %s", s);
+                *ret_sig = (int) v;
+                return 0;
+        }
+        return fc_error_set(err, -EINVAL, "unknown signal \"%s\"", s);
+}

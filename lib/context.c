@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "lib/context.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+uint64_t fc_now_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
+}
+
+void fc_log(const struct fc_context *ctx, enum fc_log_level level, const char *fmt, ...)
+{
+        if (ctx == NULL || ctx->log == NULL)
+                return;
+        if (level == FC_LOG_DEBUG && !ctx->debug)
+                return;
+        char buf[2048];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        ctx->log(ctx->log_data, level, buf);
+}
+
+void fc_trace(const struct fc_context *ctx, const char *phase)
+{
+        if (ctx == NULL || !ctx->debug)
+                return;
+        uint64_t us = (fc_now_ns() - ctx->t0_ns) / 1000;
+        fc_log(ctx, FC_LOG_DEBUG, "phase %s at %llu us", phase, (unsigned long long) us);
+}

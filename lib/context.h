@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * What every library entry point gets from the CLI: global flags and a
+ * logging callback.  The library never prints (STYLE.md §1): debug traces
+ * and warnings go through ctx->log, which cmd/ implements.
+ */
+#ifndef FC_CONTEXT_H
+#define FC_CONTEXT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum fc_log_level {
+        FC_LOG_ERROR,
+        FC_LOG_WARN,
+        FC_LOG_INFO,
+        FC_LOG_DEBUG,
+};
+
+struct fc_context {
+        const char *root; /* state root, default /run/flashcube */
+        bool debug;
+        bool systemd_cgroup;
+        bool rootless;
+        void (*log)(void *data, enum fc_log_level level, const char *msg);
+        void *log_data;
+        uint64_t t0_ns; /* CLOCK_MONOTONIC at process start, for --debug phase times */
+};
+
+#define FC_DEFAULT_ROOT "/run/flashcube"
+
+void fc_log(const struct fc_context *ctx, enum fc_log_level level, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* --debug: "phase <name> at <µs since start>" so create/start/delete can be
+ * profiled phase by phase without a profiler. Cheap no-op without --debug. */
+void fc_trace(const struct fc_context *ctx, const char *phase);
+
+uint64_t fc_now_ns(void);
+
+#endif

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "lib/init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/hooks.h"
+#include "lib/rootfs.h"
+#include "lib/seccomp.h"
+#include "lib/spawn.h"
+#include "lib/sys.h"
+
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+
+static int reset_signals(fc_error_t *err)
+{
+        /* The parent may block or handle signals (run forwards them); the
+         * container's process starts with a clean slate. */
+        sigset_t none;
+        sigemptyset(&none);
+        if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+                return fc_error_setm(err, -errno, "reset signal mask");
+        for (int s = 1; s < NSIG; s++) {
+                if (s == SIGKILL || s == SIGSTOP)
+                        continue;
+                signal(s, SIG_DFL);
+        }
+        return 0;
+}
+
+static int wait_for(int fd, enum fc_sync_type want, struct fc_sync_msg *m, fc_error_t *err)
+{
+        int r = fc_sync_recv(fd, m, err);
+        if (r < 0)
+                return r;
+        if (m->type != (uint32_t) want)
+                return fc_error_set(err, -EPROTO, "unexpected message %u from runtime", m->type);
+        return 0;
+}
+
+static int set_state_status(struct fc_state *s, const char *status)
+{
+        char *n = strdup(status);
+        if (n == NULL)
+                return -ENOMEM;
+        free(s->status);
+        s->status = n;
+        return 0;
+}
+
+static int run_child_hooks(const struct fc_init_args *a, enum fc_hook_kind kind,
+                           const char *status, fc_error_t *err)
+{
+        const struct fc_hooks *h = a->cfg->hooks;
+        if (h == NULL || h->n_hooks[kind] == 0)
+                return 0;
+        if (set_state_status(a->state, status) < 0)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        cleanup_free char *json = fc_state_to_oci_json(a->state, false, err);
+        if (json == NULL)
+                return err->status;
+        return fc_hooks_run(h->hooks[kind], h->n_hooks[kind], fc_hook_kind_name(kind), json, err);
+}
+
+/* Mark every fd from 3 + preserve_fds up close-on-exec, and make the
+ * preserved ones survive exec: the user process must not reach any fd of
+ * the runtime (CVE-2024-21626 class). */
+static int close_fds_on_exec(unsigned int preserve_fds, fc_error_t *err)
+{
+        unsigned int first = 3 + preserve_fds;
+        if (fc_sys_close_range(first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+                return fc_error_setm(err, -errno, "close_range");
+        for (unsigned int fd = 3; fd < first; fd++) {
+                int fl = fcntl((int) fd, F_GETFD);
+                if (fl >= 0)
+                        fcntl((int) fd, F_SETFD, fl & ~FD_CLOEXEC);
+        }
+        return 0;
+}
+
+static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe,
+                 struct fc_seccomp_filter **ret_filter, fc_error_t *err)
+{
+        const struct fc_config *cfg = a->cfg;
+        struct fc_sync_msg m;
+        int r;
+
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                return fc_error_setm(err, -errno, "prctl(PR_SET_PDEATHSIG)");
+        r = reset_signals(err);
+        if (r < 0)
+                return r;
+        /* GO: the parent placed us in our cgroup and tells our host pid. */
+        r = wait_for(a->sync_fd, FC_SYNC_GO, &m, err);
+        if (r < 0)
+                return r;
+        a->state->pid = (pid_t) m.status;
+
+        r = fc_ns_join_in_child(a->ns, err);
+        if (r < 0)
+                return r;
+        if (a->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+                return fc_error_setm(err, -errno, "unshare cgroup namespace");
+        if (a->ns->mode[FC_NS_NETWORK] == FC_NS_MODE_NEW) {
+                r = fc_ns_loopback_up(err);
+                if (r < 0)
+                        return r;
+        }
+        if (!a->no_new_keyring) {
+                /* A fresh session keyring per container, as runc, so
+                 * containers do not share the host's keys; kernels without
+                 * keyrings are fine. */
+                char name[64];
+                snprintf(name, sizeof(name), "_ses.%.50s", a->state->id);
+                if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0 &&
+                    errno != ENOSYS && errno != EACCES)
+                        return fc_error_setm(err, -errno, "join session keyring");
+        }
+
+        struct fc_rootfs_ctx rctx = {
+                .cfg = cfg,
+                .rootfs = a->rootfs,
+                .no_pivot = a->no_pivot,
+                .cgroup = a->cgroup,
+                .cgroupns = a->ns->mode[FC_NS_CGROUP] == FC_NS_MODE_NEW,
+                .new_userns = false,
+        };
+        r = fc_rootfs_prepare(&rctx, err);
+        if (r < 0)
+                return r;
+
+        const struct fc_hooks *h = cfg->hooks;
+        if (h && (h->n_hooks[FC_HOOK_PRESTART] || h->n_hooks[FC_HOOK_CREATE_RUNTIME])) {
+                r = fc_sync_send(a->sync_fd, FC_SYNC_HOOKS, 0, NULL);
+                if (r < 0)
+                        return fc_error_setm(err, r, "ask runtime to run hooks");
+                r = wait_for(a->sync_fd, FC_SYNC_HOOKS_DONE, &m, err);
+                if (r < 0)
+                        return r;
+        }
+        r = run_child_hooks(a, FC_HOOK_CREATE_CONTAINER, "creating", err);
+        if (r < 0)
+                return r;
+
+        r = fc_rootfs_pivot(&rctx, err);
+        if (r < 0)
+                return r;
+        r = fc_process_apply_hostname(cfg, err);
+        if (r < 0)
+                return r;
+        r = fc_process_apply_sysctls(cfg, err);
+        if (r < 0)
+                return r;
+        r = fc_rootfs_finish(&rctx, err);
+        if (r < 0)
+                return r;
+
+        const struct fc_process *p = cfg->process;
+        if (chdir(p->cwd) < 0)
+                return fc_error_setm(err, -errno, "chdir to cwd (\"%s\") set in config.json",
+                                     p->cwd);
+        r = fc_process_apply_rlimits(cfg, err);
+        if (r < 0)
+                return r;
+        r = fc_process_apply_oom_score_adj(cfg, err);
+        if (r < 0)
+                return r;
+        r = fc_process_apply_sched(cfg, a->pplan, err);
+        if (r < 0)
+                return r;
+        char **env = fc_process_build_env(cfg, err);
+        if (env == NULL)
+                return err->status ? err->status : -ENOMEM;
+        *ret_env = env;
+        char *exe = fc_process_find_executable(p->args[0], env, err);
+        if (exe == NULL)
+                return err->status ? err->status : -ENOENT;
+        *ret_exe = exe;
+
+        struct fc_seccomp_filter *filter = NULL;
+        if (cfg->linux_ && cfg->linux_->seccomp) {
+                filter = fc_seccomp_build(cfg->linux_->seccomp, err);
+                if (filter == NULL)
+                        return err->status ? err->status : -EINVAL;
+        }
+        *ret_filter = filter;
+        /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which
+         * the user may be about to lose: load it now, as runc does. */
+        if (filter && !p->no_new_privileges) {
+                int notify_fd = -1;
+                r = fc_seccomp_load(filter, &notify_fd, err);
+                if (r < 0)
+                        return r;
+                if (notify_fd >= 0)
+                        return fc_error_set(err, -EOPNOTSUPP,
+                                            "linux.seccomp: SCMP_ACT_NOTIFY is not supported yet");
+        }
+        r = fc_process_apply_user_and_caps(cfg, a->pplan, err);
+        if (r < 0)
+                return r;
+        return close_fds_on_exec(a->preserve_fds, err);
+}
+
+_Noreturn void fc_init_main(const struct fc_init_args *a)
+{
+        fc_error_t err = FC_ERROR_INIT;
+        char **env = NULL;
+        char *exe = NULL;
+        struct fc_seccomp_filter *filter = NULL;
+
+        if (setup(a, &env, &exe, &filter, &err) < 0) {
+                fc_sync_send_error(a->sync_fd, &err);
+                _exit(1);
+        }
+        /* From here on the runtime may exit: do not die with it. */
+        prctl(PR_SET_PDEATHSIG, 0);
+        if (fc_sync_send(a->sync_fd, FC_SYNC_READY, 0, NULL) < 0)
+                _exit(1);
+        close(a->sync_fd);
+
+        if (a->fifo_fd >= 0) {
+                /* Blocks until `start` opens the fifo for reading. The host's
+                 * /proc is used because the container may have none. */
+                char path[64];
+                snprintf(path, sizeof(path), "self/fd/%d", a->fifo_fd);
+                int w = openat(a->proc_fd, path, O_WRONLY | O_CLOEXEC);
+                if (w < 0 || write(w, "0", 1) != 1)
+                        _exit(1);
+                close(w);
+                close(a->fifo_fd);
+        }
+        if (a->proc_fd >= 0)
+                close(a->proc_fd);
+
+        if (run_child_hooks(a, FC_HOOK_START_CONTAINER, "created", &err) < 0)
+                goto fail;
+        if (filter && a->cfg->process->no_new_privileges) {
+                int notify_fd = -1;
+                if (fc_seccomp_load(filter, &notify_fd, &err) < 0)
+                        goto fail;
+                if (notify_fd >= 0) {
+                        fc_error_set(&err, -EOPNOTSUPP,
+                                     "linux.seccomp: SCMP_ACT_NOTIFY is not supported yet");
+                        goto fail;
+                }
+        }
+        execve(exe, a->cfg->process->args, env);
+        fc_error_setm(&err, -errno, "exec %s", exe);
+fail:
+        /* The runtime has exited by now; the container's stderr is the only
+         * place left to say why it could not start. */
+        dprintf(2, "flashcube: %s\n", err.msg ? err.msg : "container init failed");
+        _exit(127);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * The container's init: the code the cloned child runs from the moment of
+ * clone3() to execve() of the user process.  It never returns; every
+ * failure before READY is reported to the parent over the sync socket.
+ */
+#ifndef FC_INIT_H
+#define FC_INIT_H
+
+#include <stdbool.h>
+
+#include "lib/cgroup/cgroup.h"
+#include "lib/namespace.h"
+#include "lib/process.h"
+#include "oci-spec/config.h"
+#include "oci-spec/state.h"
+
+struct fc_init_args {
+        const struct fc_config *cfg;
+        const struct fc_ns_plan *ns;
+        const struct fc_process_plan *pplan;
+        const struct fc_cgroup *cgroup;
+        struct fc_state *state; /* id, bundle, rootfs, created, annotations for hooks */
+        const char *rootfs;     /* absolute, canonical */
+        int sync_fd;            /* child's end of the sync socketpair */
+        int fifo_fd;            /* O_PATH fd of exec.fifo, -1 for none */
+        int proc_fd;            /* O_PATH fd of the host's /proc, to reopen the fifo */
+        bool no_pivot;
+        bool no_new_keyring;
+        bool unshare_cgroupns; /* new cgroup namespace not created by clone3 */
+        unsigned int preserve_fds;
+};
+
+_Noreturn void fc_init_main(const struct fc_init_args *a);
+
+#endif

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "lib/spawn.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "lib/sys.h"
+
+int fc_sync_send(int fd, enum fc_sync_type type, int status, const char *text)
+{
+        struct fc_sync_msg m;
+        memset(&m, 0, sizeof(m));
+        m.type = type;
+        m.status = status;
+        if (text)
+                snprintf(m.text, sizeof(m.text), "%s", text);
+        for (;;) {
+                ssize_t n = send(fd, &m, sizeof(m), MSG_NOSIGNAL);
+                if (n == (ssize_t) sizeof(m))
+                        return 0;
+                if (n < 0 && errno == EINTR)
+                        continue;
+                return n < 0 ? -errno : -EIO;
+        }
+}
+
+int fc_sync_recv(int fd, struct fc_sync_msg *m, fc_error_t *err)
+{
+        for (;;) {
+                ssize_t n = recv(fd, m, sizeof(*m), 0);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return fc_error_setm(err, -errno, "read from container init");
+                if (n == 0)
+                        return fc_error_set(err, -EPIPE,
+                                            "container init exited before reporting");
+                if (n != (ssize_t) sizeof(*m))
+                        return fc_error_set(err, -EPROTO, "short message from container init");
+                m->text[sizeof(m->text) - 1] = '\0';
+                return 0;
+        }
+}
+
+void fc_sync_send_error(int fd, const fc_error_t *e)
+{
+        fc_sync_send(fd, FC_SYNC_ERROR, e->status ? e->status : -EIO,
+                     e->msg ? e->msg : strerror(e->status ? -e->status : EIO));
+}
+
+pid_t fc_spawn_clone(uint64_t flags, int cgroup_fd, int *ret_pidfd, fc_error_t *err)
+{
+        int pidfd = -1;
+        struct fc_clone_args args;
+        memset(&args, 0, sizeof(args));
+        args.flags = flags | CLONE_PIDFD;
+        args.pidfd = (uint64_t) (uintptr_t) &pidfd;
+        args.exit_signal = SIGCHLD;
+        if (cgroup_fd >= 0) {
+                args.flags |= CLONE_INTO_CGROUP;
+                args.cgroup = (uint64_t) cgroup_fd;
+        }
+        pid_t pid = fc_sys_clone3(&args);
+        if (pid < 0)
+                return fc_error_setm(err, -errno, "clone3");
+        if (pid == 0)
+                return 0;
+        *ret_pidfd = pidfd;
+        return pid;
+}

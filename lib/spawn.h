@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * Cloning the container's init and the sync protocol between the runtime
+ * (parent) and the init (child) over a SOCK_SEQPACKET socketpair.  One
+ * message per packet, fixed layout, so a short read is an error and never
+ * a partial message.
+ *
+ *   parent                         child (init)
+ *   clone3 ───────────────────────► waits for GO
+ *   (v1: move pid into cgroup)
+ *   GO ───────────────────────────► joins/creates namespaces, mounts
+ *        ◄──────────────────────── HOOKS (when prestart/createRuntime exist)
+ *   runs them, HOOKS_DONE ────────► createContainer hooks, pivot, process setup
+ *        ◄──────────────────────── READY | ERROR(status, message)
+ *   writes state.json, exits       blocks opening exec.fifo for writing
+ */
+#ifndef FC_SPAWN_H
+#define FC_SPAWN_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lib/error.h"
+
+enum fc_sync_type {
+        FC_SYNC_GO = 1,
+        FC_SYNC_HOOKS,
+        FC_SYNC_HOOKS_DONE,
+        FC_SYNC_READY,
+        FC_SYNC_ERROR,
+};
+
+struct fc_sync_msg {
+        uint32_t type;
+        int32_t status;
+        char text[3584];
+};
+
+int fc_sync_send(int fd, enum fc_sync_type type, int status, const char *text);
+
+/* Receive one message; EOF (the peer died) is -EPIPE. */
+int fc_sync_recv(int fd, struct fc_sync_msg *m, fc_error_t *err);
+
+/* Send an error as a message (the child's way of reporting). */
+void fc_sync_send_error(int fd, const fc_error_t *e);
+
+/* clone3() with fork semantics: returns 0 in the child, the child's pid in
+ * the parent (with *ret_pidfd set), < 0 with *err on failure.  cgroup_fd
+ * >= 0 asks for CLONE_INTO_CGROUP. */
+pid_t fc_spawn_clone(uint64_t flags, int cgroup_fd, int *ret_pidfd, fc_error_t *err);
+
+#endif

@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "lib/status.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+
+int fc_status_validate_id(const char *id, fc_error_t *err)
+{
+        size_t n = id ? strlen(id) : 0;
+        if (n == 0 || n > 1024 || strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+                return fc_error_set(err, -EINVAL, "invalid container ID format: \"%s\"",
+                                    id ? id : "");
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char) id[i];
+                if (!(isalnum(c) || c == '_' || c == '+' || c == '-' || c == '.'))
+                        return fc_error_set(err, -EINVAL, "invalid container ID format: \"%s\"",
+                                            id);
+        }
+        return 0;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+        cleanup_free char *p = strdup(path);
+        if (p == NULL)
+                return -ENOMEM;
+        for (char *s = p + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = '\0';
+                if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
+        }
+        if (mkdir(p, mode) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+int fc_status_reserve(const char *root, const char *id, fc_error_t *err)
+{
+        int r = fc_status_validate_id(id, err);
+        if (r < 0)
+                return r;
+        cleanup_close int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0 && errno == ENOENT) {
+                r = mkdir_p(root, 0700);
+                if (r < 0)
+                        return fc_error_setm(err, r, "create state root %s", root);
+                rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        }
+        if (rootfd < 0)
+                return fc_error_setm(err, -errno, "open state root %s", root);
+        /* mkdir is the atomic reservation: of two concurrent creates with
+         * the same id exactly one gets past this line. */
+        if (mkdirat(rootfd, id, 0711) < 0) {
+                if (errno == EEXIST)
+                        return fc_error_set(err, -EEXIST,
+                                            "container with given ID already exists");
+                return fc_error_setm(err, -errno, "create state directory %s/%s", root, id);
+        }
+        int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
+                r = -errno;
+                unlinkat(rootfd, id, AT_REMOVEDIR);
+                return fc_error_setm(err, r, "open state directory %s/%s", root, id);
+        }
+        return fd;
+}
+
+int fc_status_open(const char *root, const char *id, fc_error_t *err)
+{
+        fc_error_t e = FC_ERROR_INIT;
+        if (fc_status_validate_id(id, &e) < 0) {
+                fc_error_clear(&e);
+                return fc_error_set(err, -ENOENT, "container does not exist");
+        }
+        cleanup_free char *p = NULL;
+        if (asprintf(&p, "%s/%s", root, id) < 0)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
+                if (errno == ENOENT || errno == ENOTDIR)
+                        return fc_error_set(err, -ENOENT, "container does not exist");
+                return fc_error_setm(err, -errno, "open state directory %s", p);
+        }
+        return fd;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+        while (len > 0) {
+                ssize_t n = write(fd, buf, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                buf += n;
+                len -= (size_t) n;
+        }
+        return 0;
+}
+
+int fc_status_write(int dirfd, const struct fc_state *s, fc_error_t *err)
+{
+        cleanup_free char *json = fc_state_to_json(s, err);
+        if (json == NULL)
+                return err->status ? err->status : -ENOMEM;
+        static const char tmp[] = ".state.json.tmp";
+        cleanup_close int fd =
+                openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return fc_error_setm(err, -errno, "write state.json");
+        int r = write_all(fd, json, strlen(json));
+        if (r < 0) {
+                unlinkat(dirfd, tmp, 0);
+                return fc_error_setm(err, r, "write state.json");
+        }
+        if (renameat(dirfd, tmp, dirfd, FC_STATE_FILE) < 0) {
+                r = -errno;
+                unlinkat(dirfd, tmp, 0);
+                return fc_error_setm(err, r, "rename state.json");
+        }
+        return 0;
+}
+
+static char *read_file_at(int dirfd, const char *name, size_t max, size_t *ret_len, int *ret_errno)
+{
+        cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
+                *ret_errno = errno;
+                return NULL;
+        }
+        size_t cap = 8192, len = 0;
+        char *buf = malloc(cap + 1);
+        if (buf == NULL) {
+                *ret_errno = ENOMEM;
+                return NULL;
+        }
+        for (;;) {
+                if (len == cap) {
+                        if (cap >= max) {
+                                free(buf);
+                                *ret_errno = EFBIG;
+                                return NULL;
+                        }
+                        cap *= 2;
+                        char *nb = realloc(buf, cap + 1);
+                        if (nb == NULL) {
+                                free(buf);
+                                *ret_errno = ENOMEM;
+                                return NULL;
+                        }
+                        buf = nb;
+                }
+                ssize_t n = read(fd, buf + len, cap - len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        *ret_errno = errno;
+                        free(buf);
+                        return NULL;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+        }
+        buf[len] = '\0';
+        *ret_len = len;
+        return buf;
+}
+
+struct fc_state *fc_status_read(int dirfd, const char *id, fc_error_t *err)
+{
+        size_t len = 0;
+        int e = 0;
+        cleanup_free char *json = read_file_at(dirfd, FC_STATE_FILE, 64 << 20, &len, &e);
+        if (json == NULL) {
+                if (e != ENOENT) {
+                        fc_error_setm(err, -e, "read state.json of %s", id);
+                        return NULL;
+                }
+                /* Reserved but never written: a create in progress, or one
+                 * that died before writing; `delete` can still remove it. */
+                struct fc_state *s = calloc(1, sizeof(*s));
+                if (s == NULL || (s->id = strdup(id)) == NULL ||
+                    (s->status = strdup("creating")) == NULL ||
+                    (s->oci_version = strdup("1.2.0")) == NULL ||
+                    (s->bundle = strdup("")) == NULL || (s->rootfs = strdup("")) == NULL ||
+                    (s->owner = strdup("")) == NULL || (s->created = fc_status_timestamp()) == NULL) {
+                        fc_state_free(s);
+                        fc_error_set(err, -ENOMEM, "out of memory");
+                        return NULL;
+                }
+                return s;
+        }
+        struct fc_state *s = fc_state_parse(json, len, err);
+        if (s == NULL)
+                fc_error_wrap(err, "state.json of %s", id);
+        return s;
+}
+
+static int rm_rf_at(int parent, const char *name)
+{
+        int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
+                if (errno == ENOTDIR || errno == ELOOP) {
+                        if (unlinkat(parent, name, 0) < 0 && errno != ENOENT)
+                                return -errno;
+                        return 0;
+                }
+                return errno == ENOENT ? 0 : -errno;
+        }
+        cleanup_closedir DIR *d = fdopendir(fd);
+        if (d == NULL) {
+                close(fd);
+                return -errno;
+        }
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                if (de->d_type == DT_DIR) {
+                        int r = rm_rf_at(dirfd(d), de->d_name);
+                        if (r < 0)
+                                return r;
+                } else if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT) {
+                        return -errno;
+                }
+        }
+        if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                return -errno;
+        return 0;
+}
+
+int fc_status_remove(const char *root, const char *id, fc_error_t *err)
+{
+        cleanup_close int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return errno == ENOENT ? 0 : fc_error_setm(err, -errno, "open %s", root);
+        int r = rm_rf_at(rootfd, id);
+        if (r < 0)
+                return fc_error_setm(err, r, "remove state directory %s/%s", root, id);
+        return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+int fc_status_list_ids(const char *root, char ***ret_ids, size_t *ret_n, fc_error_t *err)
+{
+        *ret_ids = NULL;
+        *ret_n = 0;
+        cleanup_closedir DIR *d = opendir(root);
+        if (d == NULL) {
+                if (errno == ENOENT)
+                        return 0;
+                return fc_error_setm(err, -errno, "open state root %s", root);
+        }
+        char **ids = NULL;
+        size_t n = 0;
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                        continue;
+                char **nids = realloc(ids, (n + 2) * sizeof(*ids));
+                if (nids == NULL)
+                        goto oom;
+                ids = nids;
+                if ((ids[n] = strdup(de->d_name)) == NULL)
+                        goto oom;
+                ids[++n] = NULL;
+        }
+        if (n > 1)
+                qsort(ids, n, sizeof(*ids), cmp_str);
+        *ret_ids = ids;
+        *ret_n = n;
+        return 0;
+oom:
+        fc_strv_free(ids);
+        return fc_error_set(err, -ENOMEM, "out of memory");
+}
+
+uint64_t fc_proc_start_time(pid_t pid)
+{
+        char path[64], buf[1024];
+        if (pid <= 0)
+                return 0;
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+        cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return 0;
+        buf[n] = '\0';
+        /* comm may contain spaces and parentheses: fields resume after the
+         * last ')'. */
+        char *p = strrchr(buf, ')');
+        if (p == NULL || p[1] != ' ')
+                return 0;
+        p += 2;
+        char state = *p;
+        if (state == 'Z' || state == 'X')
+                return 0;
+        /* p is at field 3; start time is field 22. */
+        for (int field = 3; field < 22; field++) {
+                p = strchr(p, ' ');
+                if (p == NULL)
+                        return 0;
+                p++;
+        }
+        errno = 0;
+        char *end = NULL;
+        unsigned long long v = strtoull(p, &end, 10);
+        if (errno != 0 || end == p)
+                return 0;
+        return (uint64_t) v;
+}
+
+bool fc_status_init_alive(const struct fc_state *s)
+{
+        if (s->pid <= 0)
+                return false;
+        uint64_t st = fc_proc_start_time(s->pid);
+        return st != 0 && st == s->start_time;
+}
+
+static int set_status(struct fc_state *s, const char *status, fc_error_t *err)
+{
+        char *n = strdup(status);
+        if (n == NULL)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        free(s->status);
+        s->status = n;
+        return 0;
+}
+
+int fc_status_refresh(int dirfd, struct fc_state *s, fc_error_t *err)
+{
+        if (s->status != NULL && strcmp(s->status, "creating") == 0 && s->pid <= 0)
+                return 0;
+        if (!fc_status_init_alive(s))
+                return set_status(s, "stopped", err);
+        struct stat st;
+        if (fstatat(dirfd, FC_EXEC_FIFO, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                return set_status(s, "created", err);
+        /* Paused is derived from the init's freezer state (/proc/<pid>/status
+         * shows no freezer; the cgroup layer owns that).  Until pause exists
+         * a running init is running. */
+        return set_status(s, "running", err);
+}
+
+char *fc_status_timestamp(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        struct tm tm;
+        gmtime_r(&ts.tv_sec, &tm);
+        char buf[64], *out = NULL;
+        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+        if (asprintf(&out, "%s.%09ldZ", buf, (long) ts.tv_nsec) < 0)
+                return NULL;
+        return out;
+}
