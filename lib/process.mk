@@ -1,1 +1,5 @@
 # fragment: lib/process.mk
+# Per-process settings applied by the container's init before execve().
+libflashcube_a_SOURCES += \
+	lib/process.h lib/process.c lib/user.c \
+	lib/seccomp.h lib/seccomp.c
