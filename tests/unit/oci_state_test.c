@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * State documents (runc's `state` and `list --format json` shapes, the
+ * state.json round trip) and the generated spec/features documents.
+ */
+#include "oci-spec/config.h"
+#include "oci-spec/state.h"
+#include "tests/unit/tap.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef CORPUS_DIR
+#error "CORPUS_DIR must be defined"
+#endif
+
+static struct fc_kv annotations[] = {{"a", "b"}, {"c", "d"}};
+
+static struct fc_state sample = {
+        .oci_version = "1.2.0",
+        .id = "t2",
+        .status = "created",
+        .pid = 6233,
+        .bundle = "/tmp/ocib",
+        .rootfs = "/tmp/ocib/rootfs",
+        .created = "2026-11-30T01:37:59.431639453Z",
+        .owner = "",
+        .start_time = 123456789,
+        .cgroup = "v1:/sys/fs/cgroup/*/flashcube/t2",
+        .config_path = "/run/flashcube/t2/config.json",
+        .systemd_cgroup = true,
+};
+
+static void test_oci_state(void)
+{
+        fc_error_t err = FC_ERROR_INIT;
+        char *s = fc_state_to_oci_json(&sample, true, &err);
+        /* Exactly what `runc state` printed for a created container. */
+        is_str(s,
+               "{\n  \"ociVersion\": \"1.2.0\",\n  \"id\": \"t2\",\n  \"pid\": 6233,\n"
+               "  \"status\": \"created\",\n  \"bundle\": \"/tmp/ocib\",\n"
+               "  \"rootfs\": \"/tmp/ocib/rootfs\",\n"
+               "  \"created\": \"2026-11-30T01:37:59.431639453Z\",\n  \"owner\": \"\"\n}",
+               "state without annotations, pretty");
+        free(s);
+        struct fc_state a = sample;
+        a.annotations = annotations;
+        a.n_annotations = 2;
+        s = fc_state_to_oci_json(&a, true, &err);
+        ok(s && strstr(s, "\"created\": \"2026-11-30T01:37:59.431639453Z\",\n  \"annotations\": "
+                          "{\n    \"a\": \"b\",\n    \"c\": \"d\"\n  },\n  \"owner\": \"\"\n}"),
+           "annotations between created and owner");
+        free(s);
+        a.owner = "root";
+        struct fc_state *list[] = {&a};
+        s = fc_state_list_to_json(list, 1, &err);
+        is_str(s,
+               "[{\"ociVersion\":\"1.2.0\",\"id\":\"t2\",\"pid\":6233,\"status\":\"created\","
+               "\"bundle\":\"/tmp/ocib\",\"rootfs\":\"/tmp/ocib/rootfs\","
+               "\"created\":\"2026-11-30T01:37:59.431639453Z\",\"annotations\":{\"a\":\"b\","
+               "\"c\":\"d\"},\"owner\":\"root\"}]",
+               "list --format json");
+        free(s);
+        s = fc_state_list_to_json(NULL, 0, &err);
+        is_str(s, "null", "empty list prints null as runc does");
+        free(s);
+        ok(err.status == 0, "no error set");
+}
+
+static void test_roundtrip(void)
+{
+        fc_error_t err = FC_ERROR_INIT;
+        struct fc_state a = sample;
+        a.annotations = annotations;
+        a.n_annotations = 2;
+        char *s = fc_state_to_json(&a, &err);
+        ok(s != NULL, "state.json generated");
+        struct fc_state *b = fc_state_parse(s, strlen(s), &err);
+        ok(b != NULL, "state.json parsed");
+        if (b) {
+                is_str(b->id, "t2", "id");
+                is_str(b->status, "created", "status");
+                ok(b->pid == 6233, "pid");
+                is_str(b->bundle, a.bundle, "bundle");
+                is_str(b->rootfs, a.rootfs, "rootfs");
+                is_str(b->created, a.created, "created");
+                is_str(b->owner, "", "owner");
+                is_str(b->oci_version, "1.2.0", "ociVersion");
+                ok(b->n_annotations == 2 && strcmp(b->annotations[1].value, "d") == 0,
+                   "annotations");
+                ok(b->start_time == 123456789, "start_time");
+                is_str(b->cgroup, a.cgroup, "cgroup");
+                is_str(b->config_path, a.config_path, "config_path");
+                ok(b->systemd_cgroup, "systemd_cgroup");
+                char *t = fc_state_to_json(b, &err);
+                is_str(t, s, "second round trip is identical");
+                free(t);
+        }
+        fc_state_free(b);
+        free(s);
+        struct fc_state c = {.id = "x", .status = "stopped"};
+        s = fc_state_to_json(&c, &err);
+        b = fc_state_parse(s, strlen(s), &err);
+        ok(b && b->cgroup == NULL && b->config_path == NULL && !b->systemd_cgroup && b->pid == 0,
+           "absent private fields stay absent");
+        fc_state_free(b);
+        free(s);
+        const char *neg = "{\"id\":\"x\",\"status\":\"running\",\"pid\":-1}";
+        b = fc_state_parse(neg, strlen(neg), &err);
+        ok(b == NULL && err.status == -EINVAL && strstr(err.msg, "pid: expected an integer"),
+           "negative pid refused");
+        fc_error_clear(&err);
+        b = fc_state_parse("{\"status\":\"running\"", 19, &err);
+        ok(b == NULL && err.status == -EINVAL, "truncated state.json refused");
+        fc_error_clear(&err);
+        fc_state_free(NULL);
+}
+
+static char *slurp(const char *path)
+{
+        FILE *f = fopen(path, "re");
+        if (f == NULL)
+                return NULL;
+        char *buf = NULL;
+        size_t cap = 0;
+        ssize_t n = getdelim(&buf, &cap, '\0', f);
+        fclose(f);
+        if (n < 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
+/* runc's files say "1.0.2-dev"; ours say "1.2.0".  Everything else,
+ * including the tab indentation, must be byte-identical. */
+static void expect_same_as_runc(const char *ours, const char *file, const char *name)
+{
+        char *theirs = slurp(file);
+        char *p = theirs ? strstr(theirs, "\"1.0.2-dev\"") : NULL;
+        char *fixed = NULL;
+        if (p && asprintf(&fixed, "%.*s\"1.2.0\"%s", (int) (p - theirs), theirs, p + 11) < 0)
+                fixed = NULL;
+        is_str(ours, fixed, "%s matches runc's output", name);
+        free(fixed);
+        free(theirs);
+}
+
+static void test_spec(void)
+{
+        fc_error_t err = FC_ERROR_INIT;
+        char *s = fc_spec_default_json(false, &err);
+        ok(s != NULL, "default spec generated");
+        expect_same_as_runc(s, CORPUS_DIR "/good/runc-spec.json", "spec");
+        struct fc_config *c = s ? fc_config_parse(s, strlen(s), &err) : NULL;
+        ok(c && c->n_mounts == 7 && c->linux_->n_namespaces == 5 && c->process->n_rlimits == 1,
+           "default spec parses");
+        fc_config_free(c);
+        free(s);
+
+        s = fc_spec_default_json(true, &err);
+        ok(s != NULL, "rootless spec generated");
+        /* The corpus file was generated as root: host ids 0. */
+        if (geteuid() == 0 && getegid() == 0)
+                expect_same_as_runc(s, CORPUS_DIR "/good/runc-spec-rootless.json",
+                                    "spec --rootless");
+        c = s ? fc_config_parse(s, strlen(s), &err) : NULL;
+        ok(c && fc_config_namespace(c, FC_NS_USER) && !fc_config_namespace(c, FC_NS_NETWORK) &&
+                   c->linux_->n_uid_mappings == 1 &&
+                   c->linux_->uid_mappings[0].host_id == geteuid() && c->linux_->resources == NULL,
+           "rootless spec parses");
+        fc_config_free(c);
+        free(s);
+
+        s = fc_features_json(&err);
+        ok(s && strncmp(s,
+                        "{\n    \"ociVersionMin\": \"1.0.0\",\n    \"ociVersionMax\": \"1.2.0\",",
+                        61) == 0,
+           "features header");
+        ok(s && strstr(s, "\"time\"") && strstr(s, "\"SCMP_ACT_NOTIFY\"") &&
+                   strstr(s, "\"createRuntime\"") && strstr(s, "\"CAP_CHECKPOINT_RESTORE\""),
+           "features content");
+        free(s);
+        ok(err.status == 0, "no error set");
+}
+
+int main(void)
+{
+        test_oci_state();
+        test_roundtrip();
+        test_spec();
+        return tap_done();
+}
