@@ -279,6 +279,20 @@ static void test_load_errors(void)
                         fc_error_clear(&err);
                         unlink(path);
                 }
+                /* A sparse 65 MiB file: refused before anything is read. */
+                snprintf(path, sizeof(path), "%s/big.json", dir);
+                FILE *f = fopen(path, "we");
+                if (f && ftruncate(fileno(f), 65 << 20) == 0) {
+                        fclose(f);
+                        f = NULL;
+                        c = fc_config_load(path, &err);
+                        ok(c == NULL && err.status == -EFBIG && strstr(err.msg, "larger than"),
+                           "file over 64 MiB refused");
+                        fc_error_clear(&err);
+                }
+                if (f)
+                        fclose(f);
+                unlink(path);
                 rmdir(dir);
         }
 }
