@@ -1,1 +1,9 @@
-libflashcube_a_SOURCES += lib/cgroup/cgroup.h
+# fragment: lib/cgroup/local.mk
+libflashcube_a_SOURCES += \
+	lib/cgroup/cgroup.h \
+	lib/cgroup/cgroup-internal.h \
+	lib/cgroup/cgroup.c \
+	lib/cgroup/cgroup-devices.c \
+	lib/cgroup/cgroup-devices-v2.c \
+	lib/cgroup/cgroup-v1.c \
+	lib/cgroup/cgroup-v2.c

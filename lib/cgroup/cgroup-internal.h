@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * Internals of lib/cgroup shared by the mode-specific files and the unit
+ * tests.  The pure functions (parsing, path computation, program
+ * generation) are here so they can be tested as an ordinary user.
+ */
+#ifndef FC_CGROUP_INTERNAL_H
+#define FC_CGROUP_INTERNAL_H
+
+#include <linux/bpf.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lib/cgroup/cgroup.h"
+
+/* One hierarchy the container is placed in.  On v1/hybrid there is one per
+ * mounted v1 hierarchy (plus the unified one on hybrid hosts), on v2 just
+ * one. */
+struct fc_cgroup_hier {
+        bool v2;            /* a cgroup2 hierarchy */
+        char *controllers;  /* v1: "cpu,cpuacct", "name=systemd"; v2: "" */
+        char *mount;        /* host mount point, "/sys/fs/cgroup/cpu" */
+        char *root;         /* mountinfo root of that mount, usually "/" */
+        char *own;          /* our own cgroup relative to `mount` (create only) */
+        char *rel;          /* the container's cgroup relative to `mount`, "/x/y" */
+        unsigned n_created; /* trailing components of `rel` that we created */
+};
+
+struct fc_cgroup_ops {
+        const char *name;
+        /* After the directories exist: controllers, cpuset, device rules. */
+        int (*setup)(struct fc_cgroup *cg, const struct fc_resources *res, fc_error_t *err);
+        int (*mount)(const struct fc_cgroup *cg, const char *dest, unsigned long flags,
+                     bool cgroupns, fc_error_t *err);
+};
+
+struct fc_cgroup {
+        enum fc_cgroup_mode mode;
+        const struct fc_cgroup_ops *ops;
+        struct fc_cgroup_hier *hier;
+        size_t n_hier;
+        int v2_fd; /* lazily opened on v2, -1 otherwise */
+};
+
+extern const struct fc_cgroup_ops fc_cgroup_ops_v1;
+extern const struct fc_cgroup_ops fc_cgroup_ops_v2;
+
+/* ---- cgroup.c: discovery, paths, files ---- */
+
+const char *fc_cgroup_mode_name(enum fc_cgroup_mode mode);
+
+/* Build the hierarchy list from the text of /proc/self/cgroup and
+ * /proc/self/mountinfo.  v1 hierarchies are included for V1 and HYBRID, the
+ * cgroup2 one for V2 and HYBRID.  `own` of each entry is filled. */
+int fc_cgroup_discover(enum fc_cgroup_mode mode, const char *proc_cgroup, const char *mountinfo,
+                       struct fc_cgroup_hier **ret_hier, size_t *ret_n, fc_error_t *err);
+
+/* The container's cgroup relative to a hierarchy's mount, as runc places
+ * it: absolute `cgroups_path` as is, relative under `own`, NULL as
+ * "<own>/<id>".  Cleaned: no "." / ".." / empty components. */
+char *fc_cgroup_join_path(const char *own, const char *cgroups_path, const char *id,
+                          fc_error_t *err);
+
+/* Lexically clean an absolute path ("/a/./b//../c" -> "/a/c"); ".." never
+ * climbs above "/". */
+char *fc_cgroup_clean_path(const char *path);
+
+/* Unescape the octal escapes (\040) of a mountinfo field in place. */
+void fc_cgroup_unescape_mountinfo(char *s);
+
+/* Parse one mountinfo line into pointers into `line` (modified). */
+struct fc_mountinfo_entry {
+        char *root;
+        char *mount_point;
+        char *fstype;
+        char *source;
+        char *super_opts;
+};
+int fc_cgroup_parse_mountinfo_line(char *line, struct fc_mountinfo_entry *ret);
+
+/* "<mount><rel>" (malloc'd) */
+char *fc_cgroup_hier_dir(const struct fc_cgroup_hier *h);
+
+/* Build a handle without touching the kernel (tests, deserialize). */
+struct fc_cgroup *fc_cgroup_new(enum fc_cgroup_mode mode, struct fc_cgroup_hier *hier, size_t n);
+
+/* fc_cgroup_create() with the mode and the two /proc texts given: lets the
+ * root tests exercise the v2 code on a hybrid host's unified mount. */
+struct fc_cgroup *fc_cgroup_create_in(enum fc_cgroup_mode mode, const char *proc_cgroup,
+                                      const char *mountinfo, const char *cgroups_path,
+                                      const char *id, const struct fc_resources *res,
+                                      fc_error_t *err);
+
+void fc_cgroup_hier_clear(struct fc_cgroup_hier *h);
+
+/* Small file helpers: whole-file read (NUL-terminated) and one write(2). */
+char *fc_cgroup_read_file(const char *path, fc_error_t *err);
+int fc_cgroup_write_file(const char *path, const char *content, fc_error_t *err);
+int fc_cgroup_write_at(const char *dir, const char *file, const char *content, fc_error_t *err);
+
+/* Resources this issue cannot apply yet: -EOPNOTSUPP naming the field. */
+int fc_cgroup_check_supported(const struct fc_resources *res, fc_error_t *err);
+
+/* ---- cgroup-devices.c: the rule list both versions apply ---- */
+
+/* The container's rules followed by runc's default allow list (order
+ * matters: the last matching rule wins).  Validated. *ret_rules is
+ * malloc'd; the strings point to static storage or into `res`. */
+int fc_cgroup_device_rules(const struct fc_resources *res, struct fc_device_cgroup **ret_rules,
+                           size_t *ret_n, fc_error_t *err);
+
+/* Access mask (BPF_DEVCG_ACC_*) of an access string; -1 if invalid. */
+int fc_cgroup_device_access_mask(const char *access);
+
+/* v1 text for one rule: "a" for an all-matching rule with all access,
+ * else "c 1:3 rwm" ("*" for wildcards).  A type "a" rule that is not
+ * all-matching yields two lines ("c ..." and "b ...") in ret[0], ret[1];
+ * returns the number of lines (1 or 2) or < 0. */
+int fc_cgroup_device_v1_lines(const struct fc_device_cgroup *r, char *ret[2], fc_error_t *err);
+
+/* ---- cgroup-devices-v2.c: eBPF device program ---- */
+
+/* Generate the BPF_PROG_TYPE_CGROUP_DEVICE program for `rules` (last
+ * match wins, default deny).  *ret_insns is malloc'd. */
+int fc_cgroup_devices_bpf_build(const struct fc_device_cgroup *rules, size_t n,
+                                struct bpf_insn **ret_insns, size_t *ret_n, fc_error_t *err);
+
+/* Load the program and attach it to the cgroup directory fd with
+ * BPF_F_ALLOW_MULTI.  The program stays attached until the cgroup goes. */
+int fc_cgroup_devices_bpf_attach(int cgroup_fd, const struct fc_device_cgroup *rules, size_t n,
+                                 fc_error_t *err);
+
+#endif

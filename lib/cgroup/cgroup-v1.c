@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * cgroup v1 (legacy hosts, and hybrid hosts as runc treats them: v1 for
+ * every controller, plus membership in the unified hierarchy, which
+ * cgroup.c handles like any other hierarchy).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/cgroup/cgroup-internal.h"
+#include "lib/cleanup.h"
+
+static bool has_controller(const struct fc_cgroup_hier *h, const char *ctrl)
+{
+        size_t n = strlen(ctrl);
+        for (const char *p = h->controllers; *p;) {
+                const char *e = strchrnul(p, ',');
+                if ((size_t) (e - p) == n && strncmp(p, ctrl, n) == 0)
+                        return true;
+                p = *e ? e + 1 : e;
+        }
+        return false;
+}
+
+static bool blank(const char *s)
+{
+        for (; *s; s++)
+                if (*s != ' ' && *s != '\n' && *s != '\t')
+                        return false;
+        return true;
+}
+
+/* A new cpuset cgroup starts with empty cpuset.cpus and cpuset.mems, and
+ * attaching a task to it fails with ENOSPC.  Fill every empty level from
+ * its parent, top down, so the leaf inherits the nearest real values. */
+static int cpuset_fill(const struct fc_cgroup_hier *h, fc_error_t *err)
+{
+        static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+        cleanup_free char *dir = fc_cgroup_hier_dir(h);
+        if (dir == NULL)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        size_t base = strlen(h->mount);
+        for (char *p = dir + base + 1; p <= dir + strlen(dir) && dir[base] == '/'; p++) {
+                if (*p != '/' && *p != '\0')
+                        continue;
+                char saved = *p;
+                *p = '\0';
+                char *slash = strrchr(dir, '/');
+                for (size_t f = 0; f < 2; f++) {
+                        cleanup_free char *mine = NULL, *parent_file = NULL;
+                        if (asprintf(&mine, "%s/%s", dir, files[f]) < 0)
+                                return fc_error_set(err, -ENOMEM, "out of memory");
+                        cleanup_free char *cur = fc_cgroup_read_file(mine, err);
+                        if (cur == NULL)
+                                return err->status;
+                        if (!blank(cur))
+                                continue;
+                        *slash = '\0';
+                        int r = asprintf(&parent_file, "%s/%s", dir, files[f]);
+                        *slash = '/';
+                        if (r < 0)
+                                return fc_error_set(err, -ENOMEM, "out of memory");
+                        cleanup_free char *val = fc_cgroup_read_file(parent_file, err);
+                        if (val == NULL)
+                                return err->status;
+                        if (!blank(val) && fc_cgroup_write_file(mine, val, err) < 0)
+                                return err->status;
+                }
+                *p = saved;
+                if (saved == '\0')
+                        break;
+        }
+        return 0;
+}
+
+static int devices_apply(const struct fc_cgroup_hier *h, const struct fc_resources *res,
+                         fc_error_t *err)
+{
+        cleanup_free struct fc_device_cgroup *rules = NULL;
+        size_t n = 0;
+        if (fc_cgroup_device_rules(res, &rules, &n, err) < 0)
+                return err->status;
+        cleanup_free char *dir = fc_cgroup_hier_dir(h);
+        if (dir == NULL)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        /* In order: the kernel keeps one exception list and each write
+         * adds to or removes from it, so the last rule for a device wins,
+         * and a leading "a" deny resets to deny-by-default. */
+        for (size_t i = 0; i < n; i++) {
+                char *lines[2];
+                int k = fc_cgroup_device_v1_lines(&rules[i], lines, err);
+                if (k < 0)
+                        return err->status;
+                int r = 0;
+                for (int j = 0; j < k; j++) {
+                        if (r == 0)
+                                r = fc_cgroup_write_at(
+                                        dir, rules[i].allow ? "devices.allow" : "devices.deny",
+                                        lines[j], err);
+                        free(lines[j]);
+                }
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int v1_setup(struct fc_cgroup *cg, const struct fc_resources *res, fc_error_t *err)
+{
+        for (size_t i = 0; i < cg->n_hier; i++) {
+                const struct fc_cgroup_hier *h = &cg->hier[i];
+                if (h->v2)
+                        continue;
+                if (has_controller(h, "cpuset") && cpuset_fill(h, err) < 0)
+                        return fc_error_wrap(err, "cpuset cgroup");
+                if (has_controller(h, "devices") && devices_apply(h, res, err) < 0)
+                        return fc_error_wrap(err, "devices cgroup");
+        }
+        return 0;
+}
+
+/* The per-mount flags that make sense on the tmpfs and the binds. */
+#define MNT_ATTR_FLAGS                                                                             \
+        (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME | MS_NOATIME |                 \
+         MS_STRICTATIME | MS_NODIRATIME)
+
+static int mkdir_p1(const char *path, fc_error_t *err)
+{
+        if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                return fc_error_setm(err, -errno, "mkdir %s", path);
+        return 0;
+}
+
+static int v1_mount_one(const struct fc_cgroup_hier *h, const char *dest, unsigned long flags,
+                        bool cgroupns, fc_error_t *err)
+{
+        const char *name = strrchr(h->mount, '/');
+        name = name ? name + 1 : h->mount;
+        cleanup_free char *target = NULL;
+        if (asprintf(&target, "%s/%s", dest, name) < 0)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        if (mkdir_p1(target, err) < 0)
+                return err->status;
+        if (cgroupns) {
+                /* A fresh mount inside the cgroup namespace shows the
+                 * namespace root, i.e. the container's own cgroup. */
+                const char *named =
+                        strncmp(h->controllers, "name=", 5) == 0 ? h->controllers + 5 : NULL;
+                cleanup_free char *opts = NULL;
+                if (asprintf(&opts, "%s%s", named ? "none," : "", h->controllers) < 0)
+                        return fc_error_set(err, -ENOMEM, "out of memory");
+                if (mount(named ? named : "cgroup", target, "cgroup", flags & MNT_ATTR_FLAGS,
+                          opts) < 0)
+                        return fc_error_setm(err, -errno, "mount cgroup %s on %s", h->controllers,
+                                             target);
+        } else {
+                cleanup_free char *src = fc_cgroup_hier_dir(h);
+                if (src == NULL)
+                        return fc_error_set(err, -ENOMEM, "out of memory");
+                if (mount(src, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+                        return fc_error_setm(err, -errno, "bind %s on %s", src, target);
+                /* A bind takes its flags only from a remount. */
+                if (mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | (flags & MNT_ATTR_FLAGS),
+                          NULL) < 0)
+                        return fc_error_setm(err, -errno, "remount %s", target);
+        }
+        /* Co-mounted controllers ("cpu,cpuacct") are also reachable under
+         * each controller's name, as on the host. */
+        if (strchr(name, ',') != NULL) {
+                cleanup_free char *copy = strdup(name);
+                if (copy == NULL)
+                        return fc_error_set(err, -ENOMEM, "out of memory");
+                char *save = NULL;
+                for (char *c = strtok_r(copy, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+                        cleanup_free char *link = NULL;
+                        if (asprintf(&link, "%s/%s", dest, c) < 0)
+                                return fc_error_set(err, -ENOMEM, "out of memory");
+                        if (symlink(name, link) < 0 && errno != EEXIST)
+                                return fc_error_setm(err, -errno, "symlink %s", link);
+                }
+        }
+        return 0;
+}
+
+static int v1_mount(const struct fc_cgroup *cg, const char *dest, unsigned long flags,
+                    bool cgroupns, fc_error_t *err)
+{
+        if (mkdir_p1(dest, err) < 0)
+                return err->status;
+        /* runc leaves this tmpfs writable even for a read-only cgroup
+         * mount entry (only the hierarchies below are read-only). */
+        if (mount("tmpfs", dest, "tmpfs", flags & MNT_ATTR_FLAGS & ~(unsigned long) MS_RDONLY,
+                  "mode=755") < 0)
+                return fc_error_setm(err, -errno, "mount tmpfs on %s", dest);
+        /* The unified hierarchy of a hybrid host is not mounted in the
+         * container, as runc does not either. */
+        for (size_t i = 0; i < cg->n_hier; i++)
+                if (!cg->hier[i].v2 && v1_mount_one(&cg->hier[i], dest, flags, cgroupns, err) < 0)
+                        return err->status;
+        return 0;
+}
+
+const struct fc_cgroup_ops fc_cgroup_ops_v1 = {
+        .name = "v1",
+        .setup = v1_setup,
+        .mount = v1_mount,
+};

@@ -1,0 +1,1000 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * Mode-independent cgroup code: mode detection, discovery of the
+ * hierarchies from /proc/self/{cgroup,mountinfo}, path rules, directory
+ * creation and removal, enter/kill/pids, and the state.json string.  What
+ * differs between v1 and v2 sits behind struct fc_cgroup_ops.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/cgroup/cgroup-internal.h"
+#include "lib/cleanup.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
+
+#define CGROUP_ROOT    "/sys/fs/cgroup"
+#define UNIFIED_HYBRID CGROUP_ROOT "/unified"
+
+/* ---------------------------------------------------------------- files */
+
+char *fc_cgroup_read_file(const char *path, fc_error_t *err)
+{
+        cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+                fc_error_setm(err, -errno, "open %s", path);
+                return NULL;
+        }
+        size_t cap = 4096, len = 0;
+        cleanup_free char *buf = malloc(cap);
+        if (buf == NULL) {
+                fc_error_set(err, -ENOMEM, "out of memory");
+                return NULL;
+        }
+        for (;;) {
+                if (len + 1 >= cap) {
+                        char *nb = realloc(buf, cap * 2);
+                        if (nb == NULL) {
+                                fc_error_set(err, -ENOMEM, "out of memory");
+                                return NULL;
+                        }
+                        buf = nb;
+                        cap *= 2;
+                }
+                ssize_t r = read(fd, buf + len, cap - len - 1);
+                if (r < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        fc_error_setm(err, -errno, "read %s", path);
+                        return NULL;
+                }
+                if (r == 0)
+                        break;
+                len += (size_t) r;
+        }
+        buf[len] = '\0';
+        return steal_ptr(&buf);
+}
+
+int fc_cgroup_write_file(const char *path, const char *content, fc_error_t *err)
+{
+        cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return fc_error_setm(err, -errno, "open %s", path);
+        size_t len = strlen(content);
+        /* cgroup files take one value per write(2); a short write is an error. */
+        ssize_t r = write(fd, content, len);
+        if (r < 0)
+                return fc_error_setm(err, -errno, "write \"%s\" to %s", content, path);
+        if ((size_t) r != len)
+                return fc_error_set(err, -EIO, "short write of \"%s\" to %s", content, path);
+        return 0;
+}
+
+int fc_cgroup_write_at(const char *dir, const char *file, const char *content, fc_error_t *err)
+{
+        cleanup_free char *p = NULL;
+        if (asprintf(&p, "%s/%s", dir, file) < 0)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        return fc_cgroup_write_file(p, content, err);
+}
+
+/* ----------------------------------------------------------------- mode */
+
+const char *fc_cgroup_mode_name(enum fc_cgroup_mode mode)
+{
+        switch (mode) {
+        case FC_CGROUP_MODE_V1:
+                return "v1";
+        case FC_CGROUP_MODE_HYBRID:
+                return "hybrid";
+        case FC_CGROUP_MODE_V2:
+                return "v2";
+        }
+        return "?";
+}
+
+static int mode_from_name(const char *s)
+{
+        if (strcmp(s, "v1") == 0)
+                return FC_CGROUP_MODE_V1;
+        if (strcmp(s, "hybrid") == 0)
+                return FC_CGROUP_MODE_HYBRID;
+        if (strcmp(s, "v2") == 0)
+                return FC_CGROUP_MODE_V2;
+        return -1;
+}
+
+int fc_cgroup_mode(enum fc_cgroup_mode *ret_mode, fc_error_t *err)
+{
+        /* The host's layout does not change under a running runtime, so
+         * one statfs per process is enough. */
+        static int cached = -1;
+        if (cached >= 0) {
+                *ret_mode = (enum fc_cgroup_mode) cached;
+                return 0;
+        }
+        struct statfs st;
+        if (statfs(CGROUP_ROOT, &st) < 0)
+                return fc_error_setm(err, -errno, "statfs %s", CGROUP_ROOT);
+        if (st.f_type == CGROUP2_SUPER_MAGIC) {
+                cached = FC_CGROUP_MODE_V2;
+        } else if (st.f_type == TMPFS_MAGIC) {
+                struct statfs un;
+                if (statfs(UNIFIED_HYBRID, &un) == 0 && un.f_type == CGROUP2_SUPER_MAGIC)
+                        cached = FC_CGROUP_MODE_HYBRID;
+                else
+                        cached = FC_CGROUP_MODE_V1;
+        } else {
+                cached = FC_CGROUP_MODE_V1;
+        }
+        *ret_mode = (enum fc_cgroup_mode) cached;
+        return 0;
+}
+
+/* ---------------------------------------------------------------- paths */
+
+char *fc_cgroup_clean_path(const char *path)
+{
+        size_t len = strlen(path);
+        char *out = malloc(len + 2);
+        if (out == NULL)
+                return NULL;
+        size_t o = 0;
+        const char *p = path;
+        while (*p) {
+                while (*p == '/')
+                        p++;
+                if (*p == '\0')
+                        break;
+                const char *e = strchrnul(p, '/');
+                size_t n = (size_t) (e - p);
+                if (n == 1 && p[0] == '.') {
+                        /* skip */
+                } else if (n == 2 && p[0] == '.' && p[1] == '.') {
+                        while (o > 0 && out[o - 1] != '/')
+                                o--;
+                        if (o > 0)
+                                o--;
+                } else {
+                        out[o++] = '/';
+                        memcpy(out + o, p, n);
+                        o += n;
+                }
+                p = e;
+        }
+        if (o == 0)
+                out[o++] = '/';
+        out[o] = '\0';
+        return out;
+}
+
+char *fc_cgroup_join_path(const char *own, const char *cgroups_path, const char *id,
+                          fc_error_t *err)
+{
+        cleanup_free char *joined = NULL;
+        int r;
+        /* As runc: an absolute cgroupsPath is taken from each hierarchy's
+         * mount; a relative one, and the default "<id>", hang below the
+         * cgroup the runtime itself runs in. */
+        if (cgroups_path != NULL && cgroups_path[0] == '/') {
+                r = asprintf(&joined, "%s", cgroups_path);
+        } else if (cgroups_path != NULL && cgroups_path[0] != '\0') {
+                /* Cleaned on its own first so "../x" cannot climb out of `own`. */
+                cleanup_free char *c = fc_cgroup_clean_path(cgroups_path);
+                if (c == NULL) {
+                        fc_error_set(err, -ENOMEM, "out of memory");
+                        return NULL;
+                }
+                r = asprintf(&joined, "%s/%s", own, c);
+        } else {
+                if (id == NULL || id[0] == '\0' || strchr(id, '/') != NULL ||
+                    strcmp(id, ".") == 0 || strcmp(id, "..") == 0) {
+                        fc_error_set(err, -EINVAL, "invalid container id for a cgroup name: \"%s\"",
+                                     id ? id : "");
+                        return NULL;
+                }
+                r = asprintf(&joined, "%s/%s", own, id);
+        }
+        if (r < 0) {
+                fc_error_set(err, -ENOMEM, "out of memory");
+                return NULL;
+        }
+        char *c = fc_cgroup_clean_path(joined);
+        if (c == NULL)
+                fc_error_set(err, -ENOMEM, "out of memory");
+        return c;
+}
+
+char *fc_cgroup_hier_dir(const struct fc_cgroup_hier *h)
+{
+        char *p = NULL;
+        const char *rel = strcmp(h->rel, "/") == 0 ? "" : h->rel;
+        if (asprintf(&p, "%s%s", h->mount, rel) < 0)
+                return NULL;
+        return p;
+}
+
+/* ------------------------------------------------------------ discovery */
+
+void fc_cgroup_unescape_mountinfo(char *s)
+{
+        char *w = s;
+        for (char *r = s; *r;) {
+                if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+                    r[3] >= '0' && r[3] <= '7') {
+                        *w++ = (char) (((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
+                        r += 4;
+                } else {
+                        *w++ = *r++;
+                }
+        }
+        *w = '\0';
+}
+
+int fc_cgroup_parse_mountinfo_line(char *line, struct fc_mountinfo_entry *ret)
+{
+        /* id parent maj:min root mount-point options [optional...] - fstype source super */
+        char *f[6] = {0};
+        char *save = NULL, *tok;
+        int i = 0;
+        for (tok = strtok_r(line, " \n", &save); tok && i < 6; tok = strtok_r(NULL, " \n", &save))
+                f[i++] = tok;
+        if (i < 6)
+                return -EINVAL;
+        while (tok && strcmp(tok, "-") != 0)
+                tok = strtok_r(NULL, " \n", &save);
+        if (tok == NULL)
+                return -EINVAL;
+        char *fstype = strtok_r(NULL, " \n", &save);
+        char *source = strtok_r(NULL, " \n", &save);
+        char *super = strtok_r(NULL, " \n", &save);
+        if (fstype == NULL || source == NULL)
+                return -EINVAL;
+        fc_cgroup_unescape_mountinfo(f[3]);
+        fc_cgroup_unescape_mountinfo(f[4]);
+        fc_cgroup_unescape_mountinfo(source);
+        ret->root = f[3];
+        ret->mount_point = f[4];
+        ret->fstype = fstype;
+        ret->source = source;
+        ret->super_opts = super ? super : "";
+        return 0;
+}
+
+/* True if every comma-separated item of `want` is an item of `opts`. */
+static bool opts_contain_all(const char *opts, const char *want)
+{
+        const char *w = want;
+        while (*w) {
+                const char *we = strchrnul(w, ',');
+                size_t wn = (size_t) (we - w);
+                bool found = false;
+                for (const char *o = opts; *o;) {
+                        const char *oe = strchrnul(o, ',');
+                        if ((size_t) (oe - o) == wn && strncmp(o, w, wn) == 0) {
+                                found = true;
+                                break;
+                        }
+                        o = *oe ? oe + 1 : oe;
+                }
+                if (!found)
+                        return false;
+                w = *we ? we + 1 : we;
+        }
+        return true;
+}
+
+void fc_cgroup_hier_clear(struct fc_cgroup_hier *h)
+{
+        free(h->controllers);
+        free(h->mount);
+        free(h->root);
+        free(h->own);
+        free(h->rel);
+        memset(h, 0, sizeof(*h));
+}
+
+static void hier_array_free(struct fc_cgroup_hier *h, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                fc_cgroup_hier_clear(&h[i]);
+        free(h);
+}
+
+/* Find the mount of one hierarchy.  The same hierarchy can be mounted more
+ * than once (bind mounts elsewhere); the one under /sys/fs/cgroup wins,
+ * else the first. */
+static int find_mount(const char *mountinfo, bool v2, const char *controllers,
+                      const char *preferred, char **ret_mount, char **ret_root)
+{
+        cleanup_free char *copy = strdup(mountinfo);
+        if (copy == NULL)
+                return -ENOMEM;
+        char *best_mount = NULL, *best_root = NULL;
+        bool best_preferred = false;
+        char *save = NULL;
+        for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                cleanup_free char *l = strdup(line);
+                if (l == NULL)
+                        goto oom;
+                struct fc_mountinfo_entry e;
+                if (fc_cgroup_parse_mountinfo_line(l, &e) < 0)
+                        continue;
+                if (strcmp(e.fstype, v2 ? "cgroup2" : "cgroup") != 0)
+                        continue;
+                if (!v2 && !opts_contain_all(e.super_opts, controllers))
+                        continue;
+                bool pref = preferred && strncmp(e.mount_point, preferred, strlen(preferred)) == 0;
+                if (best_mount && (best_preferred || !pref))
+                        continue;
+                free(best_mount);
+                free(best_root);
+                best_mount = strdup(e.mount_point);
+                best_root = strdup(e.root);
+                best_preferred = pref;
+                if (best_mount == NULL || best_root == NULL)
+                        goto oom;
+        }
+        *ret_mount = best_mount;
+        *ret_root = best_root;
+        return best_mount ? 0 : -ENOENT;
+oom:
+        free(best_mount);
+        free(best_root);
+        return -ENOMEM;
+}
+
+/* Our own cgroup relative to the mount: the /proc/self/cgroup path with
+ * the mount's root stripped (a mount of a sub-tree, as inside a container
+ * without a cgroup namespace, shows the tree from that root). */
+static char *own_relative(const char *path, const char *root)
+{
+        size_t rl = strlen(root);
+        if (strcmp(root, "/") != 0 && strncmp(path, root, rl) == 0 &&
+            (path[rl] == '/' || path[rl] == '\0'))
+                path += rl;
+        return fc_cgroup_clean_path(path);
+}
+
+int fc_cgroup_discover(enum fc_cgroup_mode mode, const char *proc_cgroup, const char *mountinfo,
+                       struct fc_cgroup_hier **ret_hier, size_t *ret_n, fc_error_t *err)
+{
+        bool want_v1 = mode != FC_CGROUP_MODE_V2;
+        bool want_v2 = mode != FC_CGROUP_MODE_V1;
+        const char *v2_pref = mode == FC_CGROUP_MODE_V2 ? CGROUP_ROOT : UNIFIED_HYBRID;
+        struct fc_cgroup_hier *hier = NULL;
+        size_t n = 0;
+        cleanup_free char *copy = strdup(proc_cgroup);
+        if (copy == NULL)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        char *save = NULL;
+        for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                /* hierarchy-id:controller-list:path; the path may contain ':' */
+                char *c1 = strchr(line, ':');
+                char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                if (c2 == NULL)
+                        continue;
+                *c1 = *c2 = '\0';
+                const char *ctrls = c1 + 1, *path = c2 + 1;
+                bool is_v2 = strcmp(line, "0") == 0 && ctrls[0] == '\0';
+                if (is_v2 ? !want_v2 : !want_v1)
+                        continue;
+                if (!is_v2 && ctrls[0] == '\0')
+                        continue;
+                char *mnt = NULL, *root = NULL;
+                int r = find_mount(mountinfo, is_v2, ctrls, is_v2 ? v2_pref : CGROUP_ROOT "/", &mnt,
+                                   &root);
+                if (r == -ENOENT)
+                        continue; /* a hierarchy nobody mounted: nothing to place */
+                if (r < 0) {
+                        hier_array_free(hier, n);
+                        return fc_error_set(err, r, "out of memory");
+                }
+                struct fc_cgroup_hier *nh = realloc(hier, (n + 1) * sizeof(*hier));
+                if (nh == NULL) {
+                        free(mnt);
+                        free(root);
+                        hier_array_free(hier, n);
+                        return fc_error_set(err, -ENOMEM, "out of memory");
+                }
+                hier = nh;
+                struct fc_cgroup_hier *h = &hier[n++];
+                memset(h, 0, sizeof(*h));
+                h->v2 = is_v2;
+                h->controllers = strdup(ctrls);
+                h->mount = mnt;
+                h->root = root;
+                h->own = own_relative(path, root);
+                if (h->controllers == NULL || h->own == NULL) {
+                        hier_array_free(hier, n);
+                        return fc_error_set(err, -ENOMEM, "out of memory");
+                }
+        }
+        if (n == 0) {
+                free(hier);
+                return fc_error_set(err, -ENOENT, "no mounted cgroup hierarchy found for mode %s",
+                                    fc_cgroup_mode_name(mode));
+        }
+        if (mode == FC_CGROUP_MODE_V2 && !hier[0].v2) {
+                hier_array_free(hier, n);
+                return fc_error_set(err, -ENOENT, "no cgroup2 mount found");
+        }
+        *ret_hier = hier;
+        *ret_n = n;
+        return 0;
+}
+
+/* ------------------------------------------------------------ handle */
+
+struct fc_cgroup *fc_cgroup_new(enum fc_cgroup_mode mode, struct fc_cgroup_hier *hier, size_t n)
+{
+        struct fc_cgroup *cg = calloc(1, sizeof(*cg));
+        if (cg == NULL)
+                return NULL;
+        cg->mode = mode;
+        cg->ops = mode == FC_CGROUP_MODE_V2 ? &fc_cgroup_ops_v2 : &fc_cgroup_ops_v1;
+        cg->hier = hier;
+        cg->n_hier = n;
+        cg->v2_fd = -1;
+        return cg;
+}
+
+void fc_cgroup_free(struct fc_cgroup *cg)
+{
+        if (cg == NULL)
+                return;
+        hier_array_free(cg->hier, cg->n_hier);
+        if (cg->v2_fd >= 0)
+                close(cg->v2_fd);
+        free(cg);
+}
+
+/* mkdir -p of h->rel below h->mount, counting the trailing components we
+ * create so that removal undoes exactly those. */
+static int make_dirs(struct fc_cgroup_hier *h, fc_error_t *err)
+{
+        cleanup_free char *full = fc_cgroup_hier_dir(h);
+        if (full == NULL)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        size_t base = strlen(h->mount);
+        h->n_created = 0;
+        for (char *p = full + base + 1; p <= full + strlen(full); p++) {
+                if (*p != '/' && *p != '\0')
+                        continue;
+                char saved = *p;
+                *p = '\0';
+                if (mkdir(full, 0755) == 0) {
+                        h->n_created++;
+                } else if (errno == EEXIST) {
+                        /* Something inside a directory we made (a racing
+                         * creator, or a control file named like the next
+                         * component) still lies in our tree: count it, so
+                         * the created part stays the trailing components. */
+                        if (h->n_created > 0)
+                                h->n_created++;
+                } else {
+                        int e = errno;
+                        fc_error_setm(err, -e, "create cgroup %s", full);
+                        /* Undo this hierarchy's part now: the removal code
+                         * counts from the leaf, which does not exist. */
+                        for (; h->n_created > 0; h->n_created--) {
+                                char *s = strrchr(full, '/');
+                                *s = '\0';
+                                (void) rmdir(full);
+                        }
+                        return e == 0 ? -EIO : -e;
+                }
+                *p = saved;
+                if (saved == '\0')
+                        break;
+        }
+        return 0;
+}
+
+/* The directory of `h` with its last `up` components removed. */
+static char *dir_up(const struct fc_cgroup_hier *h, unsigned up)
+{
+        char *full = fc_cgroup_hier_dir(h);
+        if (full == NULL)
+                return NULL;
+        for (unsigned i = 0; i < up; i++) {
+                char *s = strrchr(full, '/');
+                if (s == NULL || s == full)
+                        break;
+                *s = '\0';
+        }
+        return full;
+}
+
+/* Remove child cgroups a container made inside its own (nested runtimes,
+ * systemd in the container), deepest first. */
+static int remove_children(const char *dir)
+{
+        cleanup_closedir DIR *d = opendir(dir);
+        if (d == NULL)
+                return errno == ENOENT ? 0 : -errno;
+        struct dirent *de;
+        int ret = 0;
+        while ((de = readdir(d)) != NULL) {
+                if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 ||
+                    strcmp(de->d_name, "..") == 0)
+                        continue;
+                cleanup_free char *sub = NULL;
+                if (asprintf(&sub, "%s/%s", dir, de->d_name) < 0)
+                        return -ENOMEM;
+                int r = remove_children(sub);
+                if (r == 0 && rmdir(sub) < 0 && errno != ENOENT)
+                        r = -errno;
+                if (r < 0 && ret == 0)
+                        ret = r;
+        }
+        return ret;
+}
+
+/* One removal pass over every hierarchy, leaf first.  Returns -EBUSY while
+ * a leaf still holds processes.  A parent we created that someone else's
+ * cgroup now shares is left alone, silently.  An absent directory counts
+ * as removed, so passes can repeat. */
+static int remove_dirs_once(struct fc_cgroup *cg, fc_error_t *err)
+{
+        int ret = 0;
+        for (size_t i = 0; i < cg->n_hier; i++) {
+                struct fc_cgroup_hier *h = &cg->hier[i];
+                if (h->n_created == 0)
+                        continue;
+                cleanup_free char *leaf = fc_cgroup_hier_dir(h);
+                if (leaf == NULL)
+                        return fc_error_set(err, -ENOMEM, "out of memory");
+                (void) remove_children(leaf);
+                if (rmdir(leaf) < 0 && errno != ENOENT) {
+                        if (errno == EBUSY || errno == ENOTEMPTY) {
+                                ret = -EBUSY;
+                                continue;
+                        }
+                        return fc_error_setm(err, -errno, "remove cgroup %s", leaf);
+                }
+                for (unsigned up = 1; up < h->n_created; up++) {
+                        cleanup_free char *d = dir_up(h, up);
+                        if (d == NULL)
+                                return fc_error_set(err, -ENOMEM, "out of memory");
+                        if (rmdir(d) < 0 && errno != ENOENT)
+                                break;
+                }
+                h->n_created = 0;
+        }
+        return ret;
+}
+
+static void sleep_ms(long ms)
+{
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = ms * 1000000L};
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+}
+
+int fc_cgroup_destroy(struct fc_cgroup *cg, fc_error_t *err)
+{
+        if (cg == NULL)
+                return 0;
+        /* About 1 s in 10 ms steps: SIGKILLed processes leave the cgroup
+         * only once the kernel has reaped them, which takes a moment. */
+        for (int attempt = 0; attempt < 100; attempt++) {
+                int r = remove_dirs_once(cg, err);
+                if (r != -EBUSY)
+                        return r;
+                cleanup_error fc_error_t ignored = FC_ERROR_INIT;
+                (void) fc_cgroup_signal_all(cg, SIGKILL, &ignored);
+                sleep_ms(10);
+        }
+        for (size_t i = 0; i < cg->n_hier; i++) {
+                if (cg->hier[i].n_created == 0)
+                        continue;
+                cleanup_free char *leaf = fc_cgroup_hier_dir(&cg->hier[i]);
+                return fc_error_set(err, -EBUSY, "remove cgroup %s: processes remain after SIGKILL",
+                                    leaf ? leaf : cg->hier[i].rel);
+        }
+        return 0;
+}
+
+/* The hierarchy whose cgroup.procs answers "which processes": the v2 one
+ * on v2, else a v1 hierarchy every runtime joins. */
+static const struct fc_cgroup_hier *primary(const struct fc_cgroup *cg)
+{
+        static const char *const pref[] = {"pids", "devices", "memory", "freezer"};
+        if (cg->mode == FC_CGROUP_MODE_V2)
+                return &cg->hier[0];
+        for (size_t p = 0; p < sizeof(pref) / sizeof(pref[0]); p++)
+                for (size_t i = 0; i < cg->n_hier; i++)
+                        if (!cg->hier[i].v2 && opts_contain_all(cg->hier[i].controllers, pref[p]))
+                                return &cg->hier[i];
+        return &cg->hier[0];
+}
+
+int fc_cgroup_pids(struct fc_cgroup *cg, pid_t **ret_pids, size_t *ret_n, fc_error_t *err)
+{
+        cleanup_free char *dir = fc_cgroup_hier_dir(primary(cg));
+        cleanup_free char *path = NULL;
+        if (dir == NULL || asprintf(&path, "%s/cgroup.procs", dir) < 0)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        cleanup_free char *text = fc_cgroup_read_file(path, err);
+        if (text == NULL)
+                return err->status;
+        size_t n = 0, cap = 0;
+        cleanup_free pid_t *pids = NULL;
+        for (char *p = text; *p;) {
+                char *end;
+                errno = 0;
+                long v = strtol(p, &end, 10);
+                if (end == p || errno != 0 || v <= 0 || (*end != '\n' && *end != '\0'))
+                        return fc_error_set(err, -EINVAL, "unexpected content in %s", path);
+                if (n == cap) {
+                        cap = cap ? cap * 2 : 16;
+                        pid_t *np = realloc(pids, cap * sizeof(*pids));
+                        if (np == NULL)
+                                return fc_error_set(err, -ENOMEM, "out of memory");
+                        pids = np;
+                }
+                pids[n++] = (pid_t) v;
+                p = *end ? end + 1 : end;
+        }
+        *ret_pids = steal_ptr(&pids);
+        *ret_n = n;
+        return 0;
+}
+
+int fc_cgroup_signal_all(struct fc_cgroup *cg, int sig, fc_error_t *err)
+{
+        /* cgroup.kill (5.14) kills atomically, forks included. */
+        if (sig == SIGKILL) {
+                for (size_t i = 0; i < cg->n_hier; i++) {
+                        if (!cg->hier[i].v2)
+                                continue;
+                        cleanup_free char *dir = fc_cgroup_hier_dir(&cg->hier[i]);
+                        cleanup_free char *kill_path = NULL;
+                        if (dir == NULL || asprintf(&kill_path, "%s/cgroup.kill", dir) < 0)
+                                return fc_error_set(err, -ENOMEM, "out of memory");
+                        if (access(kill_path, F_OK) == 0)
+                                return fc_cgroup_write_file(kill_path, "1", err);
+                }
+        }
+        /* Without freezing, a process forking right now can escape this
+         * pass; destroy repeats it until the cgroup is empty. */
+        cleanup_free pid_t *pids = NULL;
+        size_t n = 0;
+        if (fc_cgroup_pids(cg, &pids, &n, err) < 0)
+                return err->status == -ENOENT ? (fc_error_clear(err), 0) : err->status;
+        for (size_t i = 0; i < n; i++)
+                if (kill(pids[i], sig) < 0 && errno != ESRCH)
+                        return fc_error_setm(err, -errno, "kill %d", (int) pids[i]);
+        return 0;
+}
+
+int fc_cgroup_enter(struct fc_cgroup *cg, pid_t pid, fc_error_t *err)
+{
+        char buf[32];
+        snprintf(buf, sizeof(buf), "%d", (int) pid);
+        for (size_t i = 0; i < cg->n_hier; i++) {
+                cleanup_free char *dir = fc_cgroup_hier_dir(&cg->hier[i]);
+                if (dir == NULL)
+                        return fc_error_set(err, -ENOMEM, "out of memory");
+                if (fc_cgroup_write_at(dir, "cgroup.procs", buf, err) < 0)
+                        return fc_error_wrap(err, "enter cgroup");
+        }
+        return 0;
+}
+
+int fc_cgroup_v2_dirfd(struct fc_cgroup *cg)
+{
+        /* On hybrid hosts CLONE_INTO_CGROUP would place the child in the
+         * unified hierarchy only, so the caller must use enter there. */
+        if (cg->mode != FC_CGROUP_MODE_V2)
+                return -1;
+        if (cg->v2_fd < 0) {
+                cleanup_free char *dir = fc_cgroup_hier_dir(&cg->hier[0]);
+                if (dir == NULL)
+                        return -1;
+                cg->v2_fd = open(dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        }
+        return cg->v2_fd;
+}
+
+int fc_cgroup_mount(const struct fc_cgroup *cg, const char *dest, unsigned long flags,
+                    bool cgroupns, fc_error_t *err)
+{
+        return cg->ops->mount(cg, dest, flags, cgroupns, err);
+}
+
+/* ------------------------------------------------------------- create */
+
+int fc_cgroup_check_supported(const struct fc_resources *res, fc_error_t *err)
+{
+        if (res == NULL)
+                return 0;
+        /* Only device rules are applied so far; refusing the rest beats
+         * silently running a container without its limits. */
+        static const char fmt[] = "linux.resources.%s: not supported yet";
+        if (res->memory)
+                return fc_error_set(err, -EOPNOTSUPP, fmt, "memory");
+        if (res->cpu)
+                return fc_error_set(err, -EOPNOTSUPP, fmt, "cpu");
+        if (res->has_pids_limit)
+                return fc_error_set(err, -EOPNOTSUPP, fmt, "pids");
+        if (res->block_io)
+                return fc_error_set(err, -EOPNOTSUPP, fmt, "blockIO");
+        if (res->n_hugepage_limits)
+                return fc_error_set(err, -EOPNOTSUPP, fmt, "hugepageLimits");
+        if (res->network)
+                return fc_error_set(err, -EOPNOTSUPP, fmt, "network");
+        if (res->n_rdma)
+                return fc_error_set(err, -EOPNOTSUPP, fmt, "rdma");
+        if (res->n_unified)
+                return fc_error_set(err, -EOPNOTSUPP, fmt, "unified");
+        return 0;
+}
+
+struct fc_cgroup *fc_cgroup_create_in(enum fc_cgroup_mode mode, const char *proc_cgroup,
+                                      const char *mountinfo, const char *cgroups_path,
+                                      const char *id, const struct fc_resources *res,
+                                      fc_error_t *err)
+{
+        if (fc_cgroup_check_supported(res, err) < 0)
+                return NULL;
+        /* Validate the device rules before any directory exists. */
+        struct fc_device_cgroup *rules = NULL;
+        size_t n_rules = 0;
+        if (fc_cgroup_device_rules(res, &rules, &n_rules, err) < 0)
+                return NULL;
+        free(rules);
+        struct fc_cgroup_hier *hier = NULL;
+        size_t n = 0;
+        if (fc_cgroup_discover(mode, proc_cgroup, mountinfo, &hier, &n, err) < 0)
+                return NULL;
+        cleanup_cgroup struct fc_cgroup *cg = fc_cgroup_new(mode, hier, n);
+        if (cg == NULL) {
+                hier_array_free(hier, n);
+                fc_error_set(err, -ENOMEM, "out of memory");
+                return NULL;
+        }
+        for (size_t i = 0; i < n; i++) {
+                hier[i].rel = fc_cgroup_join_path(hier[i].own, cgroups_path, id, err);
+                if (hier[i].rel == NULL)
+                        return NULL;
+        }
+        int r = 0;
+        for (size_t i = 0; i < n && r == 0; i++)
+                r = make_dirs(&hier[i], err);
+        if (r == 0)
+                r = cg->ops->setup(cg, res, err);
+        if (r < 0) {
+                /* Nothing has entered yet, so no process can keep a
+                 * directory busy: one pass removes everything we made. */
+                fc_error_t second = FC_ERROR_INIT;
+                if (remove_dirs_once(cg, &second) < 0 && second.status == 0)
+                        fc_error_set(&second, -EBUSY, "cgroup busy during cleanup");
+                if (second.status != 0)
+                        fc_error_append(err, &second);
+                return NULL;
+        }
+        return steal_ptr(&cg);
+}
+
+struct fc_cgroup *fc_cgroup_create(const char *cgroups_path, const char *id, bool systemd,
+                                   const struct fc_resources *res, fc_error_t *err)
+{
+        if (systemd) {
+                if (access("/run/systemd/system", F_OK) < 0)
+                        fc_error_set(err, -EOPNOTSUPP,
+                                     "systemd cgroup driver requested but systemd is not running");
+                else
+                        fc_error_set(err, -EOPNOTSUPP,
+                                     "systemd cgroup driver is not supported yet");
+                return NULL;
+        }
+        enum fc_cgroup_mode mode;
+        if (fc_cgroup_mode(&mode, err) < 0)
+                return NULL;
+        cleanup_free char *self = fc_cgroup_read_file("/proc/self/cgroup", err);
+        if (self == NULL)
+                return NULL;
+        cleanup_free char *mi = fc_cgroup_read_file("/proc/self/mountinfo", err);
+        if (mi == NULL)
+                return NULL;
+        return fc_cgroup_create_in(mode, self, mi, cgroups_path, id, res, err);
+}
+
+/* ------------------------------------------------------- serialization */
+
+/* One line: "fc-cgroup/1 <mode>" then per hierarchy
+ * " <1|2>:<n_created>:<controllers>:<mount>:<root>:<rel>", each text field
+ * %XX-escaped so that ':', ' ', '%' and control bytes survive. */
+static int append_escaped(char **buf, size_t *len, const char *s)
+{
+        size_t need = strlen(s) * 3 + 1;
+        char *nb = realloc(*buf, *len + need + 1);
+        if (nb == NULL)
+                return -ENOMEM;
+        *buf = nb;
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+                if (*p <= 0x20 || *p >= 0x7f || *p == '%' || *p == ':')
+                        *len += (size_t) snprintf(nb + *len, 4, "%%%02X", *p);
+                else
+                        nb[(*len)++] = (char) *p;
+        }
+        nb[*len] = '\0';
+        return 0;
+}
+
+static int append_raw(char **buf, size_t *len, const char *s)
+{
+        size_t sl = strlen(s);
+        char *nb = realloc(*buf, *len + sl + 1);
+        if (nb == NULL)
+                return -ENOMEM;
+        *buf = nb;
+        memcpy(nb + *len, s, sl + 1);
+        *len += sl;
+        return 0;
+}
+
+char *fc_cgroup_serialize(const struct fc_cgroup *cg, fc_error_t *err)
+{
+        cleanup_free char *buf = NULL;
+        size_t len = 0;
+        int r = append_raw(&buf, &len, "fc-cgroup/1 ");
+        if (r == 0)
+                r = append_raw(&buf, &len, fc_cgroup_mode_name(cg->mode));
+        for (size_t i = 0; i < cg->n_hier && r == 0; i++) {
+                const struct fc_cgroup_hier *h = &cg->hier[i];
+                char head[32];
+                snprintf(head, sizeof(head), " %d:%u:", h->v2 ? 2 : 1, h->n_created);
+                r = append_raw(&buf, &len, head);
+                if (r == 0)
+                        r = append_escaped(&buf, &len, h->controllers);
+                if (r == 0)
+                        r = append_raw(&buf, &len, ":");
+                if (r == 0)
+                        r = append_escaped(&buf, &len, h->mount);
+                if (r == 0)
+                        r = append_raw(&buf, &len, ":");
+                if (r == 0)
+                        r = append_escaped(&buf, &len, h->root);
+                if (r == 0)
+                        r = append_raw(&buf, &len, ":");
+                if (r == 0)
+                        r = append_escaped(&buf, &len, h->rel);
+        }
+        if (r < 0) {
+                fc_error_set(err, -ENOMEM, "out of memory");
+                return NULL;
+        }
+        return steal_ptr(&buf);
+}
+
+static int hexval(char c)
+{
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        return -1;
+}
+
+/* Unescape [s, e) into a new string; NULL on a malformed escape. */
+static char *unescape_field(const char *s, const char *e)
+{
+        char *out = malloc((size_t) (e - s) + 1), *w = out;
+        if (out == NULL)
+                return NULL;
+        for (const char *p = s; p < e; p++) {
+                if (*p == '%') {
+                        int hi = p + 2 < e ? hexval(p[1]) : -1;
+                        int lo = hi >= 0 ? hexval(p[2]) : -1;
+                        if (lo < 0) {
+                                free(out);
+                                return NULL;
+                        }
+                        *w++ = (char) (hi * 16 + lo);
+                        p += 2;
+                } else {
+                        *w++ = *p;
+                }
+        }
+        *w = '\0';
+        return out;
+}
+
+static int parse_hier(const char *tok, struct fc_cgroup_hier *h)
+{
+        /* kind:n:controllers:mount:root:rel */
+        const char *f[6], *fe[6];
+        const char *p = tok;
+        for (int i = 0; i < 6; i++) {
+                f[i] = p;
+                const char *c = i < 5 ? strchr(p, ':') : p + strlen(p);
+                if (c == NULL)
+                        return -EINVAL;
+                fe[i] = c;
+                p = c + 1;
+        }
+        if (fe[0] - f[0] != 1 || (f[0][0] != '1' && f[0][0] != '2'))
+                return -EINVAL;
+        h->v2 = f[0][0] == '2';
+        char *end;
+        errno = 0;
+        unsigned long nc = strtoul(f[1], &end, 10);
+        if (errno != 0 || end != fe[1] || end == f[1] || nc > 4096)
+                return -EINVAL;
+        h->n_created = (unsigned) nc;
+        h->controllers = unescape_field(f[2], fe[2]);
+        h->mount = unescape_field(f[3], fe[3]);
+        h->root = unescape_field(f[4], fe[4]);
+        h->rel = unescape_field(f[5], fe[5]);
+        if (!h->controllers || !h->mount || !h->root || !h->rel)
+                return -EINVAL;
+        if (h->mount[0] != '/' || h->rel[0] != '/')
+                return -EINVAL;
+        return 0;
+}
+
+struct fc_cgroup *fc_cgroup_deserialize(const char *s, fc_error_t *err)
+{
+        static const char magic[] = "fc-cgroup/1 ";
+        if (s == NULL || strncmp(s, magic, sizeof(magic) - 1) != 0) {
+                fc_error_set(err, -EINVAL, "invalid cgroup state \"%s\"", s ? s : "");
+                return NULL;
+        }
+        cleanup_free char *copy = strdup(s + sizeof(magic) - 1);
+        if (copy == NULL) {
+                fc_error_set(err, -ENOMEM, "out of memory");
+                return NULL;
+        }
+        char *save = NULL;
+        char *mode_s = strtok_r(copy, " ", &save);
+        int mode = mode_s ? mode_from_name(mode_s) : -1;
+        if (mode < 0) {
+                fc_error_set(err, -EINVAL, "invalid cgroup state \"%s\": unknown mode", s);
+                return NULL;
+        }
+        cleanup_cgroup struct fc_cgroup *cg = fc_cgroup_new((enum fc_cgroup_mode) mode, NULL, 0);
+        if (cg == NULL) {
+                fc_error_set(err, -ENOMEM, "out of memory");
+                return NULL;
+        }
+        for (char *tok = strtok_r(NULL, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+                struct fc_cgroup_hier *nh = realloc(cg->hier, (cg->n_hier + 1) * sizeof(*nh));
+                if (nh == NULL) {
+                        fc_error_set(err, -ENOMEM, "out of memory");
+                        return NULL;
+                }
+                cg->hier = nh;
+                struct fc_cgroup_hier *h = &nh[cg->n_hier++];
+                memset(h, 0, sizeof(*h));
+                if (parse_hier(tok, h) < 0) {
+                        fc_error_set(err, -EINVAL, "invalid cgroup state \"%s\"", s);
+                        return NULL;
+                }
+        }
+        if (cg->n_hier == 0 || (mode == FC_CGROUP_MODE_V2 && !cg->hier[0].v2)) {
+                fc_error_set(err, -EINVAL, "invalid cgroup state \"%s\": no hierarchy", s);
+                return NULL;
+        }
+        return steal_ptr(&cg);
+}
