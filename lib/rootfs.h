@@ -16,6 +16,7 @@
 #define FC_ROOTFS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "lib/cgroup/cgroup.h"
 #include "lib/error.h"
@@ -40,6 +41,10 @@ struct fc_mount_plan {
         bool recursive;            /* rbind */
         bool tmpcopyup;            /* crun/runc "tmpcopyup" */
         bool needs_remount;        /* bind with flags that need MS_REMOUNT|MS_BIND */
+        /* runc's recursive options ("rro", "rnosuid", ...): MOUNT_ATTR_* for
+         * mount_setattr(AT_RECURSIVE) after the mount; 0/0 when none. */
+        unsigned int attr_set;
+        unsigned int attr_clr;
 };
 
 /* Parse a mount entry's options (libmount) into *ret.  Unknown options
@@ -58,6 +63,25 @@ int fc_mount_propagation_from_name(const char *name, unsigned long *ret, fc_erro
  * onto "/proc/self/fd/N" so a symlink swapped in later cannot redirect it. */
 int fc_rootfs_open_target(const char *rootfs, const char *path, bool create, bool last_is_file,
                           fc_error_t *err);
+
+/* Mount helpers shared by rootfs.c and devices.c.  `target` is the path
+ * handed to mount(2) (normally "/proc/self/fd/N" of an fd from
+ * fc_rootfs_open_target()), `dest` the container path used in messages. */
+
+/* Remount an existing bind mount with MS_REMOUNT|MS_BIND|`flags`, keeping
+ * the flags the mount already has (ro, nosuid, nodev, noexec, atime
+ * settings: the kernel refuses to drop them in a user namespace, and runc
+ * keeps them) except those in `clear`. */
+int fc_mount_bind_remount(const char *target, const char *dest, unsigned long flags,
+                          unsigned long clear, fc_error_t *err);
+
+/* mount_setattr(AT_RECURSIVE) for runc's "rro"-style options.  A kernel
+ * without mount_setattr(2) gets a clear error, never a silent skip. */
+int fc_mount_setattr_recursive(const char *target, const char *dest, unsigned int attr_set,
+                               unsigned int attr_clr, fc_error_t *err);
+
+/* "/proc/self/fd/N" for mounting onto an O_PATH fd.  `buf` >= 32 bytes. */
+const char *fc_mount_fd_path(int fd, char *buf, size_t size);
 
 int fc_rootfs_prepare(const struct fc_rootfs_ctx *ctx, fc_error_t *err);
 int fc_rootfs_pivot(const struct fc_rootfs_ctx *ctx, fc_error_t *err);

@@ -52,6 +52,12 @@
 #ifndef SYS_pivot_root
 #define SYS_pivot_root 155
 #endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+
+struct open_how;   /* <linux/openat2.h> */
+struct mount_attr; /* <linux/mount.h> */
 
 struct fc_clone_args {
         uint64_t flags;
@@ -104,6 +110,17 @@ static inline int fc_sys_move_mount(int from_dfd, const char *from_path, int to_
                                     const char *to_path, unsigned int flags)
 {
         return (int) syscall(SYS_move_mount, from_dfd, from_path, to_dfd, to_path, flags);
+}
+
+static inline int fc_sys_openat2(int dfd, const char *path, struct open_how *how, size_t size)
+{
+        return (int) syscall(SYS_openat2, dfd, path, how, size);
+}
+
+static inline int fc_sys_mount_setattr(int dfd, const char *path, unsigned int flags,
+                                       struct mount_attr *attr, size_t size)
+{
+        return (int) syscall(SYS_mount_setattr, dfd, path, flags, attr, size);
 }
 
 #endif

@@ -1,0 +1,677 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * The container's filesystem, in runc's order: propagation of "/", the
+ * rootfs bind, config mounts one by one, /dev nodes (prepare); pivot_root
+ * (pivot); read-only and masked paths, /dev and "/" read-only,
+ * rootfsPropagation (finish).
+ *
+ * Every mount target is resolved inside the rootfs by
+ * fc_rootfs_open_target() and mounted through "/proc/self/fd/N", so a
+ * symlink placed in the rootfs (or swapped in meanwhile) cannot redirect a
+ * mount onto the host (CVE-2021-30465 class).
+ */
+#include "lib/rootfs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libmount/libmount.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/devices.h"
+#include "lib/sys.h"
+
+#define FD_PATH_MAX 32
+
+/* runc lets these files under /proc be mounted over (lxcfs emulates them);
+ * anything else under /proc is refused. */
+static const char *const proc_allowed[] = {
+        "/proc/cpuinfo", "/proc/diskstats",
+        "/proc/meminfo", "/proc/stat",
+        "/proc/swaps",   "/proc/uptime",
+        "/proc/loadavg", "/proc/slabinfo",
+        "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
+};
+
+static bool str_eq(const char *a, const char *b)
+{
+        return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+/* Lexically clean an absolute container path ("//dev/./" -> "/dev"), for
+ * comparing destinations the way runc does. */
+static char *clean_path(const char *p)
+{
+        size_t len = strlen(p);
+        char *out = malloc(len + 2);
+        size_t o = 0;
+
+        if (out == NULL)
+                return NULL;
+        out[o++] = '/';
+        while (*p) {
+                const char *s;
+                size_t n;
+
+                while (*p == '/')
+                        p++;
+                s = p;
+                while (*p && *p != '/')
+                        p++;
+                n = (size_t) (p - s);
+                if (n == 0 || (n == 1 && s[0] == '.'))
+                        continue;
+                if (n == 2 && s[0] == '.' && s[1] == '.') {
+                        while (o > 1 && out[o - 1] != '/')
+                                o--;
+                        if (o > 1)
+                                o--;
+                        continue;
+                }
+                if (o > 1)
+                        out[o++] = '/';
+                memcpy(out + o, s, n);
+                o += n;
+        }
+        out[o] = '\0';
+        return out;
+}
+
+static bool path_is(const char *dest, const char *want)
+{
+        cleanup_free char *c = clean_path(dest);
+        return c != NULL && strcmp(c, want) == 0;
+}
+
+/* The container path an O_PATH fd really names (the kernel's view of the
+ * resolved target, minus the rootfs prefix). */
+static char *container_path_of(int fd, const char *rootfs)
+{
+        char link[FD_PATH_MAX], buf[PATH_MAX];
+        size_t rlen = strlen(rootfs);
+        ssize_t n = readlink(fc_mount_fd_path(fd, link, sizeof(link)), buf, sizeof(buf) - 1);
+
+        if (n < 0)
+                return NULL;
+        buf[n] = '\0';
+        if (strcmp(rootfs, "/") == 0)
+                return strdup(buf);
+        if (strncmp(buf, rootfs, rlen) != 0 || (buf[rlen] != '/' && buf[rlen] != '\0'))
+                return NULL;
+        return strdup(buf[rlen] ? buf + rlen : "/");
+}
+
+static char *host_path_of(int fd)
+{
+        char link[FD_PATH_MAX], buf[PATH_MAX];
+        ssize_t n = readlink(fc_mount_fd_path(fd, link, sizeof(link)), buf, sizeof(buf) - 1);
+
+        if (n < 0)
+                return NULL;
+        buf[n] = '\0';
+        return strdup(buf);
+}
+
+static bool is_procfs(const char *path)
+{
+        struct statfs st;
+        return statfs(path, &st) == 0 && st.f_type == PROC_SUPER_MAGIC;
+}
+
+/* runc's rule for bind mounts into /proc: only a procfs may be bound at
+ * /proc itself, and below it only the allow-listed files.  `resolved` is
+ * the real container path after following symlinks, so "/foo" ->
+ * "/proc/self" is caught too.  Like runc 1.1, other filesystem types are
+ * not checked (below /proc they fail anyway: procfs refuses mkdir). */
+static int check_proc_dest(const struct fc_mount *m, const char *resolved, fc_error_t *err)
+{
+        if (strcmp(resolved, "/proc") == 0) {
+                if (m->source && is_procfs(m->source))
+                        return 0;
+                return fc_error_set(err, -EINVAL,
+                                    "\"%s\" cannot be mounted because it is not of type proc",
+                                    m->destination);
+        }
+        if (strncmp(resolved, "/proc/", 6) != 0)
+                return 0;
+        for (size_t i = 0; i < sizeof(proc_allowed) / sizeof(proc_allowed[0]); i++)
+                if (strcmp(resolved, proc_allowed[i]) == 0)
+                        return 0;
+        return fc_error_set(err, -EINVAL, "\"%s\" cannot be mounted because it is inside /proc",
+                            m->destination);
+}
+
+/* runc refuses to mount proc or sysfs on anything but a plain directory
+ * (a symlink there has been an attack vector).  Checked on the last
+ * component without following it; missing is fine (it gets created). */
+static int check_plain_dir(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m,
+                           fc_error_t *err)
+{
+        cleanup_free char *c = clean_path(m->destination);
+        cleanup_close int dirfd = -1;
+        struct stat sb;
+        char *slash;
+
+        if (c == NULL)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        if (strcmp(c, "/") == 0)
+                return 0;
+        slash = strrchr(c, '/');
+        *slash = '\0';
+        dirfd = fc_rootfs_open_target(ctx->rootfs, c[0] ? c : "/", true, false, err);
+        if (dirfd < 0)
+                return dirfd;
+        if (fstatat(dirfd, slash + 1, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? 0 : fc_error_setm(err, -errno, "stat %s", m->destination);
+        if (!S_ISDIR(sb.st_mode))
+                return fc_error_set(err, -EINVAL,
+                                    "filesystem \"%s\" must be mounted on ordinary "
+                                    "directory",
+                                    m->type);
+        return 0;
+}
+
+/* ---- tmpcopyup: seed a new tmpfs with what the directory held ---- */
+
+static int copy_tree(int src, int dst, int depth);
+
+static int copy_file_data(int in, int out)
+{
+        char buf[65536];
+        for (;;) {
+                ssize_t n = read(in, buf, sizeof(buf));
+                if (n == 0)
+                        return 0;
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                for (ssize_t off = 0; off < n;) {
+                        ssize_t w = write(out, buf + off, (size_t) (n - off));
+                        if (w < 0) {
+                                if (errno == EINTR)
+                                        continue;
+                                return -errno;
+                        }
+                        off += w;
+                }
+        }
+}
+
+static int copy_entry(int src, int dst, const char *name, const struct stat *sb, int depth)
+{
+        mode_t perm = sb->st_mode & 07777;
+
+        if (S_ISDIR(sb->st_mode)) {
+                cleanup_close int s = -1, d = -1;
+                if (mkdirat(dst, name, 0700) < 0 && errno != EEXIST)
+                        return -errno;
+                s = openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                d = openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (s < 0 || d < 0)
+                        return -errno;
+                int r = copy_tree(s, d, depth + 1);
+                if (r < 0)
+                        return r;
+                if (fchown(d, sb->st_uid, sb->st_gid) < 0 || fchmod(d, perm) < 0)
+                        return -errno;
+        } else if (S_ISREG(sb->st_mode)) {
+                cleanup_close int s = openat(src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+                cleanup_close int d = -1;
+                if (s < 0)
+                        return -errno;
+                d = openat(dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (d < 0)
+                        return -errno;
+                int r = copy_file_data(s, d);
+                if (r < 0)
+                        return r;
+                if (fchown(d, sb->st_uid, sb->st_gid) < 0 || fchmod(d, perm) < 0)
+                        return -errno;
+        } else if (S_ISLNK(sb->st_mode)) {
+                char target[PATH_MAX];
+                ssize_t n = readlinkat(src, name, target, sizeof(target) - 1);
+                if (n < 0)
+                        return -errno;
+                target[n] = '\0';
+                if (symlinkat(target, dst, name) < 0)
+                        return -errno;
+                if (fchownat(dst, name, sb->st_uid, sb->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+                        return -errno;
+        } else {
+                if (mknodat(dst, name, sb->st_mode, sb->st_rdev) < 0)
+                        return -errno;
+                if (fchownat(dst, name, sb->st_uid, sb->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
+static int copy_tree(int src, int dst, int depth)
+{
+        cleanup_closedir DIR *d = NULL;
+        struct dirent *de;
+        int fd;
+
+        if (depth > 256)
+                return -ELOOP;
+        fd = fcntl(src, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(fd);
+        if (d == NULL) {
+                close(fd);
+                return -errno;
+        }
+        while ((errno = 0, de = readdir(d)) != NULL) {
+                struct stat sb;
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                if (fstatat(src, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+                        return -errno;
+                int r = copy_entry(src, dst, de->d_name, &sb, depth);
+                if (r < 0)
+                        return r;
+        }
+        return errno ? -errno : 0;
+}
+
+/* ---- one config mount ---- */
+
+/* Reopen the target after mounting on it: the fd taken before the mount
+ * names the covered directory, while remount/propagation changes must
+ * address the new mount on top. */
+static int reopen_target(const struct fc_rootfs_ctx *ctx, const char *dest, fc_error_t *err)
+{
+        return fc_rootfs_open_target(ctx->rootfs, dest, false, false, err);
+}
+
+static int post_mount(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m,
+                      const struct fc_mount_plan *plan, bool remount, fc_error_t *err)
+{
+        cleanup_close int fd = -1;
+        char target[FD_PATH_MAX];
+
+        if (!remount && plan->propagation == 0 && plan->attr_set == 0 && plan->attr_clr == 0)
+                return 0;
+        fd = reopen_target(ctx, m->destination, err);
+        if (fd < 0)
+                return fd;
+        fc_mount_fd_path(fd, target, sizeof(target));
+        if (remount &&
+            fc_mount_bind_remount(target, m->destination, plan->flags, plan->clear_flags, err) < 0)
+                return err->status;
+        if (plan->propagation != 0 && mount(NULL, target, NULL, plan->propagation, NULL) < 0)
+                return fc_error_setm(err, -errno, "set propagation of %s", m->destination);
+        return fc_mount_setattr_recursive(target, m->destination, plan->attr_set, plan->attr_clr,
+                                          err);
+}
+
+static int mount_bind(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m,
+                      const struct fc_mount_plan *plan, fc_error_t *err)
+{
+        cleanup_close int fd = -1;
+        cleanup_free char *resolved = NULL;
+        char target[FD_PATH_MAX];
+        struct stat sb;
+
+        if (m->source == NULL)
+                return fc_error_set(err, -EINVAL, "mount %s: bind mount needs a source",
+                                    m->destination);
+        if (stat(m->source, &sb) < 0)
+                return fc_error_setm(err, -errno, "bind mount source %s", m->source);
+        fd = fc_rootfs_open_target(ctx->rootfs, m->destination, true, !S_ISDIR(sb.st_mode), err);
+        if (fd < 0)
+                return fd;
+        resolved = container_path_of(fd, ctx->rootfs);
+        if (resolved == NULL)
+                return fc_error_set(err, -EXDEV, "mount %s: target resolves outside the rootfs",
+                                    m->destination);
+        if (check_proc_dest(m, resolved, err) < 0)
+                return err->status;
+        if (mount(m->source, fc_mount_fd_path(fd, target, sizeof(target)), NULL,
+                  MS_BIND | (plan->recursive ? MS_REC : 0), NULL) < 0)
+                return fc_error_setm(err, -errno, "bind mount %s on %s", m->source, m->destination);
+        return post_mount(ctx, m, plan, plan->needs_remount, err);
+}
+
+static int mount_cgroup(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m,
+                        const struct fc_mount_plan *plan, fc_error_t *err)
+{
+        cleanup_close int fd = fc_rootfs_open_target(ctx->rootfs, m->destination, true, false, err);
+        cleanup_free char *host = NULL;
+
+        if (fd < 0)
+                return fd;
+        if (ctx->cgroup == NULL)
+                return fc_error_set(err, -EINVAL, "mount %s on %s: no cgroup for the container",
+                                    m->type, m->destination);
+        host = host_path_of(fd);
+        if (host == NULL)
+                return fc_error_setm(err, -errno, "resolve %s", m->destination);
+        if (fc_cgroup_mount(ctx->cgroup, host, plan->flags, ctx->cgroupns, err) < 0)
+                return err->status;
+        return post_mount(ctx, m, plan, false, err);
+}
+
+static int mount_fs(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m,
+                    const struct fc_mount_plan *plan, fc_error_t *err)
+{
+        const char *type = m->type ? m->type : "none";
+        cleanup_close int fd = -1, below = -1;
+        cleanup_free char *resolved = NULL;
+        char target[FD_PATH_MAX];
+        unsigned long flags = plan->flags;
+        bool copyup = plan->tmpcopyup && str_eq(m->type, "tmpfs");
+        bool late_ro = false;
+
+        if ((str_eq(m->type, "proc") || str_eq(m->type, "sysfs")) &&
+            check_plain_dir(ctx, m, err) < 0)
+                return err->status;
+        fd = fc_rootfs_open_target(ctx->rootfs, m->destination, true, false, err);
+        if (fd < 0)
+                return fd;
+        resolved = container_path_of(fd, ctx->rootfs);
+        if (resolved == NULL)
+                return fc_error_set(err, -EXDEV, "mount %s: target resolves outside the rootfs",
+                                    m->destination);
+        fc_mount_fd_path(fd, target, sizeof(target));
+        /* Content must be written before a read-only flag lands: the /dev
+         * nodes (remounted read-only in finish, as runc does) and
+         * tmpcopyup (remounted right after the copy). */
+        if ((flags & MS_RDONLY) && (copyup || strcmp(resolved, "/dev") == 0)) {
+                flags &= ~MS_RDONLY;
+                late_ro = copyup;
+        }
+        if (copyup) {
+                below = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (below < 0)
+                        return fc_error_setm(err, -errno, "tmpcopyup: open %s", m->destination);
+        }
+        if (mount(m->source ? m->source : type, target, type, flags, plan->data) < 0)
+                return fc_error_setm(err, -errno, "mount %s on %s", type, m->destination);
+        if (copyup) {
+                cleanup_close int top = reopen_target(ctx, m->destination, err);
+                cleanup_close int dir = -1;
+                int r;
+
+                if (top < 0)
+                        return top;
+                dir = open(fc_mount_fd_path(top, target, sizeof(target)),
+                           O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (dir < 0)
+                        return fc_error_setm(err, -errno, "tmpcopyup: open %s", m->destination);
+                r = copy_tree(below, dir, 0);
+                if (r < 0)
+                        return fc_error_setm(err, r, "tmpcopyup: copy into %s", m->destination);
+                if (late_ro && mount(NULL, target, NULL, MS_REMOUNT | plan->flags, plan->data) < 0)
+                        return fc_error_setm(err, -errno, "remount %s read-only", m->destination);
+        }
+        return post_mount(ctx, m, plan, false, err);
+}
+
+static int mount_entry(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m, size_t i,
+                       fc_error_t *err)
+{
+        struct fc_mount_plan plan;
+        int r;
+
+        if (m->destination == NULL || m->destination[0] == '\0')
+                return fc_error_set(err, -EINVAL, "mounts[%zu]: destination is empty", i);
+        if (fc_mount_plan_from_entry(m, &plan, err) < 0)
+                return err->status;
+        if (plan.bind)
+                r = mount_bind(ctx, m, &plan, err);
+        else if (str_eq(m->type, "cgroup") || str_eq(m->type, "cgroup2"))
+                r = mount_cgroup(ctx, m, &plan, err);
+        else
+                r = mount_fs(ctx, m, &plan, err);
+        fc_mount_plan_clear(&plan);
+        return r;
+}
+
+/* ---- prepare ---- */
+
+static int root_propagation(const struct fc_rootfs_ctx *ctx, unsigned long *ret, bool *ret_set,
+                            fc_error_t *err)
+{
+        const char *name = ctx->cfg->linux_ ? ctx->cfg->linux_->rootfs_propagation : NULL;
+
+        *ret_set = name != NULL && name[0] != '\0';
+        return fc_mount_propagation_from_name(name, ret, err);
+}
+
+/* pivot_root(2) refuses a new root whose parent mount is shared; runc
+ * makes that parent private (it is in our own mount namespace). */
+static int make_parent_private(const char *rootfs, fc_error_t *err)
+{
+        cleanup_free char *parent = NULL, *mp = NULL;
+        char *slash;
+
+        parent = strdup(rootfs);
+        if (parent == NULL)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        slash = strrchr(parent, '/');
+        if (slash == parent)
+                slash[1] = '\0';
+        else if (slash)
+                *slash = '\0';
+        mp = mnt_get_mountpoint(parent);
+        if (mp == NULL)
+                return fc_error_set(err, -ENOENT, "find the mount point of %s", parent);
+        if (mount(NULL, mp, NULL, MS_PRIVATE, NULL) < 0)
+                return fc_error_setm(err, -errno, "make %s private", mp);
+        return 0;
+}
+
+/* runc does not create the default nodes when /dev is a bind mount. */
+static bool dev_is_bind(const struct fc_config *cfg)
+{
+        for (size_t i = 0; i < cfg->n_mounts; i++) {
+                const struct fc_mount *m = &cfg->mounts[i];
+                struct fc_mount_plan plan;
+                fc_error_t e = FC_ERROR_INIT;
+                bool bind;
+
+                if (m->destination == NULL || !path_is(m->destination, "/dev"))
+                        continue;
+                if (fc_mount_plan_from_entry(m, &plan, &e) < 0) {
+                        fc_error_clear(&e);
+                        continue;
+                }
+                bind = plan.bind;
+                fc_mount_plan_clear(&plan);
+                if (bind)
+                        return true;
+        }
+        return false;
+}
+
+int fc_rootfs_prepare(const struct fc_rootfs_ctx *ctx, fc_error_t *err)
+{
+        unsigned long prop;
+        bool explicit_prop;
+
+        if (ctx->cfg == NULL || ctx->rootfs == NULL || ctx->rootfs[0] != '/')
+                return fc_error_set(err, -EINVAL, "rootfs: an absolute root path is required");
+        if (root_propagation(ctx, &prop, &explicit_prop, err) < 0)
+                return err->status;
+        /* Nothing the container mounts may reach the host unless asked
+         * for (rootfsPropagation "shared"): "/" becomes a recursive slave
+         * by default, as with runc. */
+        if (mount(NULL, "/", NULL, MS_REC | prop, NULL) < 0)
+                return fc_error_setm(err, -errno, "set propagation of /");
+        if ((prop & MS_SHARED) && make_parent_private(ctx->rootfs, err) < 0)
+                return err->status;
+        if (mount(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return fc_error_setm(err, -errno, "bind mount rootfs %s", ctx->rootfs);
+
+        for (size_t i = 0; i < ctx->cfg->n_mounts; i++)
+                if (mount_entry(ctx, &ctx->cfg->mounts[i], i, err) < 0)
+                        return err->status;
+
+        return fc_devices_setup(ctx->rootfs, ctx->cfg, !dev_is_bind(ctx->cfg), ctx->new_userns,
+                                err);
+}
+
+/* ---- pivot ---- */
+
+int fc_rootfs_pivot(const struct fc_rootfs_ctx *ctx, fc_error_t *err)
+{
+        unsigned long prop;
+        bool explicit_prop;
+
+        if (chdir(ctx->rootfs) < 0)
+                return fc_error_setm(err, -errno, "chdir %s", ctx->rootfs);
+        if (ctx->no_pivot) {
+                /* runc --no-pivot: move the rootfs over "/" and chroot;
+                 * for ramdisk roots where pivot_root(2) is not possible. */
+                if (mount(ctx->rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+                        return fc_error_setm(err, -errno, "move %s to /", ctx->rootfs);
+                if (chroot(".") < 0)
+                        return fc_error_setm(err, -errno, "chroot %s", ctx->rootfs);
+        } else {
+                if (root_propagation(ctx, &prop, &explicit_prop, err) < 0)
+                        return err->status;
+                /* pivot_root(2) refuses a shared new root; finish puts
+                 * the requested propagation back. */
+                if ((prop & MS_SHARED) && mount(NULL, ".", NULL, MS_PRIVATE, NULL) < 0)
+                        return fc_error_setm(err, -errno, "make %s private", ctx->rootfs);
+                /* pivot_root(".", ".") stacks the old root on top of the new
+                 * one, so no put_old directory is needed in the rootfs; "."
+                 * then names the old root until it is detached. */
+                if (fc_sys_pivot_root(".", ".") < 0)
+                        return fc_error_setm(err, -errno, "pivot_root %s", ctx->rootfs);
+                /* A slave first, so detaching it does not propagate the
+                 * unmounts to the host's peers. */
+                if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+                        return fc_error_setm(err, -errno, "make the old root a slave");
+                if (umount2(".", MNT_DETACH) < 0)
+                        return fc_error_setm(err, -errno, "unmount the old root");
+        }
+        if (chdir("/") < 0)
+                return fc_error_setm(err, -errno, "chdir /");
+        return 0;
+}
+
+/* ---- finish ---- */
+
+/* Open a container path after pivot; *ret_fd is -1 (and no error) when it
+ * does not exist, which masked/readonly paths ignore as runc does. */
+static int open_existing(const char *path, int *ret_fd, fc_error_t *err)
+{
+        fc_error_t e = FC_ERROR_INIT;
+        int fd = fc_rootfs_open_target("/", path, false, false, &e);
+
+        if (fd >= 0) {
+                *ret_fd = fd;
+                return 0;
+        }
+        *ret_fd = -1;
+        if (e.status == -ENOENT) {
+                fc_error_clear(&e);
+                return 0;
+        }
+        fc_error_append(err, &e);
+        return err->status;
+}
+
+static int readonly_path(const char *path, fc_error_t *err)
+{
+        cleanup_close int fd = -1, top = -1;
+        char target[FD_PATH_MAX];
+
+        if (open_existing(path, &fd, err) < 0)
+                return err->status;
+        if (fd < 0)
+                return 0;
+        fc_mount_fd_path(fd, target, sizeof(target));
+        if (mount(target, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return fc_error_setm(err, -errno, "bind mount %s read-only", path);
+        if (open_existing(path, &top, err) < 0)
+                return err->status;
+        if (top < 0)
+                return fc_error_set(err, -ENOENT, "%s vanished", path);
+        return fc_mount_bind_remount(fc_mount_fd_path(top, target, sizeof(target)), path, MS_RDONLY,
+                                     0, err);
+}
+
+static int mask_path(const char *path, const char *mount_label, fc_error_t *err)
+{
+        cleanup_close int fd = -1;
+        char target[FD_PATH_MAX];
+        struct stat sb;
+
+        if (open_existing(path, &fd, err) < 0)
+                return err->status;
+        if (fd < 0)
+                return 0;
+        if (fstat(fd, &sb) < 0)
+                return fc_error_setm(err, -errno, "stat %s", path);
+        fc_mount_fd_path(fd, target, sizeof(target));
+        if (S_ISDIR(sb.st_mode)) {
+                cleanup_free char *data = NULL;
+                if (mount_label && mount_label[0] &&
+                    asprintf(&data, "context=\"%s\"", mount_label) < 0)
+                        return fc_error_set(err, -ENOMEM, "out of memory");
+                if (mount("tmpfs", target, "tmpfs", MS_RDONLY, data) < 0)
+                        return fc_error_setm(err, -errno, "mask %s", path);
+        } else if (mount("/dev/null", target, NULL, MS_BIND, NULL) < 0) {
+                return fc_error_setm(err, -errno, "mask %s", path);
+        }
+        return 0;
+}
+
+int fc_rootfs_finish(const struct fc_rootfs_ctx *ctx, fc_error_t *err)
+{
+        const struct fc_linux *l = ctx->cfg->linux_;
+        unsigned long prop;
+        bool explicit_prop;
+
+        /* runc's order: read-only paths, then masked ones (a masked file
+         * inside a read-only directory still gets masked). */
+        for (size_t i = 0; l && i < l->n_readonly_paths; i++)
+                if (readonly_path(l->readonly_paths[i], err) < 0)
+                        return err->status;
+        for (size_t i = 0; l && i < l->n_masked_paths; i++)
+                if (mask_path(l->masked_paths[i], l->mount_label, err) < 0)
+                        return err->status;
+
+        /* /dev was mounted writable so the nodes could be created. */
+        for (size_t i = 0; i < ctx->cfg->n_mounts; i++) {
+                const struct fc_mount *m = &ctx->cfg->mounts[i];
+                struct fc_mount_plan plan;
+                bool ro;
+
+                if (m->destination == NULL || !path_is(m->destination, "/dev"))
+                        continue;
+                if (fc_mount_plan_from_entry(m, &plan, err) < 0)
+                        return err->status;
+                ro = !plan.bind && (plan.flags & MS_RDONLY);
+                fc_mount_plan_clear(&plan);
+                if (ro && fc_mount_bind_remount("/dev", "/dev", MS_RDONLY, 0, err) < 0)
+                        return err->status;
+                break;
+        }
+
+        if (ctx->cfg->root && ctx->cfg->root->readonly &&
+            fc_mount_bind_remount("/", "/", MS_RDONLY, 0, err) < 0)
+                return err->status;
+
+        if (root_propagation(ctx, &prop, &explicit_prop, err) < 0)
+                return err->status;
+        if (explicit_prop && mount(NULL, "/", NULL, prop, NULL) < 0)
+                return fc_error_setm(err, -errno, "set propagation of / (rootfsPropagation)");
+        return 0;
+}
