@@ -7,17 +7,39 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "lib/seccomp.h"
 
+#ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
+#endif
+#ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
+#define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
+#endif
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
 struct fc_seccomp_filter {
-        scmp_filter_ctx ctx;
+        scmp_filter_ctx ctx;      /* NULL when the program came from the cache */
+        struct sock_filter *prog; /* compiled program, when cached or cacheable */
+        size_t prog_len;          /* instructions */
+        unsigned int load_flags;  /* SECCOMP_FILTER_FLAG_* for a raw load of prog */
         bool has_notify;
+        bool from_cache;
 };
 
 struct name_u32 {
@@ -92,8 +114,12 @@ static int add_arches(scmp_filter_ctx ctx, const struct fc_seccomp *s, fc_error_
         return 0;
 }
 
-static int set_flags(scmp_filter_ctx ctx, const struct fc_seccomp *s, fc_error_t *err)
+/* Sets the libseccomp attributes and, for loading a cached program with
+ * seccomp(2) directly, the equivalent kernel flags. */
+static int set_flags(scmp_filter_ctx ctx, const struct fc_seccomp *s, unsigned int *ret_flags,
+                     fc_error_t *err)
 {
+        *ret_flags = 0;
         /* libseccomp sets no_new_privs on load by default; the config's
          * noNewPrivileges decides that, not the filter. */
         int r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
@@ -102,15 +128,21 @@ static int set_flags(scmp_filter_ctx ctx, const struct fc_seccomp *s, fc_error_t
         for (size_t i = 0; i < s->n_flags; i++) {
                 const char *f = s->flags[i] ? s->flags[i] : "";
                 enum scmp_filter_attr attr;
-                if (strcmp(f, "SECCOMP_FILTER_FLAG_TSYNC") == 0)
+                if (strcmp(f, "SECCOMP_FILTER_FLAG_TSYNC") == 0) {
                         attr = SCMP_FLTATR_CTL_TSYNC;
-                else if (strcmp(f, "SECCOMP_FILTER_FLAG_LOG") == 0)
+                        *ret_flags |= SECCOMP_FILTER_FLAG_TSYNC;
+                } else if (strcmp(f, "SECCOMP_FILTER_FLAG_LOG") == 0) {
                         attr = SCMP_FLTATR_CTL_LOG;
-                else if (strcmp(f, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
+                        *ret_flags |= SECCOMP_FILTER_FLAG_LOG;
+                } else if (strcmp(f, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0) {
                         attr = SCMP_FLTATR_CTL_SSB;
+                        *ret_flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+                }
 #ifdef SCMP_FLTATR_CTL_WAITKILL
-                else if (strcmp(f, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") == 0)
+                else if (strcmp(f, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") == 0) {
                         attr = SCMP_FLTATR_CTL_WAITKILL;
+                        *ret_flags |= SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+                }
 #else
                 else if (strcmp(f, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") == 0)
                         return fc_error_set(err, -EOPNOTSUPP,
@@ -246,7 +278,7 @@ struct fc_seccomp_filter *fc_seccomp_build(const struct fc_seccomp *s, fc_error_
                 fc_error_set(err, -EINVAL, "seccomp_init failed");
                 goto fail;
         }
-        if (add_arches(f->ctx, s, err) < 0 || set_flags(f->ctx, s, err) < 0)
+        if (add_arches(f->ctx, s, err) < 0 || set_flags(f->ctx, s, &f->load_flags, err) < 0)
                 goto fail;
         for (size_t i = 0; i < s->n_syscalls; i++) {
                 if (add_syscall_rules(f->ctx, def, &s->syscalls[i], i, &f->has_notify, err) < 0)
@@ -264,10 +296,296 @@ fail:
         return NULL;
 }
 
+/* The compiled-filter cache.  A profile is identified by a canonical
+ * serialization of everything that shapes the BPF (the fc_seccomp fields,
+ * libseccomp's version and API level, the native arch, our version); the
+ * file name is its FNV-1a hash, and the file holds the serialization too,
+ * so a hash collision is a miss, never a wrong filter. */
+
+#define CACHE_MAGIC    "FCSBPF01"
+#define CACHE_MAX_FILE (4u << 20)
+
+struct cache_header {
+        char magic[8];
+        uint32_t canon_len;
+        uint32_t prog_len; /* instructions */
+        uint32_t load_flags;
+        uint32_t has_notify;
+};
+
+static void put_str(FILE *f, const char *s)
+{
+        if (s == NULL)
+                fputs("n;", f);
+        else
+                fprintf(f, "s%zu:%s;", strlen(s), s);
+}
+
+static void put_strv(FILE *f, char **v, size_t n)
+{
+        fprintf(f, "v%zu:", n);
+        for (size_t i = 0; i < n; i++)
+                put_str(f, v[i]);
+}
+
+static char *canonical_profile(const struct fc_seccomp *s, size_t *ret_len)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        if (f == NULL)
+                return NULL;
+        const struct scmp_version *v = seccomp_version();
+        fprintf(f, "flashcube %s libseccomp %u.%u.%u api %u arch %u;", PACKAGE_VERSION,
+                v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, seccomp_api_get(),
+                seccomp_arch_native());
+        put_str(f, s->default_action);
+        fprintf(f, "e%d:%u;", s->has_default_errno_ret, s->default_errno_ret);
+        put_strv(f, s->architectures, s->n_architectures);
+        put_strv(f, s->flags, s->n_flags);
+        /* Only whether a listener path is set matters (build refuses NOTIFY
+         * without one); the path itself is not part of the program. */
+        fprintf(f, "l%d;", s->listener_path != NULL && s->listener_path[0] != '\0');
+        fprintf(f, "c%zu:", s->n_syscalls);
+        for (size_t i = 0; i < s->n_syscalls; i++) {
+                const struct fc_seccomp_syscall *sc = &s->syscalls[i];
+                put_strv(f, sc->names, sc->n_names);
+                put_str(f, sc->action);
+                fprintf(f, "e%d:%u;a%zu:", sc->has_errno_ret, sc->errno_ret, sc->n_args);
+                for (size_t j = 0; j < sc->n_args; j++) {
+                        const struct fc_seccomp_arg *a = &sc->args[j];
+                        fprintf(f, "%u,%llu,%llu,", a->index, (unsigned long long) a->value,
+                                (unsigned long long) a->value_two);
+                        put_str(f, a->op);
+                }
+        }
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        *ret_len = len;
+        return buf;
+}
+
+static uint64_t fnv1a64(const char *p, size_t len)
+{
+        uint64_t h = UINT64_C(0xcbf29ce484222325);
+        for (size_t i = 0; i < len; i++) {
+                h ^= (unsigned char) p[i];
+                h *= UINT64_C(0x100000001b3);
+        }
+        return h;
+}
+
+/* mkdir -p with 0700, then refuse a directory someone else could have
+ * filled with programs. */
+static int open_cache_dir(const char *dir)
+{
+        cleanup_free char *copy = strdup(dir);
+        if (copy == NULL)
+                return -ENOMEM;
+        for (char *p = copy + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = '\0';
+                if (mkdir(copy, 0700) < 0 && errno != EEXIST)
+                        return -errno;
+                *p = '/';
+        }
+        if (mkdir(copy, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        struct stat st;
+        if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 022) != 0) {
+                close(fd);
+                return -EPERM;
+        }
+        return fd;
+}
+
+static int read_all(int fd, void *buf, size_t len)
+{
+        size_t done = 0;
+        while (done < len) {
+                ssize_t n = read(fd, (char *) buf + done, len - done);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return n < 0 ? -errno : -EIO;
+                done += (size_t) n;
+        }
+        return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+        size_t done = 0;
+        while (done < len) {
+                ssize_t n = write(fd, (const char *) buf + done, len - done);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return n < 0 ? -errno : -EIO;
+                done += (size_t) n;
+        }
+        return 0;
+}
+
+/* A filter from the cache file `name`, or NULL on any mismatch/problem. */
+static struct fc_seccomp_filter *cache_lookup(int dirfd, const char *name, const char *canon,
+                                              size_t canon_len)
+{
+        cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+            (size_t) st.st_size < sizeof(struct cache_header) ||
+            (size_t) st.st_size > CACHE_MAX_FILE)
+                return NULL;
+        struct cache_header h;
+        if (read_all(fd, &h, sizeof(h)) < 0 || memcmp(h.magic, CACHE_MAGIC, 8) != 0 ||
+            h.canon_len != canon_len || h.prog_len == 0 || h.prog_len > BPF_MAXINSNS ||
+            sizeof(h) + h.canon_len + (size_t) h.prog_len * sizeof(struct sock_filter) !=
+                    (size_t) st.st_size)
+                return NULL;
+        cleanup_free char *stored = malloc(canon_len);
+        if (stored == NULL || read_all(fd, stored, canon_len) < 0 ||
+            memcmp(stored, canon, canon_len) != 0)
+                return NULL;
+        struct fc_seccomp_filter *f = calloc(1, sizeof(*f));
+        if (f == NULL)
+                return NULL;
+        f->prog = calloc(h.prog_len, sizeof(struct sock_filter));
+        if (f->prog == NULL || read_all(fd, f->prog, h.prog_len * sizeof(struct sock_filter)) < 0) {
+                fc_seccomp_free(f);
+                return NULL;
+        }
+        f->prog_len = h.prog_len;
+        f->load_flags = h.load_flags;
+        f->has_notify = h.has_notify != 0;
+        f->from_cache = true;
+        return f;
+}
+
+/* libseccomp 2.5 exports only to an fd: go through a memfd. */
+static int export_program(struct fc_seccomp_filter *f)
+{
+        cleanup_close int fd = memfd_create("fc-seccomp-bpf", MFD_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        int r = seccomp_export_bpf(f->ctx, fd);
+        if (r < 0)
+                return r;
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        size_t bytes = (size_t) st.st_size;
+        if (bytes == 0 || bytes % sizeof(struct sock_filter) != 0 ||
+            bytes / sizeof(struct sock_filter) > BPF_MAXINSNS)
+                return -E2BIG;
+        struct sock_filter *prog = malloc(bytes);
+        if (prog == NULL)
+                return -ENOMEM;
+        if (lseek(fd, 0, SEEK_SET) < 0 || read_all(fd, prog, bytes) < 0) {
+                free(prog);
+                return -EIO;
+        }
+        f->prog = prog;
+        f->prog_len = bytes / sizeof(struct sock_filter);
+        return 0;
+}
+
+/* Best effort: write a temporary file and rename it into place, so a
+ * concurrent reader sees either nothing or a whole entry. */
+static void cache_store(int dirfd, const char *name, const struct fc_seccomp_filter *f,
+                        const char *canon, size_t canon_len)
+{
+        char tmp[96];
+        snprintf(tmp, sizeof(tmp), ".tmp.%d.%s", (int) getpid(), name);
+        cleanup_close int fd =
+                openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return;
+        struct cache_header h = {
+                .canon_len = (uint32_t) canon_len,
+                .prog_len = (uint32_t) f->prog_len,
+                .load_flags = f->load_flags,
+                .has_notify = f->has_notify,
+        };
+        memcpy(h.magic, CACHE_MAGIC, 8);
+        if (write_all(fd, &h, sizeof(h)) < 0 || write_all(fd, canon, canon_len) < 0 ||
+            write_all(fd, f->prog, f->prog_len * sizeof(struct sock_filter)) < 0 ||
+            renameat(dirfd, tmp, dirfd, name) < 0)
+                unlinkat(dirfd, tmp, 0);
+}
+
+struct fc_seccomp_filter *fc_seccomp_build_cached(const struct fc_seccomp *s, const char *cache_dir,
+                                                  fc_error_t *err)
+{
+        size_t canon_len = 0;
+        cleanup_free char *canon = canonical_profile(s, &canon_len);
+        cleanup_close int dirfd = -1;
+        char name[32] = "";
+        if (canon && canon_len < CACHE_MAX_FILE) {
+                dirfd = open_cache_dir(cache_dir ? cache_dir : FC_SECCOMP_CACHE_DIR);
+                snprintf(name, sizeof(name), "%016llx.bpf",
+                         (unsigned long long) fnv1a64(canon, canon_len));
+        }
+        if (dirfd >= 0) {
+                struct fc_seccomp_filter *hit = cache_lookup(dirfd, name, canon, canon_len);
+                if (hit)
+                        return hit;
+        }
+        struct fc_seccomp_filter *f = fc_seccomp_build(s, err);
+        if (f == NULL)
+                return NULL;
+        /* Cache trouble never fails the container: keep the libseccomp
+         * context and load through it as fc_seccomp_build() would. */
+        if (dirfd >= 0 && export_program(f) == 0)
+                cache_store(dirfd, name, f, canon, canon_len);
+        return f;
+}
+
+bool fc_seccomp_from_cache(const struct fc_seccomp_filter *f)
+{
+        return f && f->from_cache;
+}
+
+/* Load a cached program with seccomp(2), as libseccomp would load the
+ * context: same kernel flags, a listener when the profile notifies. */
+static int load_program(struct fc_seccomp_filter *f, int *ret_notify_fd, fc_error_t *err)
+{
+        unsigned int flags = f->load_flags;
+        if (f->has_notify) {
+                flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+                /* TSYNC reports a failing thread id in the return value,
+                 * which collides with the listener fd unless told not to. */
+                if (flags & SECCOMP_FILTER_FLAG_TSYNC)
+                        flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+        }
+        struct sock_fprog prog = {.len = (unsigned short) f->prog_len, .filter = f->prog};
+        long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+        if (r < 0)
+                return fc_error_setm(err, -errno, "load seccomp filter");
+        if (f->has_notify) {
+                if (ret_notify_fd)
+                        *ret_notify_fd = (int) r;
+                else
+                        close((int) r);
+        } else if (r > 0) {
+                return fc_error_set(err, -EAGAIN,
+                                    "load seccomp filter: thread %ld could not be synchronized", r);
+        }
+        return 0;
+}
+
 int fc_seccomp_load(struct fc_seccomp_filter *f, int *ret_notify_fd, fc_error_t *err)
 {
         if (ret_notify_fd)
                 *ret_notify_fd = -1;
+        if (f->ctx == NULL)
+                return load_program(f, ret_notify_fd, err);
         int r = seccomp_load(f->ctx);
         if (r < 0)
                 return fc_error_setm(err, r, "load seccomp filter");
@@ -288,5 +606,6 @@ void fc_seccomp_free(struct fc_seccomp_filter *f)
                 return;
         if (f->ctx)
                 seccomp_release(f->ctx);
+        free(f->prog);
         free(f);
 }

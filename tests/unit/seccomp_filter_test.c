@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * fc_seccomp_build()/load(): refusals checked in the test process, filters
  * loaded only in forked children so the test itself stays unrestricted. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -314,6 +316,168 @@ static void test_refusals(void)
         fc_seccomp_free(f);
 }
 
+static int count_entries(const char *dir)
+{
+        DIR *d = opendir(dir);
+        int n = 0;
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL) {
+                if (e->d_name[0] != '.')
+                        n++;
+        }
+        if (d)
+                closedir(d);
+        return n;
+}
+
+static const char *cache_dir;
+static const struct fc_seccomp *cache_profile;
+
+static int check_cached_mkdir(void)
+{
+        fc_error_t err = FC_ERROR_INIT;
+        struct fc_seccomp_filter *f = fc_seccomp_build_cached(cache_profile, cache_dir, &err);
+        if (f == NULL || !fc_seccomp_from_cache(f))
+                return 20;
+        int fd = -1;
+        if (fc_seccomp_load(f, &fd, &err) < 0)
+                return 21;
+        return check_mkdir_eperm();
+}
+
+static int check_cached_notify(void)
+{
+        fc_error_t err = FC_ERROR_INIT;
+        struct fc_seccomp_filter *f = fc_seccomp_build_cached(cache_profile, cache_dir, &err);
+        if (f == NULL || !fc_seccomp_from_cache(f))
+                return 20;
+        int fd = -1;
+        if (fc_seccomp_load(f, &fd, &err) < 0)
+                return 21;
+        return fd >= 0 && fcntl(fd, F_GETFD) == FD_CLOEXEC ? 0 : 22;
+}
+
+/* Runs check() in a child with no_new_privs when not root, without
+ * loading anything first (check() builds and loads from the cache). */
+static int run_child(int (*check)(void))
+{
+        pid_t pid = fork();
+        if (pid == 0) {
+                if (geteuid() != 0)
+                        prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+                syscall(SYS_exit_group, check());
+        }
+        int st = -1;
+        waitpid(pid, &st, 0);
+        return st;
+}
+
+static void test_cache(void)
+{
+        char dir[96];
+        snprintf(dir, sizeof(dir), "%s/cache/seccomp", dirpath);
+        cache_dir = dir;
+        char *names[] = {"mkdir"};
+        char *flags[] = {"SECCOMP_FILTER_FLAG_LOG"};
+        struct fc_seccomp_syscall sc = {.names = names, .n_names = 1, .action = "SCMP_ACT_ERRNO"};
+        struct fc_seccomp s = {.default_action = "SCMP_ACT_ALLOW",
+                               .flags = flags,
+                               .n_flags = 1,
+                               .syscalls = &sc,
+                               .n_syscalls = 1};
+        cache_profile = &s;
+        fc_error_t err = FC_ERROR_INIT;
+
+        struct fc_seccomp_filter *f = fc_seccomp_build_cached(&s, dir, &err);
+        ok(f != NULL && !fc_seccomp_from_cache(f), "cache: first build is a miss");
+        fc_seccomp_free(f);
+        ok(count_entries(dir) == 1, "cache: one entry stored");
+        struct stat st;
+        ok(stat(dir, &st) == 0 && (st.st_mode & 0777) == 0700, "cache: directory is 0700");
+        f = fc_seccomp_build_cached(&s, dir, &err);
+        ok(f != NULL && fc_seccomp_from_cache(f), "cache: second build is a hit");
+        fc_seccomp_free(f);
+        ok(exited_ok(run_child(check_cached_mkdir)), "cache: cached program loads and works");
+
+        /* A different profile is a different entry. */
+        sc.has_errno_ret = true;
+        sc.errno_ret = EACCES;
+        f = fc_seccomp_build_cached(&s, dir, &err);
+        ok(f != NULL && !fc_seccomp_from_cache(f), "cache: changed profile misses");
+        fc_seccomp_free(f);
+        ok(count_entries(dir) == 2, "cache: two entries");
+        sc.has_errno_ret = false;
+
+        /* A damaged entry is a miss and gets replaced. */
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL) {
+                if (e->d_name[0] == '.')
+                        continue;
+                char p[512];
+                snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+                truncate(p, 40);
+        }
+        if (d)
+                closedir(d);
+        f = fc_seccomp_build_cached(&s, dir, &err);
+        ok(f != NULL && !fc_seccomp_from_cache(f), "cache: truncated entry is a miss");
+        fc_seccomp_free(f);
+        f = fc_seccomp_build_cached(&s, dir, &err);
+        ok(f != NULL && fc_seccomp_from_cache(f), "cache: and was rewritten");
+        fc_seccomp_free(f);
+
+        /* Errors are still errors, and not cached. */
+        sc.action = "SCMP_ACT_FOO";
+        ok(fc_seccomp_build_cached(&s, dir, &err) == NULL, "cache: invalid profile refused");
+        fc_error_clear(&err);
+        ok(fc_seccomp_build_cached(&s, dir, &err) == NULL, "cache: still refused");
+        fc_error_clear(&err);
+        sc.action = "SCMP_ACT_ERRNO";
+
+        /* An unusable cache directory just means no cache. */
+        f = fc_seccomp_build_cached(&s, "/proc/nope/cache", &err);
+        ok(f != NULL && !fc_seccomp_from_cache(f) && err.msg == NULL,
+           "cache: unusable directory is not an error");
+        fc_seccomp_free(f);
+        chmod(dir, 0777);
+        f = fc_seccomp_build_cached(&s, dir, &err);
+        ok(f != NULL && !fc_seccomp_from_cache(f), "cache: world-writable directory not trusted");
+        fc_seccomp_free(f);
+        chmod(dir, 0700);
+
+        /* NOTIFY through a cached program still hands back the listener. */
+        char *n2[] = {"getppid"};
+        char *tsync[] = {"SECCOMP_FILTER_FLAG_TSYNC"};
+        struct fc_seccomp_syscall nsc = {.names = n2, .n_names = 1, .action = "SCMP_ACT_NOTIFY"};
+        struct fc_seccomp ns = {.default_action = "SCMP_ACT_ALLOW",
+                                .flags = tsync,
+                                .n_flags = 1,
+                                .listener_path = "/run/agent.sock",
+                                .syscalls = &nsc,
+                                .n_syscalls = 1};
+        cache_profile = &ns;
+        f = fc_seccomp_build_cached(&ns, dir, &err);
+        ok(f != NULL, "cache: NOTIFY profile built");
+        fc_seccomp_free(f);
+        ok(exited_ok(run_child(check_cached_notify)),
+           "cache: cached NOTIFY load gives listener fd");
+
+        d = opendir(dir);
+        while (d && (e = readdir(d)) != NULL) {
+                if (e->d_name[0] == '.')
+                        continue;
+                char p[512];
+                snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+                unlink(p);
+        }
+        if (d)
+                closedir(d);
+        rmdir(dir);
+        snprintf(dir, sizeof(dir), "%s/cache", dirpath);
+        rmdir(dir);
+}
+
 int main(void)
 {
         if (mkdtemp(dirpath) == NULL) {
@@ -325,6 +489,7 @@ int main(void)
         test_args();
         test_kill_and_default();
         test_notify();
+        test_cache();
         char p[64];
         snprintf(p, sizeof(p), "%s/x", dirpath);
         rmdir(p);
