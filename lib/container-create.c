@@ -290,10 +290,13 @@ static void kill_and_reap(pid_t pid, int pidfd)
 }
 
 /* The parent's half of the sync protocol, from GO to READY. */
-static int drive_init(const struct fc_context *ctx, int sync_fd, pid_t pid,
+static int drive_init(const struct fc_context *ctx, int sync_fd, pid_t pid, bool unshare_cgroupns,
                       const struct fc_config *cfg, struct fc_state *st, fc_error_t *err)
 {
-        int r = fc_sync_send(sync_fd, FC_SYNC_GO, (int) pid, NULL);
+        /* GO carries the init's pid as the host sees it (for hooks' state)
+         * and whether it must create its cgroup namespace itself. */
+        int r = fc_sync_send(sync_fd, FC_SYNC_GO, (int) pid,
+                             unshare_cgroupns ? FC_SYNC_GO_UNSHARE_CGROUPNS : NULL);
         if (r < 0)
                 return fc_error_setm(err, r, "signal container init");
         struct fc_sync_msg *m = malloc(sizeof(*m));
@@ -448,12 +451,12 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 .proc_fd = proc_fd,
                 .no_pivot = o->no_pivot,
                 .no_new_keyring = o->no_new_keyring,
-                .unshare_cgroupns = !cgroup_in_clone && ns.mode[FC_NS_CGROUP] == FC_NS_MODE_NEW,
                 .preserve_fds = o->preserve_fds,
         };
         fc_trace(ctx, "clone");
         int pidfd = -1;
-        pid_t pid = fc_spawn_clone(fc_ns_clone_flags(&ns, cgroup_in_clone), cg_fd, &pidfd, err);
+        pid_t pid = fc_spawn_clone(fc_ns_clone_flags(&ns, cgroup_in_clone), cg_fd, &pidfd,
+                                   &cgroup_in_clone, err);
         if (pid == 0) {
                 close(sv[0]);
                 fc_init_main(&args);
@@ -469,7 +472,8 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         if (!cgroup_in_clone && fc_cgroup_enter(cg, pid, err) < 0)
                 goto undo_child;
         fc_trace(ctx, "init-setup");
-        if (drive_init(ctx, sv[0], pid, cfg, st, err) < 0)
+        bool unshare_cgroupns = !cgroup_in_clone && ns.mode[FC_NS_CGROUP] == FC_NS_MODE_NEW;
+        if (drive_init(ctx, sv[0], pid, unshare_cgroupns, cfg, st, err) < 0)
                 goto undo_child;
         fc_trace(ctx, "init-ready");
 

@@ -53,19 +53,36 @@ static struct fc_state *open_container(const struct fc_context *ctx, const char 
         return s;
 }
 
+/* pidfd_send_signal, falling back to kill(2) where the kernel (or valgrind)
+ * lacks it; the caller proved the pid is ours a moment ago. */
+static int signal_pidfd(int pidfd, pid_t pid, int sig)
+{
+        if (pidfd >= 0) {
+                if (fc_sys_pidfd_send_signal(pidfd, sig, NULL, 0) == 0)
+                        return 0;
+                if (errno != ENOSYS)
+                        return -1;
+        }
+        return kill(pid, sig);
+}
+
 /* Open the init's pidfd only after checking it is still the process we
  * started: a pidfd then pins that exact process, so a signal cannot reach
- * a recycled pid. */
-static int open_init_pidfd(const struct fc_state *s, fc_error_t *err)
+ * a recycled pid.  Where pidfd_open is missing (old kernels, valgrind)
+ * *ret_fd is -1 and callers fall back to the pid, checked by start time. */
+static int open_init_pidfd(const struct fc_state *s, int *ret_fd, fc_error_t *err)
 {
+        *ret_fd = -1;
         int fd = fc_sys_pidfd_open(s->pid, 0);
-        if (fd < 0)
+        if (fd < 0 && errno != ENOSYS)
                 return fc_error_set(err, -ESRCH, "container not running");
         if (!fc_status_init_alive(s)) {
-                close(fd);
+                if (fd >= 0)
+                        close(fd);
                 return fc_error_set(err, -ESRCH, "container not running");
         }
-        return fd;
+        *ret_fd = fd;
+        return 0;
 }
 
 static struct fc_config *saved_config(const struct fc_state *s, fc_error_t *err)
@@ -97,9 +114,10 @@ int fc_container_start_internal(const struct fc_context *ctx, int dirfd, struct 
                 return fc_error_set(err, -EINVAL, "cannot start a container in the %s state",
                                     s->status);
         }
-        cleanup_close int pidfd = open_init_pidfd(s, err);
-        if (pidfd < 0)
-                return pidfd;
+        cleanup_close int pidfd = -1;
+        int r = open_init_pidfd(s, &pidfd, err);
+        if (r < 0)
+                return r;
         /* O_NONBLOCK: opening must not hang if the init died meanwhile; the
          * init is blocked opening the other end and wakes up now. */
         cleanup_close int fifo = openat(dirfd, FC_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -113,11 +131,15 @@ int fc_container_start_internal(const struct fc_context *ctx, int dirfd, struct 
         for (;;) {
                 struct pollfd p[2] = {{.fd = fifo, .events = POLLIN},
                                       {.fd = pidfd, .events = POLLIN}};
-                int r = poll(p, 2, -1);
-                if (r < 0 && errno == EINTR)
+                /* Without a pidfd, poll in slices and check liveness. */
+                int pr = poll(p, 2, pidfd >= 0 ? -1 : 10);
+                if (pr < 0 && errno == EINTR)
                         continue;
-                if (r < 0)
+                if (pr < 0)
                         return fc_error_setm(err, -errno, "wait on exec.fifo");
+                if (pr == 0 && !fc_status_init_alive(s))
+                        return fc_error_set(err, -ESRCH,
+                                            "container init exited before it was started");
                 if (p[0].revents & POLLIN) {
                         char c;
                         ssize_t n = read(fifo, &c, 1);
@@ -131,7 +153,7 @@ int fc_container_start_internal(const struct fc_context *ctx, int dirfd, struct 
                                             "container init exited before it was started");
         }
         unlinkat(dirfd, FC_EXEC_FIFO, 0);
-        int r = fc_state_set_status(s, "running", err);
+        r = fc_state_set_status(s, "running", err);
         if (r < 0)
                 return r;
 
@@ -150,7 +172,7 @@ int fc_container_start_internal(const struct fc_context *ctx, int dirfd, struct 
                 if (r < 0) {
                         /* runc tears the container down when a poststart
                          * hook fails; the caller sees the hook's error. */
-                        fc_sys_pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+                        signal_pidfd(pidfd, s->pid, SIGKILL);
                         return r;
                 }
         }
@@ -246,16 +268,27 @@ static int kill_and_wait(struct fc_state *s, fc_error_t *err)
         if (s->pid <= 0)
                 return 0;
         fc_error_t e = FC_ERROR_INIT;
-        int pidfd = open_init_pidfd(s, &e);
+        int pidfd = -1;
+        int r = open_init_pidfd(s, &pidfd, &e);
         fc_error_clear(&e);
-        if (pidfd < 0)
+        if (r < 0)
                 return 0;
-        fc_sys_pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
-        int r = wait_pidfd(pidfd, 10000);
-        close(pidfd);
+        signal_pidfd(pidfd, s->pid, SIGKILL);
+        bool gone = false;
+        if (pidfd >= 0) {
+                gone = wait_pidfd(pidfd, 10000) > 0;
+                close(pidfd);
+        } else {
+                for (int i = 0; i < 1000 && !gone; i++) {
+                        waitpid(s->pid, NULL, WNOHANG);
+                        gone = !fc_status_init_alive(s);
+                        if (!gone)
+                                usleep(10000);
+                }
+        }
         /* Our own child (run) must be reaped, or it stays a zombie. */
         waitpid(s->pid, NULL, WNOHANG);
-        if (r == 0)
+        if (!gone)
                 return fc_error_set(err, -ETIMEDOUT, "container init did not exit after SIGKILL");
         return 0;
 }
@@ -314,10 +347,11 @@ int fc_container_kill(const struct fc_context *ctx, const char *id, int sig, boo
                 fc_cgroup_free(cg);
                 return r;
         }
-        cleanup_close int pidfd = open_init_pidfd(s, err);
-        if (pidfd < 0)
-                return pidfd;
-        if (fc_sys_pidfd_send_signal(pidfd, sig, NULL, 0) < 0)
+        cleanup_close int pidfd = -1;
+        int r = open_init_pidfd(s, &pidfd, err);
+        if (r < 0)
+                return r;
+        if (signal_pidfd(pidfd, s->pid, sig) < 0)
                 return fc_error_setm(err, -errno, "signal container init");
         return 0;
 }
@@ -432,24 +466,33 @@ int fc_container_run(const struct fc_context *ctx, const struct fc_create_opts *
                         r = fc_error_setm(err, -errno, "wait for container");
                         break;
                 }
+                bool check_exit = pr > 0 && (p[0].revents & POLLIN);
                 if (pr > 0 && p[1].revents & POLLIN) {
                         struct signalfd_siginfo si;
-                        if (read(sfd, &si, sizeof(si)) == (ssize_t) sizeof(si) &&
-                            si.ssi_signo != SIGCHLD && si.ssi_signo != SIGWINCH &&
-                            si.ssi_signo != SIGURG)
-                                fc_sys_pidfd_send_signal(c.pidfd, (int) si.ssi_signo, NULL, 0);
+                        if (read(sfd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
+                                if (si.ssi_signo == SIGCHLD)
+                                        check_exit = true;
+                                else if (si.ssi_signo != SIGWINCH && si.ssi_signo != SIGURG)
+                                        signal_pidfd(c.pidfd, c.pid, (int) si.ssi_signo);
+                        }
                 }
-                if (pr > 0 && p[0].revents & POLLIN) {
+                if (check_exit) {
+                        /* SIGCHLD also covers a missing pidfd; reap only the
+                         * init, other children are hooks we already waited. */
                         pid_t w;
-                        while ((w = waitpid(c.pid, &wstatus, 0)) < 0 && errno == EINTR)
+                        while ((w = waitpid(c.pid, &wstatus, WNOHANG)) < 0 && errno == EINTR)
                                 ;
                         if (w == c.pid) {
                                 if (WIFEXITED(wstatus))
                                         *ret_exit_code = WEXITSTATUS(wstatus);
                                 else if (WIFSIGNALED(wstatus))
                                         *ret_exit_code = 128 + WTERMSIG(wstatus);
+                                break;
                         }
-                        break;
+                        if (w < 0) {
+                                r = fc_error_setm(err, -errno, "wait for container");
+                                break;
+                        }
                 }
         }
         close(sfd);

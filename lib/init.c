@@ -107,7 +107,7 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe,
         r = fc_ns_join_in_child(a->ns, err);
         if (r < 0)
                 return r;
-        if (a->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+        if (strcmp(m.text, FC_SYNC_GO_UNSHARE_CGROUPNS) == 0 && unshare(CLONE_NEWCGROUP) < 0)
                 return fc_error_setm(err, -errno, "unshare cgroup namespace");
         if (a->ns->mode[FC_NS_NETWORK] == FC_NS_MODE_NEW) {
                 r = fc_ns_loopback_up(err);

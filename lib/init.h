@@ -27,7 +27,6 @@ struct fc_init_args {
         int proc_fd;            /* O_PATH fd of the host's /proc, to reopen the fifo */
         bool no_pivot;
         bool no_new_keyring;
-        bool unshare_cgroupns; /* new cgroup namespace not created by clone3 */
         unsigned int preserve_fds;
 };
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "lib/sys.h"
 
@@ -51,7 +52,8 @@ void fc_sync_send_error(int fd, const fc_error_t *e)
                      e->msg ? e->msg : strerror(e->status ? -e->status : EIO));
 }
 
-pid_t fc_spawn_clone(uint64_t flags, int cgroup_fd, int *ret_pidfd, fc_error_t *err)
+pid_t fc_spawn_clone(uint64_t flags, int cgroup_fd, int *ret_pidfd, bool *ret_into_cgroup,
+                     fc_error_t *err)
 {
         int pidfd = -1;
         struct fc_clone_args args;
@@ -63,7 +65,17 @@ pid_t fc_spawn_clone(uint64_t flags, int cgroup_fd, int *ret_pidfd, fc_error_t *
                 args.flags |= CLONE_INTO_CGROUP;
                 args.cgroup = (uint64_t) cgroup_fd;
         }
+        *ret_into_cgroup = cgroup_fd >= 0;
         pid_t pid = fc_sys_clone3(&args);
+        if (pid < 0 && (errno == ENOSYS || errno == E2BIG)) {
+                /* No clone3 (old kernels, and valgrind): plain clone with
+                 * fork semantics.  The caller then moves the child into its
+                 * cgroup and the child unshares the cgroup namespace. */
+                *ret_into_cgroup = false;
+                uint64_t f = flags & ~(uint64_t) CLONE_NEWCGROUP;
+                pid = (pid_t) syscall(SYS_clone, (unsigned long) (f | CLONE_PIDFD | SIGCHLD), 0UL,
+                                      &pidfd, NULL, 0UL);
+        }
         if (pid < 0)
                 return fc_error_setm(err, -errno, "clone3");
         if (pid == 0)

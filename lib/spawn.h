@@ -17,6 +17,7 @@
 #ifndef FC_SPAWN_H
 #define FC_SPAWN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -29,6 +30,8 @@ enum fc_sync_type {
         FC_SYNC_READY,
         FC_SYNC_ERROR,
 };
+
+#define FC_SYNC_GO_UNSHARE_CGROUPNS "unshare-cgroupns"
 
 struct fc_sync_msg {
         uint32_t type;
@@ -46,7 +49,11 @@ void fc_sync_send_error(int fd, const fc_error_t *e);
 
 /* clone3() with fork semantics: returns 0 in the child, the child's pid in
  * the parent (with *ret_pidfd set), < 0 with *err on failure.  cgroup_fd
- * >= 0 asks for CLONE_INTO_CGROUP. */
-pid_t fc_spawn_clone(uint64_t flags, int cgroup_fd, int *ret_pidfd, fc_error_t *err);
+ * >= 0 asks for CLONE_INTO_CGROUP (with the cgroup namespace, if in
+ * flags, created by the clone); *ret_into_cgroup says whether that
+ * happened, or whether clone3 was unavailable and plain clone(2) was used
+ * without both. */
+pid_t fc_spawn_clone(uint64_t flags, int cgroup_fd, int *ret_pidfd, bool *ret_into_cgroup,
+                     fc_error_t *err);
 
 #endif

@@ -1,0 +1,71 @@
+#!/bin/bash
+# start-latency.sh [-n RUNS] [FLASHCUBE]
+#
+# `run` of a busybox `true` bundle made with `runc spec` (unchanged except
+# terminal off and args), timed for flashcube, runc and crun side by side in
+# one process, runs interleaved so machine noise hits all alike.  Prints
+# medians, p99 and ratios; never a bare absolute time.
+#
+# crun refuses hybrid cgroups, so the whole benchmark runs in one private
+# mount namespace with /sys/fs/cgroup/unified unmounted (for every runtime
+# alike; per-call wrappers would add milliseconds to one of them).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+runs=200
+while getopts n: o; do
+        case $o in
+        n) runs=$OPTARG ;;
+        *) exit 2 ;;
+        esac
+done
+shift $((OPTIND - 1))
+fc=${1:-$here/../../flashcube}
+fc=$(readlink -f "$fc")
+for t in runc crun python3 jq; do
+        command -v $t >/dev/null || { echo "start-latency.sh: $t missing" >&2; exit 1; }
+done
+work=$(mktemp -d /tmp/fc-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+"$here/make-bundle.sh" "$work/bundle" true >/dev/null
+
+if [ -z "${FC_BENCH_INNER:-}" ] && mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then
+        export FC_BENCH_INNER=1
+        exec unshare -m -- sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$0" "$@"' "$0" -n "$runs" "$fc"
+fi
+
+python3 - "$runs" "$work" "$fc" <<'PY'
+import os, subprocess, sys, time, statistics
+runs, work, fc = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+bundle = os.path.join(work, "bundle")
+rts = {
+    "flashcube": [fc, "--root", os.path.join(work, "fc-root")],
+    "crun": ["crun", "--root", os.path.join(work, "crun-root")],
+    "runc": ["runc", "--root", os.path.join(work, "runc-root")],
+}
+extra = os.environ.get("FC_BENCH_FLASHCUBE_ENV")
+times = {k: [] for k in rts}
+devnull = open(os.devnull, "w")
+def once(name, i):
+    cmd = rts[name] + ["run", "-b", bundle, f"bench-{name}-{i}"]
+    t0 = time.perf_counter_ns()
+    r = subprocess.run(cmd, stdout=devnull, stderr=subprocess.PIPE)
+    t1 = time.perf_counter_ns()
+    if r.returncode != 0:
+        sys.exit(f"{name} run failed (exit {r.returncode}): {r.stderr.decode().strip()}")
+    return (t1 - t0) / 1e6
+for name in rts:  # warm-up: page cache, first-use costs
+    for i in range(5):
+        once(name, f"w{i}")
+for i in range(runs):
+    for name in rts:
+        times[name].append(once(name, i))
+def pct(v, p):
+    v = sorted(v); k = min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))
+    return v[k]
+med = {k: statistics.median(v) for k, v in times.items()}
+print(f"start latency: `run` of busybox true, runc spec bundle, {runs} runs each, interleaved")
+print(f"{'runtime':<10} {'median ms':>10} {'p99 ms':>8} {'vs flashcube':>13}")
+for k in rts:
+    print(f"{k:<10} {med[k]:>10.2f} {pct(times[k], 99):>8.2f} {med[k] / med['flashcube']:>12.2f}x")
+print(f"ratio flashcube/crun = {med['flashcube'] / med['crun']:.3f}, flashcube/runc = {med['flashcube'] / med['runc']:.3f}")
+PY

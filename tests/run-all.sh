@@ -1,0 +1,82 @@
+#!/bin/bash
+# tests/run-all.sh - set up a fresh Debian 12 machine (as root) and run the
+# whole test suite: unit tests (werror build and ASan+UBSan build),
+# integration tests (bats, real containers) with both builds, valgrind on
+# every command, `make distcheck`, the pure cgroup v2 run in a VM, and a
+# final leak check.  Ends with one line "N passed, N failed, N skipped".
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+log() { printf '\n=== %s\n' "$*"; }
+
+pkgs=(build-essential autoconf automake libtool pkg-config libseccomp-dev libyajl-dev libcap-dev
+      libmount-dev busybox-static runc crun bats jq valgrind iproute2 python3 util-linux kmod)
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+        log "installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null || {
+                echo "run-all: apt-get install failed" >&2
+                exit 1
+        }
+fi
+
+passed=0 failed=0 skipped=0
+step() { # step NAME CMD... : a pass/fail step of its own
+        local name=$1
+        shift
+        log "$name"
+        if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $name"; fi
+}
+count_from() { # add "N passed, N failed, N skipped" found in a log
+        local line
+        line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
+        if [ -z "$line" ]; then
+                failed=$((failed + 1))
+                echo "FAILED: no summary in $1"
+                return
+        fi
+        read -r p _ f _ s _ <<<"$(echo "$line" | tr -d ',')"
+        passed=$((passed + p))
+        failed=$((failed + f))
+        skipped=$((skipped + ${s:-0}))
+}
+
+log "build (werror)"
+./autogen.sh >/dev/null 2>&1 || { echo "autogen failed"; exit 1; }
+mkdir -p build/werror build/asan
+(cd build/werror && ../../configure -q --enable-werror && make -s -j"$(nproc)") || { echo "build failed"; exit 1; }
+(cd build/asan && ../../configure -q --enable-werror --enable-sanitizers && make -s -j"$(nproc)") || { echo "sanitizer build failed"; exit 1; }
+
+step "unit tests (werror build)" make -s -C build/werror check
+step "unit tests (ASan+UBSan build)" make -s -C build/asan check
+
+it_log=$(mktemp)
+log "integration tests (werror build)"
+FC_RUNTIME="$top/build/werror/flashcube" tests/integration/run.sh 2>&1 | tee "$it_log"
+count_from "$it_log"
+
+log "integration tests (ASan+UBSan build)"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        FC_RUNTIME="$top/build/asan/flashcube" tests/integration/run.sh 2>&1 | tee "$it_log"
+count_from "$it_log"
+
+step "valgrind on every command" tests/valgrind.sh "$top/build/werror/flashcube"
+
+vm=$top/../shared/vm/run-in-v2-vm.sh
+if [ -x "$vm" ] || [ -f "$vm" ]; then
+        log "pure cgroup v2 run (VM)"
+        VMTEST_TIMEOUT=2400 bash "$vm" "cd '$top' && FC_RUNTIME='$top/build/werror/flashcube' FC_TEST_V2=1 tests/integration/run.sh cgroups.bats lifecycle.bats namespaces.bats rootfs.bats process.bats hooks.bats" 2>&1 | tee "$it_log"
+        count_from "$it_log"
+else
+        echo "SKIP: pure cgroup v2 run: $vm not found (shared/ is not beside this checkout)"
+        skipped=$((skipped + 1))
+fi
+
+step "make distcheck" make -s -C build/werror distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror
+
+rm -f "$it_log"
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
