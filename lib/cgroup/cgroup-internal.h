@@ -26,10 +26,20 @@ struct fc_cgroup_hier {
         unsigned n_created; /* trailing components of `rel` that we created */
 };
 
+/* One planned write of a resource value: `value` to `file` in the
+ * container's cgroup of the hierarchy that has `controller`. */
+struct fc_cgroup_write {
+        const char *controller; /* "memory", "cpu", "cpuset", "pids" */
+        const char *file;       /* "memory.limit_in_bytes" */
+        char *value;            /* owned */
+};
+
 struct fc_cgroup_ops {
         const char *name;
-        /* After the directories exist: controllers, cpuset, device rules. */
-        int (*setup)(struct fc_cgroup *cg, const struct fc_resources *res, fc_error_t *err);
+        /* After the directories exist: controllers, cpuset, resource
+         * writes (in order), device rules. */
+        int (*setup)(struct fc_cgroup *cg, const struct fc_resources *res,
+                     const struct fc_cgroup_write *writes, size_t n_writes, fc_error_t *err);
         int (*mount)(const struct fc_cgroup *cg, const char *dest, unsigned long flags,
                      bool cgroupns, fc_error_t *err);
 };
@@ -98,7 +108,23 @@ char *fc_cgroup_read_file(const char *path, fc_error_t *err);
 int fc_cgroup_write_file(const char *path, const char *content, fc_error_t *err);
 int fc_cgroup_write_at(const char *dir, const char *file, const char *content, fc_error_t *err);
 
-/* Resources this issue cannot apply yet: -EOPNOTSUPP naming the field. */
+/* True if the hierarchy's controller list has `ctrl`. */
+bool fc_cgroup_hier_has(const struct fc_cgroup_hier *h, const char *ctrl);
+
+/* ---- cgroup-resources.c: resources as planned writes ---- */
+
+/* The writes for linux.resources in `mode`, with runc's conversions
+ * (v2: cpu.weight from shares, cpu.max, memory.swap.max = swap - limit,
+ * "max" for -1).  Fields not implemented yet fail with -EOPNOTSUPP and
+ * "linux.resources.<field>: not supported yet". */
+int fc_cgroup_resources_plan(enum fc_cgroup_mode mode, const struct fc_resources *res,
+                             struct fc_cgroup_write **ret_writes, size_t *ret_n, fc_error_t *err);
+void fc_cgroup_writes_free(struct fc_cgroup_write *w, size_t n);
+int fc_cgroup_resources_apply(struct fc_cgroup *cg, const struct fc_cgroup_write *w, size_t n,
+                              fc_error_t *err);
+
+/* Resources the code cannot apply in any mode: -EOPNOTSUPP naming the
+ * field (the mode-independent part of the plan). */
 int fc_cgroup_check_supported(const struct fc_resources *res, fc_error_t *err);
 
 /* ---- cgroup-devices.c: the rule list both versions apply ---- */

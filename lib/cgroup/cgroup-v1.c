@@ -15,18 +15,6 @@
 #include "lib/cgroup/cgroup-internal.h"
 #include "lib/cleanup.h"
 
-static bool has_controller(const struct fc_cgroup_hier *h, const char *ctrl)
-{
-        size_t n = strlen(ctrl);
-        for (const char *p = h->controllers; *p;) {
-                const char *e = strchrnul(p, ',');
-                if ((size_t) (e - p) == n && strncmp(p, ctrl, n) == 0)
-                        return true;
-                p = *e ? e + 1 : e;
-        }
-        return false;
-}
-
 static bool blank(const char *s)
 {
         for (; *s; s++)
@@ -110,15 +98,20 @@ static int devices_apply(const struct fc_cgroup_hier *h, const struct fc_resourc
         return 0;
 }
 
-static int v1_setup(struct fc_cgroup *cg, const struct fc_resources *res, fc_error_t *err)
+static int v1_setup(struct fc_cgroup *cg, const struct fc_resources *res,
+                    const struct fc_cgroup_write *writes, size_t n_writes, fc_error_t *err)
 {
+        /* cpuset values first: the resource writes may narrow them. */
         for (size_t i = 0; i < cg->n_hier; i++) {
                 const struct fc_cgroup_hier *h = &cg->hier[i];
-                if (h->v2)
-                        continue;
-                if (has_controller(h, "cpuset") && cpuset_fill(h, err) < 0)
+                if (!h->v2 && fc_cgroup_hier_has(h, "cpuset") && cpuset_fill(h, err) < 0)
                         return fc_error_wrap(err, "cpuset cgroup");
-                if (has_controller(h, "devices") && devices_apply(h, res, err) < 0)
+        }
+        if (fc_cgroup_resources_apply(cg, writes, n_writes, err) < 0)
+                return err->status;
+        for (size_t i = 0; i < cg->n_hier; i++) {
+                const struct fc_cgroup_hier *h = &cg->hier[i];
+                if (!h->v2 && fc_cgroup_hier_has(h, "devices") && devices_apply(h, res, err) < 0)
                         return fc_error_wrap(err, "devices cgroup");
         }
         return 0;

@@ -36,30 +36,6 @@ static bool word_in(const char *list, const char *word)
         return false;
 }
 
-/* Which controllers the resources need (must be enabled, or fail). */
-static size_t required_controllers(const struct fc_resources *res, const char *ret[8])
-{
-        size_t n = 0;
-        if (res == NULL)
-                return 0;
-        if (res->memory)
-                ret[n++] = "memory";
-        if (res->cpu && (res->cpu->has_shares || res->cpu->has_quota || res->cpu->has_period ||
-                         res->cpu->has_burst || res->cpu->has_idle))
-                ret[n++] = "cpu";
-        if (res->cpu && (res->cpu->cpus || res->cpu->mems))
-                ret[n++] = "cpuset";
-        if (res->has_pids_limit)
-                ret[n++] = "pids";
-        if (res->block_io)
-                ret[n++] = "io";
-        if (res->n_hugepage_limits)
-                ret[n++] = "hugetlb";
-        if (res->n_rdma)
-                ret[n++] = "rdma";
-        return n;
-}
-
 static int enable_one(const char *dir, const char *avail, const char *ctrl, bool required,
                       fc_error_t *err)
 {
@@ -95,11 +71,9 @@ static int enable_one(const char *dir, const char *avail, const char *ctrl, bool
 
 /* Enable controllers in every ancestor of the leaf, from the mount down,
  * so each level passes them on to the next. */
-static int enable_controllers(const struct fc_cgroup_hier *h, const struct fc_resources *res,
-                              fc_error_t *err)
+static int enable_controllers(const struct fc_cgroup_hier *h, const struct fc_cgroup_write *w,
+                              size_t n_req, fc_error_t *err)
 {
-        const char *req[8];
-        size_t n_req = required_controllers(res, req);
         cleanup_free char *leaf = fc_cgroup_hier_dir(h);
         if (leaf == NULL)
                 return fc_error_set(err, -ENOMEM, "out of memory");
@@ -118,7 +92,7 @@ static int enable_controllers(const struct fc_cgroup_hier *h, const struct fc_re
                 cleanup_free char *avail = fc_cgroup_read_file(cpath, err);
                 int r = avail ? 0 : err->status;
                 for (size_t i = 0; r == 0 && i < n_req; i++)
-                        r = enable_one(leaf, avail, req[i], true, err);
+                        r = enable_one(leaf, avail, w[i].controller, true, err);
                 for (size_t i = 0; r == 0 && i < sizeof(default_controllers) / sizeof(char *); i++)
                         r = enable_one(leaf, avail, default_controllers[i], false, err);
                 leaf[cut] = saved;
@@ -128,10 +102,15 @@ static int enable_controllers(const struct fc_cgroup_hier *h, const struct fc_re
         return 0;
 }
 
-static int v2_setup(struct fc_cgroup *cg, const struct fc_resources *res, fc_error_t *err)
+static int v2_setup(struct fc_cgroup *cg, const struct fc_resources *res,
+                    const struct fc_cgroup_write *writes, size_t n_writes, fc_error_t *err)
 {
         const struct fc_cgroup_hier *h = &cg->hier[0];
-        if (enable_controllers(h, res, err) < 0)
+        /* Every controller a write needs must be enabled on the way down
+         * (enabling one twice is harmless). */
+        if (enable_controllers(h, writes, n_writes, err) < 0)
+                return err->status;
+        if (fc_cgroup_resources_apply(cg, writes, n_writes, err) < 0)
                 return err->status;
         cleanup_free char *dir = fc_cgroup_hier_dir(h);
         if (dir == NULL)

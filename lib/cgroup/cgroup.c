@@ -300,6 +300,11 @@ static bool opts_contain_all(const char *opts, const char *want)
         return true;
 }
 
+bool fc_cgroup_hier_has(const struct fc_cgroup_hier *h, const char *ctrl)
+{
+        return ctrl[0] != '\0' && opts_contain_all(h->controllers, ctrl);
+}
+
 void fc_cgroup_hier_clear(struct fc_cgroup_hier *h)
 {
         free(h->controllers);
@@ -626,35 +631,82 @@ static const struct fc_cgroup_hier *primary(const struct fc_cgroup *cg)
         return &cg->hier[0];
 }
 
-int fc_cgroup_pids(struct fc_cgroup *cg, pid_t **ret_pids, size_t *ret_n, fc_error_t *err)
+struct pid_list {
+        pid_t *v;
+        size_t n, cap;
+};
+
+static int read_procs(const char *dir, struct pid_list *l, fc_error_t *err)
 {
-        cleanup_free char *dir = fc_cgroup_hier_dir(primary(cg));
         cleanup_free char *path = NULL;
-        if (dir == NULL || asprintf(&path, "%s/cgroup.procs", dir) < 0)
+        if (asprintf(&path, "%s/cgroup.procs", dir) < 0)
                 return fc_error_set(err, -ENOMEM, "out of memory");
         cleanup_free char *text = fc_cgroup_read_file(path, err);
         if (text == NULL)
                 return err->status;
-        size_t n = 0, cap = 0;
-        cleanup_free pid_t *pids = NULL;
         for (char *p = text; *p;) {
                 char *end;
                 errno = 0;
                 long v = strtol(p, &end, 10);
                 if (end == p || errno != 0 || v <= 0 || (*end != '\n' && *end != '\0'))
                         return fc_error_set(err, -EINVAL, "unexpected content in %s", path);
-                if (n == cap) {
-                        cap = cap ? cap * 2 : 16;
-                        pid_t *np = realloc(pids, cap * sizeof(*pids));
+                if (l->n == l->cap) {
+                        size_t cap = l->cap ? l->cap * 2 : 16;
+                        pid_t *np = realloc(l->v, cap * sizeof(*np));
                         if (np == NULL)
                                 return fc_error_set(err, -ENOMEM, "out of memory");
-                        pids = np;
+                        l->v = np;
+                        l->cap = cap;
                 }
-                pids[n++] = (pid_t) v;
+                l->v[l->n++] = (pid_t) v;
                 p = *end ? end + 1 : end;
         }
-        *ret_pids = steal_ptr(&pids);
-        *ret_n = n;
+        return 0;
+}
+
+/* The container's cgroup and every cgroup it made below its own (as runc
+ * lists them for ps and kill --all). */
+static int collect_pids(const char *dir, struct pid_list *l, int depth, fc_error_t *err)
+{
+        if (read_procs(dir, l, err) < 0)
+                return err->status;
+        if (depth > 64)
+                return 0;
+        cleanup_closedir DIR *d = opendir(dir);
+        if (d == NULL)
+                return 0; /* removed meanwhile */
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+                if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 ||
+                    strcmp(de->d_name, "..") == 0)
+                        continue;
+                cleanup_free char *sub = NULL;
+                if (asprintf(&sub, "%s/%s", dir, de->d_name) < 0)
+                        return fc_error_set(err, -ENOMEM, "out of memory");
+                fc_error_t e = FC_ERROR_INIT;
+                int r = collect_pids(sub, l, depth + 1, &e);
+                /* A child cgroup may vanish while we walk. */
+                if (r < 0 && r != -ENOENT) {
+                        fc_error_append(err, &e);
+                        return r;
+                }
+                fc_error_clear(&e);
+        }
+        return 0;
+}
+
+int fc_cgroup_pids(struct fc_cgroup *cg, pid_t **ret_pids, size_t *ret_n, fc_error_t *err)
+{
+        cleanup_free char *dir = fc_cgroup_hier_dir(primary(cg));
+        if (dir == NULL)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        struct pid_list l = {0};
+        if (collect_pids(dir, &l, 0, err) < 0) {
+                free(l.v);
+                return err->status;
+        }
+        *ret_pids = l.v;
+        *ret_n = l.n;
         return 0;
 }
 
@@ -722,45 +774,12 @@ int fc_cgroup_mount(const struct fc_cgroup *cg, const char *dest, unsigned long 
 
 /* ------------------------------------------------------------- create */
 
-int fc_cgroup_check_supported(const struct fc_resources *res, fc_error_t *err)
+static struct fc_cgroup *create_planned(enum fc_cgroup_mode mode, const char *proc_cgroup,
+                                        const char *mountinfo, const char *cgroups_path,
+                                        const char *id, const struct fc_resources *res,
+                                        const struct fc_cgroup_write *writes, size_t n_writes,
+                                        fc_error_t *err)
 {
-        if (res == NULL)
-                return 0;
-        /* Only device rules are applied so far; refusing the rest beats
-         * silently running a container without its limits. */
-        static const char fmt[] = "linux.resources.%s: not supported yet";
-        if (res->memory)
-                return fc_error_set(err, -EOPNOTSUPP, fmt, "memory");
-        if (res->cpu)
-                return fc_error_set(err, -EOPNOTSUPP, fmt, "cpu");
-        if (res->has_pids_limit)
-                return fc_error_set(err, -EOPNOTSUPP, fmt, "pids");
-        if (res->block_io)
-                return fc_error_set(err, -EOPNOTSUPP, fmt, "blockIO");
-        if (res->n_hugepage_limits)
-                return fc_error_set(err, -EOPNOTSUPP, fmt, "hugepageLimits");
-        if (res->network)
-                return fc_error_set(err, -EOPNOTSUPP, fmt, "network");
-        if (res->n_rdma)
-                return fc_error_set(err, -EOPNOTSUPP, fmt, "rdma");
-        if (res->n_unified)
-                return fc_error_set(err, -EOPNOTSUPP, fmt, "unified");
-        return 0;
-}
-
-struct fc_cgroup *fc_cgroup_create_in(enum fc_cgroup_mode mode, const char *proc_cgroup,
-                                      const char *mountinfo, const char *cgroups_path,
-                                      const char *id, const struct fc_resources *res,
-                                      fc_error_t *err)
-{
-        if (fc_cgroup_check_supported(res, err) < 0)
-                return NULL;
-        /* Validate the device rules before any directory exists. */
-        struct fc_device_cgroup *rules = NULL;
-        size_t n_rules = 0;
-        if (fc_cgroup_device_rules(res, &rules, &n_rules, err) < 0)
-                return NULL;
-        free(rules);
         struct fc_cgroup_hier *hier = NULL;
         size_t n = 0;
         if (fc_cgroup_discover(mode, proc_cgroup, mountinfo, &hier, &n, err) < 0)
@@ -780,7 +799,7 @@ struct fc_cgroup *fc_cgroup_create_in(enum fc_cgroup_mode mode, const char *proc
         for (size_t i = 0; i < n && r == 0; i++)
                 r = make_dirs(&hier[i], err);
         if (r == 0)
-                r = cg->ops->setup(cg, res, err);
+                r = cg->ops->setup(cg, res, writes, n_writes, err);
         if (r < 0) {
                 /* Nothing has entered yet, so no process can keep a
                  * directory busy: one pass removes everything we made. */
@@ -792,6 +811,29 @@ struct fc_cgroup *fc_cgroup_create_in(enum fc_cgroup_mode mode, const char *proc
                 return NULL;
         }
         return steal_ptr(&cg);
+}
+
+struct fc_cgroup *fc_cgroup_create_in(enum fc_cgroup_mode mode, const char *proc_cgroup,
+                                      const char *mountinfo, const char *cgroups_path,
+                                      const char *id, const struct fc_resources *res,
+                                      fc_error_t *err)
+{
+        /* Plan the writes and validate the device rules before any
+         * directory exists. */
+        struct fc_cgroup_write *writes = NULL;
+        size_t n_writes = 0;
+        if (fc_cgroup_resources_plan(mode, res, &writes, &n_writes, err) < 0)
+                return NULL;
+        struct fc_device_cgroup *rules = NULL;
+        size_t n_rules = 0;
+        struct fc_cgroup *cg = NULL;
+        if (fc_cgroup_device_rules(res, &rules, &n_rules, err) == 0) {
+                free(rules);
+                cg = create_planned(mode, proc_cgroup, mountinfo, cgroups_path, id, res, writes,
+                                    n_writes, err);
+        }
+        fc_cgroup_writes_free(writes, n_writes);
+        return cg;
 }
 
 struct fc_cgroup *fc_cgroup_create(const char *cgroups_path, const char *id, bool systemd,

@@ -5,5 +5,6 @@ libflashcube_a_SOURCES += \
 	lib/cgroup/cgroup.c \
 	lib/cgroup/cgroup-devices.c \
 	lib/cgroup/cgroup-devices-v2.c \
+	lib/cgroup/cgroup-resources.c \
 	lib/cgroup/cgroup-v1.c \
 	lib/cgroup/cgroup-v2.c

@@ -8,3 +8,7 @@ tests_unit_cgroup_bpf_test_SOURCES = tests/unit/cgroup_bpf_test.c
 tests_unit_cgroup_bpf_test_LDADD = $(FC_LIBS)
 tests_unit_cgroup_root_test_SOURCES = tests/unit/cgroup_root_test.c
 tests_unit_cgroup_root_test_LDADD = $(FC_LIBS)
+check_PROGRAMS += tests/unit/cgroup_resources_test
+TESTS += tests/unit/cgroup_resources_test
+tests_unit_cgroup_resources_test_SOURCES = tests/unit/cgroup_resources_test.c
+tests_unit_cgroup_resources_test_LDADD = $(FC_LIBS)

@@ -191,10 +191,29 @@ static void test_host(void)
         ok(fc_cgroup_enter(cg, child, &err) == 0, "enter child (%s)", err.msg ? err.msg : "ok");
         fc_error_clear(&err);
         ok(in_cgroup(cg, child), "/proc/<child>/cgroup names the container's cgroup everywhere");
+        /* A second child in a cgroup the container made below its own. */
+        int wfd2 = -1;
+        pid_t child2 = sleeper(&wfd2);
+        bool sub_ok = true;
+        for (size_t i = 0; i < cg->n_hier; i++) {
+                cleanup_free char *d = fc_cgroup_hier_dir(&cg->hier[i]);
+                cleanup_free char *sub = NULL;
+                char pid_s[32];
+                snprintf(pid_s, sizeof(pid_s), "%d", (int) child2);
+                sub_ok = sub_ok && asprintf(&sub, "%s/sub", d) > 0 && mkdir(sub, 0755) == 0;
+                if (sub_ok && strstr(cg->hier[i].controllers, "cpuset")) {
+                        fc_cgroup_write_at(sub, "cpuset.cpus", "0", &err);
+                        fc_cgroup_write_at(sub, "cpuset.mems", "0", &err);
+                }
+                sub_ok = sub_ok && fc_cgroup_write_at(sub, "cgroup.procs", pid_s, &err) == 0;
+                fc_error_clear(&err);
+        }
+        ok(sub_ok, "second child in a nested cgroup");
         cleanup_free pid_t *pids = NULL;
         size_t n = 0;
-        ok(fc_cgroup_pids(cg, &pids, &n, &err) == 0 && n == 1 && pids[0] == child,
-           "pids lists the child");
+        ok(fc_cgroup_pids(cg, &pids, &n, &err) == 0 && n == 2 && pids[0] == child &&
+                   pids[1] == child2,
+           "pids lists both children, nested included");
         fc_error_clear(&err);
 
         test_mount(cg, false);
@@ -211,6 +230,9 @@ static void test_host(void)
         waitpid(child, &st, 0);
         close(wfd);
         ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "child was SIGKILLed");
+        waitpid(child2, &st, 0);
+        close(wfd2);
+        ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "nested child was SIGKILLed");
         ok(all_gone(cg, 1), "every directory removed");
         ok(fc_cgroup_destroy(cg, &err) == 0, "destroying an absent cgroup succeeds");
         fc_error_clear(&err);
@@ -285,6 +307,113 @@ static void test_failure_cleanup(void)
         ok(gone, "nothing left behind after a failed create");
 }
 
+static char *read_in(const struct fc_cgroup *cg, const char *ctrl, const char *file)
+{
+        for (size_t i = 0; i < cg->n_hier; i++) {
+                if (cg->mode == FC_CGROUP_MODE_V2 ? !cg->hier[i].v2
+                                                  : !fc_cgroup_hier_has(&cg->hier[i], ctrl))
+                        continue;
+                char *d = fc_cgroup_hier_dir(&cg->hier[i]), *p = NULL;
+                if (asprintf(&p, "%s/%s", d, file) < 0)
+                        p = NULL;
+                free(d);
+                fc_error_t err = FC_ERROR_INIT;
+                char *t = p ? fc_cgroup_read_file(p, &err) : NULL;
+                fc_error_clear(&err);
+                free(p);
+                return t;
+        }
+        return NULL;
+}
+
+static void test_resources(void)
+{
+        fc_error_t err = FC_ERROR_INIT;
+        char id[64];
+        snprintf(id, sizeof(id), "fc-cgtest-res-%d", (int) getpid());
+        struct fc_memory m = {.has_limit = true, .limit = 64 << 20};
+        struct fc_cpu c = {.has_shares = true,
+                           .shares = 512,
+                           .has_quota = true,
+                           .quota = 50000,
+                           .has_period = true,
+                           .period = 100000,
+                           .cpus = "0"};
+        struct fc_resources res = {
+                .memory = &m, .cpu = &c, .has_pids_limit = true, .pids_limit = 100};
+        cleanup_cgroup struct fc_cgroup *cg = fc_cgroup_create(NULL, id, false, &res, &err);
+        ok(cg != NULL, "create with limits (%s)", err.msg ? err.msg : "ok");
+        fc_error_clear(&err);
+        if (cg == NULL)
+                return;
+        if (cg->mode != FC_CGROUP_MODE_V2) {
+                static const char *const want[][3] = {
+                        {"pids", "pids.max", "100\n"},
+                        {"memory", "memory.limit_in_bytes", "67108864\n"},
+                        {"cpu", "cpu.shares", "512\n"},
+                        {"cpu", "cpu.cfs_quota_us", "50000\n"},
+                        {"cpu", "cpu.cfs_period_us", "100000\n"},
+                        {"cpuset", "cpuset.cpus", "0\n"},
+                };
+                for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+                        cleanup_free char *t = read_in(cg, want[i][0], want[i][1]);
+                        is_str(t, want[i][2], "%s", want[i][1]);
+                }
+        } else {
+                cleanup_free char *t = read_in(cg, "", "pids.max");
+                is_str(t, "100\n", "pids.max");
+        }
+        ok(fc_cgroup_destroy(cg, &err) == 0, "destroy (%s)", err.msg ? err.msg : "ok");
+        fc_error_clear(&err);
+        ok(all_gone(cg, 1), "removed");
+}
+
+/* Legacy v1 (no unified hierarchy, so no cgroup.kill): destroy must find
+ * and kill the processes itself. */
+static void test_v1_kill(void)
+{
+        fc_error_t err = FC_ERROR_INIT;
+        cleanup_free char *self = fc_cgroup_read_file("/proc/self/cgroup", &err);
+        cleanup_free char *mi = fc_cgroup_read_file("/proc/self/mountinfo", &err);
+        if (self == NULL || mi == NULL || strstr(mi, " - cgroup ") == NULL) {
+                fc_error_clear(&err);
+                ok(1, "# SKIP no v1 hierarchies");
+                return;
+        }
+        char id[64];
+        snprintf(id, sizeof(id), "fc-cgtest-v1-%d", (int) getpid());
+        cleanup_cgroup struct fc_cgroup *cg =
+                fc_cgroup_create_in(FC_CGROUP_MODE_V1, self, mi, NULL, id, NULL, &err);
+        ok(cg != NULL, "v1 create (%s)", err.msg ? err.msg : "ok");
+        fc_error_clear(&err);
+        if (cg == NULL)
+                return;
+        bool no_v2 = true;
+        for (size_t i = 0; i < cg->n_hier; i++)
+                no_v2 = no_v2 && !cg->hier[i].v2;
+        ok(no_v2, "legacy mode: v1 hierarchies only");
+        int wfd = -1;
+        pid_t child = sleeper(&wfd);
+        ok(fc_cgroup_enter(cg, child, &err) == 0, "enter");
+        fc_error_clear(&err);
+        ok(fc_cgroup_signal_all(cg, SIGTERM, &err) == 0, "signal_all SIGTERM");
+        fc_error_clear(&err);
+        int st = 0;
+        waitpid(child, &st, 0);
+        close(wfd);
+        ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "child got SIGTERM");
+        child = sleeper(&wfd);
+        fc_cgroup_enter(cg, child, &err);
+        fc_error_clear(&err);
+        ok(fc_cgroup_destroy(cg, &err) == 0, "v1 destroy kills by pid (%s)",
+           err.msg ? err.msg : "ok");
+        fc_error_clear(&err);
+        waitpid(child, &st, 0);
+        close(wfd);
+        ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "child SIGKILLed");
+        ok(all_gone(cg, 1), "v1 directories removed");
+}
+
 /* The v2 driver against the unified mount of a hybrid host (or the real
  * thing on a v2 host), entering with clone3(CLONE_INTO_CGROUP). */
 static void test_v2(void)
@@ -342,6 +471,27 @@ static void test_v2(void)
         ok(fc_cgroup_destroy(cg, &err) == 0, "v2 destroy (%s)", err.msg ? err.msg : "ok");
         fc_error_clear(&err);
         ok(all_gone(cg, 1), "v2 directory removed");
+
+        /* On a hybrid host the unified hierarchy has the controllers bound
+         * to v1: asking for a pids limit must fail clearly, leaving nothing. */
+        snprintf(id, sizeof(id), "fc-cgtest-v2b-%d", (int) getpid());
+        res.has_pids_limit = true;
+        res.pids_limit = 10;
+        char avail_path[128];
+        snprintf(avail_path, sizeof(avail_path), "%s/cgroup.controllers", mnt);
+        cleanup_free char *avail = fc_cgroup_read_file(avail_path, &err);
+        fc_error_clear(&err);
+        if (avail && strstr(avail, "pids") == NULL) {
+                struct fc_cgroup *bad =
+                        fc_cgroup_create_in(FC_CGROUP_MODE_V2, "0::/\n", mi, NULL, id, &res, &err);
+                ok(bad == NULL && err.msg && strstr(err.msg, "controller pids is not available"),
+                   "missing controller: %s", err.msg ? err.msg : "none");
+                fc_error_clear(&err);
+                fc_cgroup_free(bad);
+                char p[256];
+                snprintf(p, sizeof(p), "%s/%s", mnt, id);
+                ok(!exists(p), "nothing left behind");
+        }
 }
 
 int main(void)
@@ -353,6 +503,8 @@ int main(void)
         test_host();
         test_nested_absolute();
         test_failure_cleanup();
+        test_resources();
+        test_v1_kill();
         test_v2();
         return tap_done();
 }
