@@ -24,6 +24,7 @@ struct fc_cgroup_hier {
         char *own;          /* our own cgroup relative to `mount` (create only) */
         char *rel;          /* the container's cgroup relative to `mount`, "/x/y" */
         unsigned n_created; /* trailing components of `rel` that we created */
+        unsigned order;     /* line of the mount in mountinfo (discovery only) */
 };
 
 /* One planned write of a resource value: `value` to `file` in the

@@ -326,15 +326,17 @@ static void hier_array_free(struct fc_cgroup_hier *h, size_t n)
  * than once (bind mounts elsewhere); the one under /sys/fs/cgroup wins,
  * else the first. */
 static int find_mount(const char *mountinfo, bool v2, const char *controllers,
-                      const char *preferred, char **ret_mount, char **ret_root)
+                      const char *preferred, char **ret_mount, char **ret_root, unsigned *ret_index)
 {
+        unsigned index = 0, best_index = 0;
         cleanup_free char *copy = strdup(mountinfo);
         if (copy == NULL)
                 return -ENOMEM;
         char *best_mount = NULL, *best_root = NULL;
         bool best_preferred = false;
         char *save = NULL;
-        for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        for (char *line = strtok_r(copy, "\n", &save); line;
+             line = strtok_r(NULL, "\n", &save), index++) {
                 cleanup_free char *l = strdup(line);
                 if (l == NULL)
                         goto oom;
@@ -353,11 +355,13 @@ static int find_mount(const char *mountinfo, bool v2, const char *controllers,
                 best_mount = strdup(e.mount_point);
                 best_root = strdup(e.root);
                 best_preferred = pref;
+                best_index = index;
                 if (best_mount == NULL || best_root == NULL)
                         goto oom;
         }
         *ret_mount = best_mount;
         *ret_root = best_root;
+        *ret_index = best_index;
         return best_mount ? 0 : -ENOENT;
 oom:
         free(best_mount);
@@ -375,6 +379,12 @@ static char *own_relative(const char *path, const char *root)
             (path[rl] == '/' || path[rl] == '\0'))
                 path += rl;
         return fc_cgroup_clean_path(path);
+}
+
+static int by_mount_order(const void *a, const void *b)
+{
+        const struct fc_cgroup_hier *x = a, *y = b;
+        return x->order < y->order ? -1 : x->order > y->order;
 }
 
 int fc_cgroup_discover(enum fc_cgroup_mode mode, const char *proc_cgroup, const char *mountinfo,
@@ -403,8 +413,9 @@ int fc_cgroup_discover(enum fc_cgroup_mode mode, const char *proc_cgroup, const 
                 if (!is_v2 && ctrls[0] == '\0')
                         continue;
                 char *mnt = NULL, *root = NULL;
+                unsigned index = 0;
                 int r = find_mount(mountinfo, is_v2, ctrls, is_v2 ? v2_pref : CGROUP_ROOT "/", &mnt,
-                                   &root);
+                                   &root, &index);
                 if (r == -ENOENT)
                         continue; /* a hierarchy nobody mounted: nothing to place */
                 if (r < 0) {
@@ -422,6 +433,7 @@ int fc_cgroup_discover(enum fc_cgroup_mode mode, const char *proc_cgroup, const 
                 struct fc_cgroup_hier *h = &hier[n++];
                 memset(h, 0, sizeof(*h));
                 h->v2 = is_v2;
+                h->order = index;
                 h->controllers = strdup(ctrls);
                 h->mount = mnt;
                 h->root = root;
@@ -440,6 +452,9 @@ int fc_cgroup_discover(enum fc_cgroup_mode mode, const char *proc_cgroup, const 
                 hier_array_free(hier, n);
                 return fc_error_set(err, -ENOENT, "no cgroup2 mount found");
         }
+        /* Host mount order, which is the order runc mounts the
+         * hierarchies inside the container in. */
+        qsort(hier, n, sizeof(*hier), by_mount_order);
         *ret_hier = hier;
         *ret_n = n;
         return 0;
