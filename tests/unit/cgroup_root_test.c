@@ -152,7 +152,10 @@ static void test_mount(struct fc_cgroup *cg, bool cgroupns)
         waitpid(pid, &st, 0);
         ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "mount %s cgroupns: child status %d",
            cgroupns ? "with" : "without", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-        rmdir(tmp);
+        char dest[64];
+        snprintf(dest, sizeof(dest), "%s/cgroup", tmp);
+        rmdir(dest);
+        ok(rmdir(tmp) == 0, "mount point removed");
 }
 
 static void test_host(void)
