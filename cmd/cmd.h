@@ -40,6 +40,10 @@ bool fc_cmd_is_help(int argc, char **argv);
 /* Exactly `n` positional arguments or print runc's error. */
 int fc_cmd_require_args(struct fc_context *ctx, const struct fc_cmd *c, int have, int n);
 
+/* For commands without options: any "-x" argument is an unknown flag
+ * (prints the error and returns 1). */
+int fc_cmd_reject_flags(struct fc_context *ctx, int argc, char **argv);
+
 int fc_cmd_parse_uint(const char *s, unsigned int *ret);
 
 /* Logging set up from global flags. */

@@ -48,3 +48,14 @@ int fc_cmd_parse_uint(const char *s, unsigned int *ret)
         *ret = (unsigned int) v;
         return 0;
 }
+
+int fc_cmd_reject_flags(struct fc_context *ctx, int argc, char **argv)
+{
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--") == 0)
+                        return 0;
+                if (argv[i][0] == '-' && argv[i][1] != '\0')
+                        return fc_cmd_failf(ctx, "flag provided but not defined: %s", argv[i]);
+        }
+        return 0;
+}

@@ -51,7 +51,8 @@ const struct fc_cmd fc_cmd_spec_def = {
 
 static int run_features(struct fc_context *ctx, int argc, char **argv)
 {
-        (void) argv;
+        if (fc_cmd_reject_flags(ctx, argc, argv))
+                return 1;
         if (argc != 1)
                 return fc_cmd_require_args(ctx, &fc_cmd_features_def, argc - 1, 0);
         fc_error_t err = FC_ERROR_INIT;

@@ -4,6 +4,8 @@
 
 static int run_start(struct fc_context *ctx, int argc, char **argv)
 {
+        if (fc_cmd_reject_flags(ctx, argc, argv))
+                return 1;
         if (argc != 2)
                 return fc_cmd_require_args(ctx, &fc_cmd_start_def, argc - 1, 1);
         fc_error_t err = FC_ERROR_INIT;

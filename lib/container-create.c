@@ -355,6 +355,19 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         r = fc_status_validate_id(o->id, err);
         if (r < 0)
                 return r;
+        /* A relative --pid-file is relative to where we were called, not
+         * to the bundle we are about to chdir into. */
+        cleanup_free char *pid_file = NULL;
+        if (o->pid_file && o->pid_file[0] != '/') {
+                cleanup_free char *cwd = getcwd(NULL, 0);
+                if (cwd == NULL || asprintf(&pid_file, "%s/%s", cwd, o->pid_file) < 0)
+                        return fc_error_setm(err, -errno ? -errno : -ENOMEM, "--pid-file %s",
+                                             o->pid_file);
+        } else if (o->pid_file) {
+                pid_file = strdup(o->pid_file);
+                if (pid_file == NULL)
+                        return fc_error_set(err, -ENOMEM, "out of memory");
+        }
         const char *bundle_arg = o->bundle && o->bundle[0] ? o->bundle : ".";
         if (chdir(bundle_arg) < 0)
                 return fc_error_setm(err, -errno, "chdir %s", bundle_arg);
@@ -423,10 +436,11 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 fc_error_setm(err, -errno, "create exec.fifo");
                 goto undo_ns;
         }
-        int fifo_fd = openat(dirfd, FC_EXEC_FIFO, O_PATH | O_CLOEXEC);
-        int proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        /* O_RDWR never blocks on a FIFO and keeps a reader alive: `start`
+         * opens the other end non-blocking and writes one byte. */
+        int fifo_fd = openat(dirfd, FC_EXEC_FIFO, O_RDWR | O_CLOEXEC);
         int sv[2] = {-1, -1};
-        if (fifo_fd < 0 || proc_fd < 0 ||
+        if (fifo_fd < 0 ||
             socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
                 fc_error_setm(err, -errno, "prepare container init");
                 goto undo_fds;
@@ -448,7 +462,6 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 .rootfs = rootfs,
                 .sync_fd = sv[1],
                 .fifo_fd = fifo_fd,
-                .proc_fd = proc_fd,
                 .no_pivot = o->no_pivot,
                 .no_new_keyring = o->no_new_keyring,
                 .preserve_fds = o->preserve_fds,
@@ -481,11 +494,10 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         st->start_time = fc_proc_start_time(pid);
         if (fc_state_set_status(st, "created", err) < 0 || fc_status_write(dirfd, st, err) < 0)
                 goto undo_child;
-        if (o->pid_file && write_pid_file(o->pid_file, pid, err) < 0)
+        if (pid_file && write_pid_file(pid_file, pid, err) < 0)
                 goto undo_child;
         close(sv[0]);
         close(fifo_fd);
-        close(proc_fd);
         fc_ns_plan_close(&ns);
         fc_cgroup_free(cg);
         return 0;
@@ -500,8 +512,6 @@ undo_fds:
                 close(sv[1]);
         if (fifo_fd >= 0)
                 close(fifo_fd);
-        if (proc_fd >= 0)
-                close(proc_fd);
 undo_ns:
         fc_ns_plan_close(&ns);
 undo_cgroup: {

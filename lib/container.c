@@ -118,40 +118,21 @@ int fc_container_start_internal(const struct fc_context *ctx, int dirfd, struct 
         int r = open_init_pidfd(s, &pidfd, err);
         if (r < 0)
                 return r;
-        /* O_NONBLOCK: opening must not hang if the init died meanwhile; the
-         * init is blocked opening the other end and wakes up now. */
-        cleanup_close int fifo = openat(dirfd, FC_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        /* The init holds the fifo open for reading and blocks in read();
+         * O_NONBLOCK makes a dead init an ENXIO here instead of a hang. */
+        cleanup_close int fifo = openat(dirfd, FC_EXEC_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
         if (fifo < 0) {
                 if (errno == ENOENT)
                         return fc_error_set(err, -EINVAL,
                                             "cannot start an already running container");
+                if (errno == ENXIO)
+                        return fc_error_set(err, -ESRCH,
+                                            "container init exited before it was started");
                 return fc_error_setm(err, -errno, "open exec.fifo");
         }
         fc_trace(ctx, "start-fifo");
-        for (;;) {
-                struct pollfd p[2] = {{.fd = fifo, .events = POLLIN},
-                                      {.fd = pidfd, .events = POLLIN}};
-                /* Without a pidfd, poll in slices and check liveness. */
-                int pr = poll(p, 2, pidfd >= 0 ? -1 : 10);
-                if (pr < 0 && errno == EINTR)
-                        continue;
-                if (pr < 0)
-                        return fc_error_setm(err, -errno, "wait on exec.fifo");
-                if (pr == 0 && !fc_status_init_alive(s))
-                        return fc_error_set(err, -ESRCH,
-                                            "container init exited before it was started");
-                if (p[0].revents & POLLIN) {
-                        char c;
-                        ssize_t n = read(fifo, &c, 1);
-                        if (n == 1)
-                                break;
-                        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-                                continue;
-                }
-                if (p[1].revents || (p[0].revents & POLLHUP))
-                        return fc_error_set(err, -ESRCH,
-                                            "container init exited before it was started");
-        }
+        if (write(fifo, "0", 1) != 1)
+                return fc_error_setm(err, -errno, "write exec.fifo");
         unlinkat(dirfd, FC_EXEC_FIFO, 0);
         r = fc_state_set_status(s, "running", err);
         if (r < 0)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -33,6 +34,26 @@ static int reset_signals(fc_error_t *err)
                         continue;
                 signal(s, SIG_DFL);
         }
+        return 0;
+}
+
+static int mkdir_p(const char *path)
+{
+        char buf[4096];
+        size_t n = strlen(path);
+        if (n == 0 || n >= sizeof(buf))
+                return -ENAMETOOLONG;
+        memcpy(buf, path, n + 1);
+        for (char *s = buf + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = '\0';
+                if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
+        }
+        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+                return -errno;
         return 0;
 }
 
@@ -164,6 +185,10 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe,
                 return r;
 
         const struct fc_process *p = cfg->process;
+        /* runc creates a missing cwd (as root, before the user switch). */
+        r = mkdir_p(p->cwd);
+        if (r < 0)
+                return fc_error_setm(err, r, "create cwd (\"%s\") set in config.json", p->cwd);
         if (chdir(p->cwd) < 0)
                 return fc_error_setm(err, -errno, "chdir to cwd (\"%s\") set in config.json",
                                      p->cwd);
@@ -227,19 +252,17 @@ _Noreturn void fc_init_main(const struct fc_init_args *a)
         close(a->sync_fd);
 
         if (a->fifo_fd >= 0) {
-                /* Blocks until `start` opens the fifo for reading. The host's
-                 * /proc is used because the container may have none. */
-                char path[64];
-                snprintf(path, sizeof(path), "self/fd/%d", a->fifo_fd);
-                int w = openat(a->proc_fd, path, O_WRONLY | O_CLOEXEC);
-                if (w < 0 || write(w, "0", 1) != 1)
+                /* Blocks until `start` writes a byte.  The fifo was opened
+                 * read-write before we dropped privileges, so nothing has to
+                 * be reopened by a process that may no longer be allowed to. */
+                char c;
+                ssize_t n;
+                while ((n = read(a->fifo_fd, &c, 1)) < 0 && errno == EINTR)
+                        ;
+                if (n != 1)
                         _exit(1);
-                close(w);
                 close(a->fifo_fd);
         }
-        if (a->proc_fd >= 0)
-                close(a->proc_fd);
-
         if (run_child_hooks(a, FC_HOOK_START_CONTAINER, "created", &err) < 0)
                 goto fail;
         if (filter && a->cfg->process->no_new_privileges) {

@@ -23,8 +23,7 @@ struct fc_init_args {
         struct fc_state *state; /* id, bundle, rootfs, created, annotations for hooks */
         const char *rootfs;     /* absolute, canonical */
         int sync_fd;            /* child's end of the sync socketpair */
-        int fifo_fd;            /* O_PATH fd of exec.fifo, -1 for none */
-        int proc_fd;            /* O_PATH fd of the host's /proc, to reopen the fifo */
+        int fifo_fd;            /* exec.fifo opened O_RDWR: the init blocks reading it */
         bool no_pivot;
         bool no_new_keyring;
         unsigned int preserve_fds;
