@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "lib/parts/parts.h"
 
 static const struct fc_cmd *const commands[] = {
         &fc_cmd_create_def, &fc_cmd_delete_def, &fc_cmd_features_def, &fc_cmd_kill_def,
@@ -47,6 +48,9 @@ static void print_help(void)
                "to be of form \"slice:prefix:name\"\n"
                "   --rootless value    ignore cgroup permission errors ('true', 'false', or "
                "'auto') (default: \"auto\")\n"
+               "   --cache-socket value  parts cache socket (default \"" FC_PARTS_DEFAULT_SOCKET
+               "\",\n                       or $FLASHCUBE_CACHE_SOCKET)\n"
+               "   --no-cache          never use the parts cache (or FLASHCUBE_NO_CACHE=1)\n"
                "   --help, -h          show help\n"
                "   --version, -v       print the version\n");
 }
@@ -65,7 +69,12 @@ int main(int argc, char **argv)
         const char *log_path = NULL, *log_format = "text";
         ctx.t0_ns = fc_now_ns();
         enum { OPT_DEBUG = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_ROOT, OPT_CRIU, OPT_SYSTEMD,
-               OPT_ROOTLESS };
+               OPT_ROOTLESS, OPT_CACHE_SOCKET, OPT_NO_CACHE };
+        ctx.cache_socket = getenv("FLASHCUBE_CACHE_SOCKET");
+        if (ctx.cache_socket == NULL || ctx.cache_socket[0] == '\0')
+                ctx.cache_socket = FC_PARTS_DEFAULT_SOCKET;
+        const char *no_cache_env = getenv("FLASHCUBE_NO_CACHE");
+        ctx.no_cache = no_cache_env && no_cache_env[0] && strcmp(no_cache_env, "0") != 0;
         static const struct option opts[] = {
                 {"debug", no_argument, NULL, OPT_DEBUG},
                 {"log", required_argument, NULL, OPT_LOG},
@@ -74,6 +83,8 @@ int main(int argc, char **argv)
                 {"criu", required_argument, NULL, OPT_CRIU},
                 {"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD},
                 {"rootless", required_argument, NULL, OPT_ROOTLESS},
+                {"cache-socket", required_argument, NULL, OPT_CACHE_SOCKET},
+                {"no-cache", no_argument, NULL, OPT_NO_CACHE},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, 'v'},
                 {NULL, 0, NULL, 0},
@@ -99,6 +110,12 @@ int main(int argc, char **argv)
                         break;
                 case OPT_SYSTEMD:
                         ctx.systemd_cgroup = true;
+                        break;
+                case OPT_CACHE_SOCKET:
+                        ctx.cache_socket = optarg;
+                        break;
+                case OPT_NO_CACHE:
+                        ctx.no_cache = true;
                         break;
                 case OPT_ROOTLESS:
                         if (strcmp(optarg, "true") && strcmp(optarg, "false") &&

@@ -22,6 +22,8 @@ struct fc_context {
         bool debug;
         bool systemd_cgroup;
         bool rootless;
+        const char *cache_socket; /* parts cache socket (--cache-socket, FLASHCUBE_CACHE_SOCKET) */
+        bool no_cache;            /* --no-cache / FLASHCUBE_NO_CACHE=1: always the cold path */
         void (*log)(void *data, enum fc_log_level level, const char *msg);
         void *log_data;
         uint64_t t0_ns; /* CLOCK_MONOTONIC at process start, for --debug phase times */

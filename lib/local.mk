@@ -7,3 +7,4 @@ include lib/cgroup/local.mk
 include lib/mount.mk
 include lib/process.mk
 include lib/core.mk
+include lib/parts.mk

@@ -5,3 +5,4 @@ include tests/unit/cgroup.mk
 include tests/unit/mount.mk
 include tests/unit/process.mk
 include tests/unit/core.mk
+include tests/unit/parts.mk

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * The parts cache, as the runtime sees it (DESIGN.md, "The parts cache").
+ *
+ * A companion process (`flashcube cache serve`) keeps pools of
+ * pre-created, never-used kernel objects and hands them out once over a
+ * Unix socket (fds with SCM_RIGHTS).  The runtime asks for a lease of the
+ * parts its config wants new; whatever is not granted it creates itself,
+ * exactly as on the cold path.  A miss is never an error.
+ */
+#ifndef FC_PARTS_H
+#define FC_PARTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/context.h"
+#include "lib/error.h"
+
+/* Kinds of parts, as bits (a lease asks for several at once). */
+enum fc_part_kind {
+        FC_PART_NET = 1u << 0, /* network namespace, `lo` up */
+        FC_PART_IPC = 1u << 1, /* IPC namespace */
+        FC_PART_UTS = 1u << 2, /* UTS namespace (host's hostname/domainname) */
+        FC_PART_CGROUPNS = 1u << 3, /* reserved: cgroup namespace */
+};
+
+#define FC_PARTS_DEFAULT_SOCKET "/run/flashcube/cache.sock"
+
+struct fc_parts_lease {
+        uint32_t granted; /* FC_PART_* bits actually leased */
+        int net_fd;       /* namespace fds, -1 when not granted */
+        int ipc_fd;
+        int uts_fd;
+        uint64_t lease_id; /* for the trace and for `retire` */
+};
+
+/* Ask the cache for `want` (FC_PART_* bits).  Returns 0 and fills *ret
+ * (possibly with nothing granted) in every case the cache is absent, slow
+ * (bounded wait of a few ms), empty, mismatched or broken; the runtime then
+ * creates the missing parts itself.  With `autostart`, a missing cache is
+ * started in the background (detached, own session and cgroup) for later
+ * creates.  Never fails: the error of a broken cache is logged at debug
+ * level through ctx. */
+void fc_parts_lease(const struct fc_context *ctx, uint32_t want, bool autostart,
+                    struct fc_parts_lease *ret);
+
+/* Close the fds of a lease (after the init has joined them, or on failure:
+ * parts are single-use, a returned part is never reused).  Accepts an
+ * empty lease. */
+void fc_parts_lease_clear(struct fc_parts_lease *l);
+
+#endif
