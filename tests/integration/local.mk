@@ -1,1 +1,21 @@
 # fragment: tests/integration/local.mk
+# The integration suite needs root and real containers, so it is not part of `make check`:
+# run it with tests/integration/run.sh (FC_RUNTIME=/usr/sbin/runc validates it against runc).
+EXTRA_DIST += \
+	tests/integration/run.sh \
+	tests/integration/leakcheck.sh \
+	tests/integration/make-rootfs.sh \
+	tests/integration/helpers.bash \
+	tests/integration/cgroups.bats \
+	tests/integration/cli.bats \
+	tests/integration/differential.bats \
+	tests/integration/errors.bats \
+	tests/integration/hooks.bats \
+	tests/integration/kill.bats \
+	tests/integration/lifecycle.bats \
+	tests/integration/list.bats \
+	tests/integration/namespaces.bats \
+	tests/integration/process.bats \
+	tests/integration/rootfs.bats \
+	tests/integration/spec.bats \
+	tests/integration/state.bats

@@ -1,0 +1,278 @@
+#!/usr/bin/env bats
+# The container's filesystem: root, mounts, /dev, masked and read-only paths, propagation.
+
+load helpers
+
+setup() {
+        setup_common
+        setup_bundle
+}
+
+# add_mount JSON-OBJECT [jq args]: append a mount to config.json.
+add_mount() {
+        local m=$1
+        shift
+        update_config ".mounts += [$m]" "$@"
+}
+
+run_cmd() {
+        set_cmd "$1"
+        run --separate-stderr fc run --bundle "$FC_BUNDLE" "$FC_ID"
+}
+
+@test "rootfs: the container sees the bundle's rootfs" {
+        run_cmd 'cat /etc/fc-rootfs; ls /bin/busybox'
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = flashcube-test-rootfs ]
+}
+
+@test "rootfs: root.readonly makes / read-only" {
+        update_config '.root.readonly = true'
+        run_cmd 'touch /x'
+        [ "$status" -ne 0 ]
+        [[ "$stderr" == *"Read-only file system"* ]]
+        [ ! -e "$FC_BUNDLE/rootfs/x" ]
+        # Mounts on top stay writable.
+        run_cmd 'touch /dev/shm/x && echo ok'
+        [ "$output" = ok ]
+}
+
+@test "rootfs: root.readonly false makes / writable" {
+        update_config '.root.readonly = false'
+        run_cmd 'touch /x && echo ok'
+        [ "$status" -eq 0 ]
+        [ -e "$FC_BUNDLE/rootfs/x" ]
+}
+
+@test "rootfs: relative root.path is relative to the bundle, not the cwd" {
+        mv "$FC_BUNDLE/rootfs" "$FC_BUNDLE/other-root"
+        echo other >"$FC_BUNDLE/other-root/etc/fc-rootfs"
+        update_config '.root.path = "other-root"'
+        cd /
+        run_cmd 'cat /etc/fc-rootfs'
+        [ "$status" -eq 0 ]
+        [ "$output" = other ]
+}
+
+@test "rootfs: absolute root.path" {
+        mv "$FC_BUNDLE/rootfs" "$FC_TMP/abs-root"
+        echo absolute >"$FC_TMP/abs-root/etc/fc-rootfs"
+        update_config '.root.path = $p' --arg p "$FC_TMP/abs-root"
+        run_cmd 'cat /etc/fc-rootfs'
+        [ "$status" -eq 0 ]
+        [ "$output" = absolute ]
+}
+
+@test "rootfs: --no-pivot runs in the rootfs" {
+        set_cmd 'cat /etc/fc-rootfs; ls /'
+        run --separate-stderr fc run --no-pivot --bundle "$FC_BUNDLE" "$FC_ID"
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = flashcube-test-rootfs ]
+        # The host's root is not reachable by name.
+        run_cmd 'ls /work /home/fc/.. >/dev/null 2>&1; test -e /work && echo leaked || echo ok'
+        [ "$output" = ok ]
+}
+
+@test "rootfs: rbind mount of a directory" {
+        mkdir -p "$FC_TMP/src/sub"
+        echo hello >"$FC_TMP/src/sub/file"
+        add_mount '{"destination": "/data", "type": "bind", "source": $s, "options": ["rbind", "rw"]}' \
+                --arg s "$FC_TMP/src"
+        run_cmd 'cat /data/sub/file; echo written > /data/new'
+        [ "$status" -eq 0 ]
+        [ "$output" = hello ]
+        [ "$(cat "$FC_TMP/src/new")" = written ]
+}
+
+@test "rootfs: rbind brings submounts, bind does not" {
+        mkdir -p "$FC_TMP/src/sub"
+        mount -t tmpfs fct-sub "$FC_TMP/src/sub"
+        on_teardown "umount -l '$FC_TMP/src/sub'"
+        echo in-submount >"$FC_TMP/src/sub/file"
+        add_mount '{"destination": "/r", "type": "bind", "source": $s, "options": ["rbind"]}' \
+                --arg s "$FC_TMP/src"
+        add_mount '{"destination": "/b", "type": "bind", "source": $s, "options": ["bind"]}' \
+                --arg s "$FC_TMP/src"
+        run_cmd 'cat /r/sub/file; cat /b/sub/file || echo absent'
+        [ "${lines[0]}" = in-submount ]
+        [ "${lines[1]}" = absent ]
+}
+
+@test "rootfs: read-only bind mount" {
+        mkdir "$FC_TMP/src"
+        echo hello >"$FC_TMP/src/file"
+        add_mount '{"destination": "/data", "type": "bind", "source": $s, "options": ["rbind", "ro"]}' \
+                --arg s "$FC_TMP/src"
+        run_cmd 'cat /data/file; echo x > /data/file'
+        [ "$status" -ne 0 ]
+        [ "${lines[0]}" = hello ]
+        [[ "$stderr" == *"Read-only file system"* ]]
+        [ "$(cat "$FC_TMP/src/file")" = hello ]
+}
+
+@test "rootfs: bind mount of a single file" {
+        echo "file-content" >"$FC_TMP/hostfile"
+        add_mount '{"destination": "/etc/bound-file", "type": "bind", "source": $s, "options": ["bind", "ro"]}' \
+                --arg s "$FC_TMP/hostfile"
+        run_cmd 'cat /etc/bound-file; test -f /etc/bound-file && echo regular'
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = file-content ]
+        [ "${lines[1]}" = regular ]
+}
+
+@test "rootfs: tmpfs with size and mode" {
+        add_mount '{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs",
+                    "options": ["size=2m", "mode=1770", "nodev", "nosuid"]}'
+        run_cmd 'stat -c %a /scratch; grep " /scratch " /proc/mounts; dd if=/dev/zero of=/scratch/big bs=1k count=4096 2>&1'
+        [ "${lines[0]}" = 1770 ]
+        [[ "${lines[1]}" == "tmpfs /scratch tmpfs "* ]]
+        [[ "${lines[1]}" == *size=2048k* ]]
+        [[ "${lines[1]}" == *nosuid*nodev* ]]
+        # 4 MiB does not fit in 2 MiB.
+        [[ "$output" == *"No space left on device"* ]]
+}
+
+@test "rootfs: a mount target that is a symlink out of the rootfs stays inside" {
+        mkdir "$FC_TMP/hostdir"
+        echo precious >"$FC_TMP/hostdir/keep"
+        # The image's /evil points at a host path; the runtime must resolve it inside the rootfs.
+        ln -s "$FC_TMP/hostdir" "$FC_BUNDLE/rootfs/evil"
+        ln -s ../../../../../../../../.. "$FC_BUNDLE/rootfs/up"
+        add_mount '{"destination": "/evil", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]}'
+        add_mount '{"destination": "/up/fct-escape", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]}'
+        update_config '.root.readonly = false'
+        run_cmd 'echo pwned > /evil/pwned; ls /evil; echo pwned > /up/fct-escape/pwned'
+        [ "$(ls "$FC_TMP/hostdir")" = keep ]
+        [ "$(cat "$FC_TMP/hostdir/keep")" = precious ]
+        [ ! -e /fct-escape ]
+        refute grep -qF "$FC_TMP/hostdir" /proc/self/mountinfo
+}
+
+@test "rootfs: /dev has the standard devices, links and mounts" {
+        run_cmd 'for d in null zero full random urandom tty; do
+                         stat -c "%n %F %t:%T %a" /dev/$d; done
+                 for l in fd stdin stdout stderr ptmx; do echo "$l -> $(readlink /dev/$l)"; done
+                 for m in /dev/pts /dev/shm /dev/mqueue; do
+                         awk -v m=$m "\$2 == m { print m, \$3 }" /proc/mounts; done
+                 echo x > /dev/null && head -c 3 /dev/zero | od -An -tx1 && echo x > /dev/full'
+        local expect=(
+                "/dev/null character special file 1:3 666"
+                "/dev/zero character special file 1:5 666"
+                "/dev/full character special file 1:7 666"
+                "/dev/random character special file 1:8 666"
+                "/dev/urandom character special file 1:9 666"
+                "/dev/tty character special file 5:0 666"
+                "fd -> /proc/self/fd"
+                "stdin -> /proc/self/fd/0"
+                "stdout -> /proc/self/fd/1"
+                "stderr -> /proc/self/fd/2"
+                "ptmx -> pts/ptmx"
+                "/dev/pts devpts"
+                "/dev/shm tmpfs"
+                "/dev/mqueue mqueue"
+                " 00 00 00"
+        )
+        local i
+        for i in "${!expect[@]}"; do
+                [ "${lines[i]}" = "${expect[i]}" ] || fail "line $i: '${lines[i]}' != '${expect[i]}'"
+        done
+        [[ "$stderr" == *"No space left on device"* ]]
+}
+
+@test "rootfs: /dev holds no host devices" {
+        run_cmd 'ls /dev'
+        [ "$status" -eq 0 ]
+        refute grep -qxE 'sda|vda|kmsg|mem|kvm|loop0' <<<"$output"
+}
+
+@test "rootfs: linux.devices creates nodes with type, numbers, mode, uid and gid" {
+        update_config '.linux.devices = [
+                {"path": "/dev/fct-char", "type": "c", "major": 1, "minor": 3,
+                 "fileMode": 416, "uid": 1000, "gid": 100},
+                {"path": "/dev/sub/fct-block", "type": "b", "major": 7, "minor": 200,
+                 "fileMode": 384, "uid": 0, "gid": 0},
+                {"path": "/dev/fct-fifo", "type": "p", "fileMode": 420}]'
+        run_cmd 'stat -c "%n %F %t:%T %a %u %g" /dev/fct-char /dev/sub/fct-block /dev/fct-fifo'
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = "/dev/fct-char character special file 1:3 640 1000 100" ]
+        # stat prints major and minor in hex: 7:200 is 7:c8.
+        [ "${lines[1]}" = "/dev/sub/fct-block block special file 7:c8 600 0 0" ]
+        [ "${lines[2]}" = "/dev/fct-fifo fifo 0:0 644 0 0" ]
+}
+
+@test "rootfs: maskedPaths hide files and directories" {
+        echo secret >"$FC_BUNDLE/rootfs/etc/fct-secret"
+        mkdir "$FC_BUNDLE/rootfs/fct-secret-dir"
+        echo secret >"$FC_BUNDLE/rootfs/fct-secret-dir/f"
+        update_config '.linux.maskedPaths += ["/etc/fct-secret", "/fct-secret-dir", "/proc/timer_list", "/no/such/path"]'
+        run_cmd 'wc -c < /etc/fct-secret; ls /fct-secret-dir | wc -l; wc -c < /proc/timer_list; echo x > /fct-secret-dir/y'
+        [ "${lines[0]}" = 0 ]
+        [ "${lines[1]}" = 0 ]
+        [ "${lines[2]}" = 0 ]
+        [ "$status" -ne 0 ]
+        [ "$(cat "$FC_BUNDLE/rootfs/etc/fct-secret")" = secret ]
+}
+
+@test "rootfs: /proc/kcore is masked when the host has one" {
+        requires_path "/proc/kcore (kernel built without CONFIG_PROC_KCORE)" /proc/kcore
+        run_cmd 'head -c 16 /proc/kcore | wc -c'
+        [ "$output" = 0 ] || [ "$status" -ne 0 ]
+}
+
+@test "rootfs: readonlyPaths are read-only" {
+        update_config '.root.readonly = false | .linux.readonlyPaths += ["/etc"]'
+        run_cmd 'echo 1 > /proc/sys/net/ipv4/ip_forward; touch /etc/x'
+        [ "$status" -ne 0 ]
+        [ "$(grep -c "Read-only file system" <<<"$stderr")" -eq 2 ]
+        [ ! -e "$FC_BUNDLE/rootfs/etc/x" ]
+}
+
+@test "rootfs: /proc/sys is writable without readonlyPaths (namespaced sysctl)" {
+        update_config '.linux.readonlyPaths = [] | .process.capabilities |= map_values(. + ["CAP_NET_ADMIN"])'
+        run_cmd 'echo 1 > /proc/sys/net/ipv4/ip_forward && cat /proc/sys/net/ipv4/ip_forward'
+        [ "$status" -eq 0 ]
+        [ "$output" = 1 ]
+}
+
+# propagation_sees_host_mount: whether a mount made on the host under the (shared) rootfs after
+# the container started shows up inside.
+propagation_sees_host_mount() {
+        mkdir -p "$FC_BUNDLE/rootfs/mnt/p"
+        mount --bind "$FC_BUNDLE/rootfs" "$FC_BUNDLE/rootfs"
+        on_teardown "umount -l '$FC_BUNDLE/rootfs'"
+        mount --make-shared "$FC_BUNDLE/rootfs"
+        set_cmd 'while [ ! -e /tmp/go ]; do sleep 0.05; done
+                 for i in $(seq 40); do grep -q " /mnt/p " /proc/self/mountinfo && { echo seen; exit 0; }
+                 sleep 0.05; done; echo notseen'
+        update_config '.root.readonly = false'
+        run_detached
+        mount -t tmpfs fct-prop "$FC_BUNDLE/rootfs/mnt/p"
+        on_teardown "umount -l '$FC_BUNDLE/rootfs/mnt/p'"
+        touch "$FC_BUNDLE/rootfs/tmp/go"
+        wait_for_status stopped
+        umount "$FC_BUNDLE/rootfs/mnt/p"
+        cat "$FC_OUT"
+}
+
+@test "rootfs: rootfsPropagation rslave receives the host's mounts" {
+        update_config '.linux.rootfsPropagation = "rslave"'
+        [ "$(propagation_sees_host_mount)" = seen ]
+}
+
+@test "rootfs: rootfsPropagation private does not receive the host's mounts" {
+        update_config '.linux.rootfsPropagation = "private"'
+        [ "$(propagation_sees_host_mount)" = notseen ]
+}
+
+@test "rootfs: default propagation is rslave like runc's" {
+        update_config 'del(.linux.rootfsPropagation)'
+        [ "$(propagation_sees_host_mount)" = seen ]
+}
+
+@test "rootfs: container mounts do not appear on the host" {
+        add_mount '{"destination": "/scratch", "type": "tmpfs", "source": "fct-tmpfs-marker"}'
+        set_args sleep 100
+        run_detached
+        refute grep -q fct-tmpfs-marker /proc/self/mountinfo
+        refute grep -qF "$FC_BUNDLE/rootfs/" /proc/self/mountinfo
+}

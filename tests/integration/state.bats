@@ -1,0 +1,84 @@
+#!/usr/bin/env bats
+# `state`: the OCI state JSON.
+
+load helpers
+
+setup() {
+        setup_common
+        setup_bundle
+        set_args sleep 100
+}
+
+@test "state: has the OCI fields with the right types" {
+        update_config '.annotations = {"org.flashcube.test": "yes", "x.y": "a b"}'
+        create_container
+        run -0 fc state "$FC_ID"
+        local s=$output
+        jq -e '.ociVersion | type == "string" and test("^1\\.")' <<<"$s"
+        jq -e --arg id "$FC_ID" '.id == $id' <<<"$s"
+        jq -e '.status == "created"' <<<"$s"
+        jq -e '.pid | type == "number" and . > 0' <<<"$s"
+        jq -e --arg b "$FC_BUNDLE" '.bundle == $b' <<<"$s"
+        jq -e '.rootfs | type == "string" and startswith("/")' <<<"$s"
+        jq -e --arg r "$FC_BUNDLE/rootfs" '.rootfs == $r' <<<"$s"
+        jq -e '.created | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$")' <<<"$s"
+        jq -e 'has("owner") and (.owner | type == "string")' <<<"$s"
+        jq -e '.annotations == {"org.flashcube.test": "yes", "x.y": "a b"}' <<<"$s"
+}
+
+@test "state: bundle is absolute when --bundle is relative" {
+        cd "$FC_TMP"
+        track_id "$FC_ID"
+        fc_detached create --bundle bundle "$FC_ID"
+        [ "$status" -eq 0 ]
+        [ "$(state_field "$FC_ID" .bundle)" = "$FC_BUNDLE" ]
+        [ "$(state_field "$FC_ID" .rootfs)" = "$FC_BUNDLE/rootfs" ]
+}
+
+@test "state: an absolute root.path is reported as is" {
+        mv "$FC_BUNDLE/rootfs" "$FC_TMP/elsewhere"
+        update_config '.root.path = $p' --arg p "$FC_TMP/elsewhere"
+        create_container
+        [ "$(state_field "$FC_ID" .rootfs)" = "$FC_TMP/elsewhere" ]
+}
+
+@test "state: created is the creation time and does not change on start" {
+        local before after
+        before=$(date -u +%s)
+        create_container
+        after=$(date -u +%s)
+        local created t
+        created=$(state_field "$FC_ID" .created)
+        t=$(date -u -d "$created" +%s)
+        [ "$t" -ge "$before" ] && [ "$t" -le "$after" ]
+        run -0 fc start "$FC_ID"
+        [ "$(state_field "$FC_ID" .created)" = "$created" ]
+}
+
+@test "state: running then stopped; a stopped container has no live pid" {
+        create_container
+        local pid
+        pid=$(container_pid)
+        fc start "$FC_ID"
+        [ "$(container_status)" = running ]
+        [ "$(container_pid)" = "$pid" ]
+        fc kill "$FC_ID" KILL
+        wait_for_status stopped
+        # runc reports pid 0 for a stopped container.
+        run -0 fc state "$FC_ID"
+        jq -e '.pid == 0' <<<"$output"
+}
+
+@test "state: no annotations in the config means none (or empty) in the state" {
+        update_config 'del(.annotations)'
+        create_container
+        run -0 fc state "$FC_ID"
+        jq -e '(.annotations // {}) == {}' <<<"$output"
+}
+
+@test "state: a container whose init died unnoticed is reported stopped" {
+        create_container
+        fc start "$FC_ID"
+        kill -KILL "$(container_pid)"
+        wait_for_status stopped
+}
