@@ -33,6 +33,7 @@
 #include "lib/spawn.h"
 #include "lib/status.h"
 #include "lib/sys.h"
+#include "lib/terminal.h"
 
 void fc_created_clear(struct fc_created *c)
 {
@@ -40,6 +41,9 @@ void fc_created_clear(struct fc_created *c)
                 close(c->pidfd);
         if (c->dirfd >= 0)
                 close(c->dirfd);
+        if (c->console_master >= 0)
+                close(c->console_master);
+        c->console_master = -1;
         fc_state_free(c->state);
         fc_config_free(c->cfg);
         c->pidfd = c->dirfd = -1;
@@ -74,7 +78,7 @@ static struct fc_config *load_config(fc_error_t *err)
 
 /* Checks that are about what this runtime supports rather than JSON shape. */
 static int validate_config(const struct fc_config *cfg, const struct fc_create_opts *o,
-                           fc_error_t *err)
+                           bool foreground, fc_error_t *err)
 {
         if (cfg->root == NULL || cfg->root->path == NULL || cfg->root->path[0] == '\0')
                 return fc_error_set(err, -EINVAL, "root.path: required");
@@ -82,11 +86,15 @@ static int validate_config(const struct fc_config *cfg, const struct fc_create_o
                 return fc_error_set(err, -EINVAL, "process: required");
         if (cfg->process->n_args == 0)
                 return fc_error_set(err, -EINVAL, "process.args: must not be empty");
-        if (cfg->process->terminal)
-                return fc_error_set(err, -EOPNOTSUPP,
-                                    "process.terminal: terminals are not supported yet (set "
-                                    "\"terminal\": false)");
-        (void) o;
+        /* runc's rules and texts: a terminal needs somewhere to go. */
+        if (cfg->process->terminal && o->console_socket == NULL && !foreground)
+                return fc_error_set(err, -EINVAL,
+                                    "cannot allocate tty if runc will detach without setting "
+                                    "console socket");
+        if (!cfg->process->terminal && o->console_socket != NULL)
+                return fc_error_set(err, -EINVAL,
+                                    "cannot use console socket if runc will not detach or "
+                                    "allocate tty");
         return 0;
 }
 
@@ -344,11 +352,11 @@ static int drive_init(const struct fc_context *ctx, int sync_fd, pid_t pid, bool
 }
 
 int fc_container_create_internal(const struct fc_context *ctx, const struct fc_create_opts *o,
-                                 struct fc_created *ret, fc_error_t *err)
+                                 bool foreground, struct fc_created *ret, fc_error_t *err)
 {
         int r;
         ret->pid = 0;
-        ret->pidfd = ret->dirfd = -1;
+        ret->pidfd = ret->dirfd = ret->console_master = -1;
         ret->state = NULL;
         ret->cfg = NULL;
 
@@ -380,7 +388,7 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         if (cfg == NULL)
                 return err->status;
         ret->cfg = cfg;
-        r = validate_config(cfg, o, err);
+        r = validate_config(cfg, o, foreground, err);
         if (r < 0)
                 return r;
         struct fc_ns_plan ns;
@@ -440,12 +448,25 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
          * opens the other end non-blocking and writes one byte. */
         int fifo_fd = openat(dirfd, FC_EXEC_FIFO, O_RDWR | O_CLOEXEC);
         int sv[2] = {-1, -1};
+        int console[2] = {-1, -1};
         if (fifo_fd < 0 ||
             socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
                 fc_error_setm(err, -errno, "prepare container init");
                 goto undo_fds;
         }
 
+        /* The init sends the pty master to the console socket, or to us
+         * (run in the foreground) through a socketpair. */
+        if (cfg->process->terminal) {
+                if (o->console_socket) {
+                        console[1] = fc_terminal_connect(o->console_socket, err);
+                        if (console[1] < 0)
+                                goto undo_fds;
+                } else if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0) {
+                        fc_error_setm(err, -errno, "console socketpair");
+                        goto undo_fds;
+                }
+        }
         int cg_fd = fc_cgroup_v2_dirfd(cg);
         bool cgroup_in_clone = cg_fd >= 0;
         struct parent_ns saved;
@@ -462,6 +483,7 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 .rootfs = rootfs,
                 .sync_fd = sv[1],
                 .fifo_fd = fifo_fd,
+                .console_fd = console[1],
                 .no_pivot = o->no_pivot,
                 .no_new_keyring = o->no_new_keyring,
                 .preserve_fds = o->preserve_fds,
@@ -477,6 +499,10 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         parent_ns_leave(&saved);
         close(sv[1]);
         sv[1] = -1;
+        if (console[1] >= 0) {
+                close(console[1]);
+                console[1] = -1;
+        }
         if (pid < 0)
                 goto undo_fds;
         ret->pid = pid;
@@ -489,6 +515,13 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         if (drive_init(ctx, sv[0], pid, unshare_cgroupns, cfg, st, err) < 0)
                 goto undo_child;
         fc_trace(ctx, "init-ready");
+        if (console[0] >= 0) {
+                ret->console_master = fc_terminal_recv_master(console[0], err);
+                if (ret->console_master < 0)
+                        goto undo_child;
+                close(console[0]);
+                console[0] = -1;
+        }
 
         st->pid = pid;
         st->start_time = fc_proc_start_time(pid);
@@ -506,6 +539,10 @@ undo_child:
         kill_and_reap(pid, pidfd);
         ret->pid = 0;
 undo_fds:
+        if (console[0] >= 0)
+                close(console[0]);
+        if (console[1] >= 0)
+                close(console[1]);
         if (sv[0] >= 0)
                 close(sv[0]);
         if (sv[1] >= 0)
@@ -532,7 +569,7 @@ int fc_container_create(const struct fc_context *ctx, const struct fc_create_opt
                         fc_error_t *err)
 {
         struct fc_created c;
-        int r = fc_container_create_internal(ctx, o, &c, err);
+        int r = fc_container_create_internal(ctx, o, false, &c, err);
         fc_created_clear(&c);
         fc_trace(ctx, "create-done");
         return r;

@@ -12,13 +12,14 @@ struct fc_created {
         int dirfd;
         struct fc_state *state;
         struct fc_config *cfg;
+        int console_master; /* run in the foreground with a terminal: the pty master */
 };
 
 void fc_created_clear(struct fc_created *c);
 
 /* create without exiting: what `create` and `run` share. */
 int fc_container_create_internal(const struct fc_context *ctx, const struct fc_create_opts *o,
-                                 struct fc_created *ret, fc_error_t *err);
+                                 bool foreground, struct fc_created *ret, fc_error_t *err);
 
 /* Unblock the init waiting on exec.fifo and run poststart hooks.  `cfg`
  * may be NULL (read from the state dir). */

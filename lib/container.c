@@ -24,6 +24,7 @@
 #include "lib/hooks.h"
 #include "lib/status.h"
 #include "lib/sys.h"
+#include "lib/terminal.h"
 
 static void state_freep(struct fc_state **s)
 {
@@ -417,7 +418,8 @@ int fc_container_run(const struct fc_context *ctx, const struct fc_create_opts *
                 sigprocmask(SIG_BLOCK, &fwd, &old);
 
         struct fc_created c;
-        int r = fc_container_create_internal(ctx, o, &c, err);
+        struct fc_terminal_relay *relay = NULL;
+        int r = fc_container_create_internal(ctx, o, !detach, &c, err);
         if (r < 0)
                 goto out;
         r = fc_container_start_internal(ctx, c.dirfd, c.state, c.cfg, err);
@@ -438,21 +440,46 @@ int fc_container_run(const struct fc_context *ctx, const struct fc_create_opts *
                 r = fc_error_setm(err, -errno, "signalfd");
                 goto out;
         }
+        if (c.console_master >= 0) {
+                relay = fc_terminal_relay_new(c.console_master, err);
+                if (relay == NULL) {
+                        close(sfd);
+                        r = err->status;
+                        goto out;
+                }
+        }
         int wstatus = 0;
+        bool relay_open = relay != NULL;
         for (;;) {
-                struct pollfd p[2] = {{.fd = c.pidfd, .events = POLLIN},
-                                      {.fd = sfd, .events = POLLIN}};
-                int pr = poll(p, 2, -1);
+                struct pollfd p[4] = {{.fd = c.pidfd, .events = POLLIN},
+                                      {.fd = sfd, .events = POLLIN},
+                                      {.fd = -1},
+                                      {.fd = -1}};
+                if (relay_open) {
+                        int fds[2];
+                        short ev[2];
+                        fc_terminal_relay_fds(relay, fds, ev, 2);
+                        p[2] = (struct pollfd){.fd = fds[0], .events = ev[0]};
+                        p[3] = (struct pollfd){.fd = fds[1], .events = ev[1]};
+                }
+                int pr = poll(p, 4, c.pidfd >= 0 ? -1 : 100);
                 if (pr < 0 && errno != EINTR) {
                         r = fc_error_setm(err, -errno, "wait for container");
                         break;
                 }
-                bool check_exit = pr > 0 && (p[0].revents & POLLIN);
+                if (relay_open && pr > 0) {
+                        short rev[2] = {p[2].revents, p[3].revents};
+                        if (fc_terminal_relay_step(relay, rev) == 0)
+                                relay_open = false;
+                }
+                bool check_exit = c.pidfd < 0 || (pr > 0 && (p[0].revents & POLLIN));
                 if (pr > 0 && p[1].revents & POLLIN) {
                         struct signalfd_siginfo si;
                         if (read(sfd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
                                 if (si.ssi_signo == SIGCHLD)
                                         check_exit = true;
+                                else if (si.ssi_signo == SIGWINCH && relay)
+                                        fc_terminal_relay_resize(relay);
                                 else if (si.ssi_signo != SIGWINCH && si.ssi_signo != SIGURG)
                                         signal_pidfd(c.pidfd, c.pid, (int) si.ssi_signo);
                         }
@@ -476,6 +503,8 @@ int fc_container_run(const struct fc_context *ctx, const struct fc_create_opts *
                         }
                 }
         }
+        if (relay)
+                fc_terminal_relay_drain(relay);
         close(sfd);
         fc_trace(ctx, "exited");
         if (r == 0 && !keep) {
@@ -487,6 +516,7 @@ int fc_container_run(const struct fc_context *ctx, const struct fc_create_opts *
                 fc_error_clear(&e);
         }
 out:
+        fc_terminal_relay_free(relay);
         if (!detach)
                 sigprocmask(SIG_SETMASK, &old, NULL);
         fc_created_clear(&c);

@@ -18,6 +18,7 @@
 #include "lib/seccomp.h"
 #include "lib/spawn.h"
 #include "lib/sys.h"
+#include "lib/terminal.h"
 
 #define KEYCTL_JOIN_SESSION_KEYRING 1
 
@@ -174,6 +175,14 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe,
         r = fc_rootfs_pivot(&rctx, err);
         if (r < 0)
                 return r;
+        /* The pty comes from the container's own devpts, so after pivot;
+         * and before finish, which may make /dev read-only. */
+        if (cfg->process->terminal) {
+                r = fc_terminal_setup_in_init(cfg->process, a->console_fd, err);
+                if (r < 0)
+                        return r;
+                close(a->console_fd);
+        }
         r = fc_process_apply_hostname(cfg, err);
         if (r < 0)
                 return r;

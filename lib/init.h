@@ -24,6 +24,7 @@ struct fc_init_args {
         const char *rootfs;     /* absolute, canonical */
         int sync_fd;            /* child's end of the sync socketpair */
         int fifo_fd;            /* exec.fifo opened O_RDWR: the init blocks reading it */
+        int console_fd;         /* where to send the pty master (process.terminal), or -1 */
         bool no_pivot;
         bool no_new_keyring;
         unsigned int preserve_fds;
