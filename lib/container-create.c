@@ -510,6 +510,8 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
 
         if (!cgroup_in_clone && fc_cgroup_enter(cg, pid, err) < 0)
                 goto undo_child;
+        if (ns.mode[FC_NS_USER] == FC_NS_MODE_NEW && fc_ns_write_id_maps(pid, cfg, err) < 0)
+                goto undo_child;
         fc_trace(ctx, "init-setup");
         bool unshare_cgroupns = !cgroup_in_clone && ns.mode[FC_NS_CGROUP] == FC_NS_MODE_NEW;
         if (drive_init(ctx, sv[0], pid, unshare_cgroupns, cfg, st, err) < 0)

@@ -125,6 +125,17 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe,
         if (r < 0)
                 return r;
         a->state->pid = (pid_t) m.status;
+        if (a->ns->mode[FC_NS_USER] == FC_NS_MODE_NEW) {
+                /* Our maps are written: become the namespace's root for the
+                 * setup (the user process's ids are set at the end).  A
+                 * credential change clears the parent-death signal. */
+                if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+                        return fc_error_setm(err, -errno,
+                                             "become root in the user namespace (is container "
+                                             "id 0 mapped?)");
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                        return fc_error_setm(err, -errno, "prctl(PR_SET_PDEATHSIG)");
+        }
 
         r = fc_ns_join_in_child(a->ns, err);
         if (r < 0)
@@ -153,7 +164,7 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe,
                 .no_pivot = a->no_pivot,
                 .cgroup = a->cgroup,
                 .cgroupns = a->ns->mode[FC_NS_CGROUP] == FC_NS_MODE_NEW,
-                .new_userns = false,
+                .new_userns = a->ns->mode[FC_NS_USER] == FC_NS_MODE_NEW,
         };
         r = fc_rootfs_prepare(&rctx, err);
         if (r < 0)

@@ -6,6 +6,8 @@
 #include <linux/nsfs.h>
 #include <net/if.h>
 #include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -39,6 +41,58 @@ int fc_ns_clone_flag(enum fc_ns_type t)
         return 0;
 }
 
+/* The kernel refuses overlapping ranges and more than 340 lines; say so
+ * with the JSON path instead of a bare EINVAL from the map write. */
+static int check_mappings(const char *what, const struct fc_id_mapping *m, size_t n,
+                          fc_error_t *err)
+{
+        if (n > 340)
+                return fc_error_set(err, -EINVAL, "%s: at most 340 mappings are allowed", what);
+        for (size_t i = 0; i < n; i++) {
+                if (m[i].size == 0)
+                        return fc_error_set(err, -EINVAL, "%s[%zu].size: must be positive", what, i);
+                if ((uint64_t) m[i].container_id + m[i].size > 0x100000000ULL ||
+                    (uint64_t) m[i].host_id + m[i].size > 0x100000000ULL)
+                        return fc_error_set(err, -EINVAL, "%s[%zu]: range exceeds 2^32", what, i);
+                for (size_t j = 0; j < i; j++) {
+                        bool c = m[i].container_id < (uint64_t) m[j].container_id + m[j].size &&
+                                 m[j].container_id < (uint64_t) m[i].container_id + m[i].size;
+                        bool h = m[i].host_id < (uint64_t) m[j].host_id + m[j].size &&
+                                 m[j].host_id < (uint64_t) m[i].host_id + m[i].size;
+                        if (c || h)
+                                return fc_error_set(err, -EINVAL,
+                                                    "%s[%zu]: overlaps %s[%zu]", what, i, what, j);
+                }
+        }
+        return 0;
+}
+
+int fc_ns_write_id_maps(pid_t pid, const struct fc_config *cfg, fc_error_t *err)
+{
+        const struct fc_linux *lx = cfg->linux_;
+        static const char *const files[] = {"uid_map", "gid_map"};
+        for (int k = 0; k < 2; k++) {
+                const struct fc_id_mapping *m = k ? lx->gid_mappings : lx->uid_mappings;
+                size_t n = k ? lx->n_gid_mappings : lx->n_uid_mappings;
+                /* The whole map must arrive in one write(2). */
+                size_t cap = n * 40 + 1, len = 0;
+                cleanup_free char *buf = malloc(cap);
+                if (buf == NULL)
+                        return fc_error_set(err, -ENOMEM, "out of memory");
+                for (size_t i = 0; i < n; i++)
+                        len += (size_t) snprintf(buf + len, cap - len, "%u %u %u\n",
+                                                 m[i].container_id, m[i].host_id, m[i].size);
+                char path[64];
+                snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, files[k]);
+                cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+                if (fd < 0)
+                        return fc_error_setm(err, -errno, "open %s", path);
+                if (write(fd, buf, len) != (ssize_t) len)
+                        return fc_error_setm(err, -errno, "write %s", path);
+        }
+        return 0;
+}
+
 int fc_ns_plan_build(const struct fc_config *cfg, struct fc_ns_plan *ret, fc_error_t *err)
 {
         for (int t = 0; t < FC_NS__MAX; t++) {
@@ -65,12 +119,28 @@ int fc_ns_plan_build(const struct fc_config *cfg, struct fc_ns_plan *ret, fc_err
                         ret->mode[ns->type] = FC_NS_MODE_NEW;
                 }
         }
-        if (ret->mode[FC_NS_USER] != FC_NS_MODE_SHARE)
+        if (ret->mode[FC_NS_USER] == FC_NS_MODE_JOIN)
                 return fc_error_set(err, -EOPNOTSUPP,
-                                    "linux.namespaces: user namespaces are not supported yet");
-        if (lx->n_uid_mappings || lx->n_gid_mappings)
+                                    "linux.namespaces: joining a user namespace by path is not "
+                                    "supported yet");
+        /* runc's texts. */
+        if (ret->mode[FC_NS_USER] == FC_NS_MODE_NEW) {
+                if (lx->n_uid_mappings == 0)
+                        return fc_error_set(err, -EINVAL,
+                                            "User namespaces enabled, but no uid mappings found.");
+                if (lx->n_gid_mappings == 0)
+                        return fc_error_set(err, -EINVAL,
+                                            "User namespaces enabled, but no gid mappings found.");
+        } else if (lx->n_uid_mappings || lx->n_gid_mappings) {
                 return fc_error_set(err, -EINVAL,
-                                    "linux.uidMappings: mappings require a user namespace");
+                                    "User namespace mappings specified, but user namespace isn't "
+                                    "enabled in the config");
+        }
+        int r = check_mappings("linux.uidMappings", lx->uid_mappings, lx->n_uid_mappings, err);
+        if (r == 0)
+                r = check_mappings("linux.gidMappings", lx->gid_mappings, lx->n_gid_mappings, err);
+        if (r < 0)
+                return r;
         if (lx->n_time_offsets && ret->mode[FC_NS_TIME] != FC_NS_MODE_NEW)
                 return fc_error_set(err, -EINVAL,
                                     "linux.timeOffsets: offsets require a new time namespace");

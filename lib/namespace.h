@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "lib/error.h"
 #include "oci-spec/config.h"
@@ -50,6 +51,10 @@ uint64_t fc_ns_clone_flags(const struct fc_ns_plan *p, bool cgroup_in_clone);
 /* In the child: setns() into every joined namespace except pid and time
  * (those were joined by the parent for its children). */
 int fc_ns_join_in_child(const struct fc_ns_plan *p, fc_error_t *err);
+
+/* Write linux.uidMappings/gidMappings for the init `pid` (the runtime is
+ * root in the parent user namespace, so no newuidmap is needed). */
+int fc_ns_write_id_maps(pid_t pid, const struct fc_config *cfg, fc_error_t *err);
 
 /* Bring `lo` up in a new network namespace, as runc does. */
 int fc_ns_loopback_up(fc_error_t *err);
