@@ -9,8 +9,15 @@
 int fc_cmd_parse_create_opts(struct fc_context *ctx, const char *cmd, int argc, char **argv,
                              struct fc_create_opts *o, bool *detach, bool *keep)
 {
-        enum { OPT_CONSOLE = 256, OPT_PID_FILE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE,
-               OPT_KEEP, OPT_NO_SUBREAPER };
+        enum {
+                OPT_CONSOLE = 256,
+                OPT_PID_FILE,
+                OPT_NO_PIVOT,
+                OPT_NO_KEYRING,
+                OPT_PRESERVE,
+                OPT_KEEP,
+                OPT_NO_SUBREAPER
+        };
         const struct option opts[] = {
                 {"bundle", required_argument, NULL, 'b'},
                 {"console-socket", required_argument, NULL, OPT_CONSOLE},
@@ -44,8 +51,9 @@ int fc_cmd_parse_create_opts(struct fc_context *ctx, const char *cmd, int argc, 
                         break;
                 case OPT_PRESERVE:
                         if (fc_cmd_parse_uint(optarg, &o->preserve_fds) < 0)
-                                return -fc_cmd_failf(ctx, "invalid value \"%s\" for flag "
-                                                          "-preserve-fds",
+                                return -fc_cmd_failf(ctx,
+                                                     "invalid value \"%s\" for flag "
+                                                     "-preserve-fds",
                                                      optarg);
                         break;
                 case 'd':
@@ -87,14 +95,14 @@ static int run_create(struct fc_context *ctx, int argc, char **argv)
 }
 
 #define CREATE_OPTIONS                                                                             \
-        "   --bundle value, -b value  path to the root of the bundle directory, defaults to "    \
+        "   --bundle value, -b value  path to the root of the bundle directory, defaults to "      \
         "the current directory\n"                                                                  \
-        "   --console-socket value    path to an AF_UNIX socket which will receive a file "      \
+        "   --console-socket value    path to an AF_UNIX socket which will receive a file "        \
         "descriptor referencing the master end of the console's pseudoterminal\n"                  \
-        "   --pid-file value          specify the file to write the process id to\n"             \
-        "   --no-pivot                do not use pivot root to jail process inside rootfs\n"     \
-        "   --no-new-keyring          do not create a new session keyring for the container\n"   \
-        "   --preserve-fds value      Pass N additional file descriptors to the container "      \
+        "   --pid-file value          specify the file to write the process id to\n"               \
+        "   --no-pivot                do not use pivot root to jail process inside rootfs\n"       \
+        "   --no-new-keyring          do not create a new session keyring for the container\n"     \
+        "   --preserve-fds value      Pass N additional file descriptors to the container "        \
         "(stdio + N in total) (default: 0)\n"
 
 const struct fc_cmd fc_cmd_create_def = {
@@ -130,7 +138,8 @@ const struct fc_cmd fc_cmd_run_def = {
         .usage = "[command options] <container-id>",
         .help = "DESCRIPTION:\n   The run command creates an instance of a container for a "
                 "bundle and starts it.\n   Without --detach it waits for the container, "
-                "forwards signals to it and exits\n   with its exit status.\n\nOPTIONS:\n" CREATE_OPTIONS
+                "forwards signals to it and exits\n   with its exit "
+                "status.\n\nOPTIONS:\n" CREATE_OPTIONS
                 "   --detach, -d              detach from the container's process\n"
                 "   --keep                    do not delete the container after it exits\n"
                 "   --no-subreaper            accepted for compatibility\n",

@@ -18,7 +18,7 @@ static void print_table(struct fc_state **s, size_t n)
                 width[c] = strlen(head[c]);
         for (size_t i = 0; i < n; i++) {
                 snprintf(pid, sizeof(pid), "%d", (int) s[i]->pid);
-                const char *cell[COLS] = {s[i]->id,      pid,          s[i]->status,
+                const char *cell[COLS] = {s[i]->id,     pid,           s[i]->status,
                                           s[i]->bundle, s[i]->created, s[i]->owner};
                 for (int c = 0; c < COLS; c++) {
                         size_t l = strlen(cell[c] ? cell[c] : "");

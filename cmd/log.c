@@ -97,8 +97,7 @@ int fc_log_setup(struct fc_context *ctx, const char *path, const char *format)
         if (path && path[0]) {
                 int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
                 if (fd < 0 || (log_file = fdopen(fd, "a")) == NULL) {
-                        fprintf(stderr, "flashcube: open log file %s: %s\n", path,
-                                strerror(errno));
+                        fprintf(stderr, "flashcube: open log file %s: %s\n", path, strerror(errno));
                         if (fd >= 0)
                                 close(fd);
                         return -errno;

@@ -53,11 +53,11 @@ static inline void fc_strv_freep(char ***v)
         fc_strv_free(*v);
 }
 
-#define cleanup_free __attribute__((cleanup(fc_freep)))
-#define cleanup_close __attribute__((cleanup(fc_closep)))
-#define cleanup_fclose __attribute__((cleanup(fc_fclosep)))
+#define cleanup_free     __attribute__((cleanup(fc_freep)))
+#define cleanup_close    __attribute__((cleanup(fc_closep)))
+#define cleanup_fclose   __attribute__((cleanup(fc_fclosep)))
 #define cleanup_closedir __attribute__((cleanup(fc_closedirp)))
-#define cleanup_strv __attribute__((cleanup(fc_strv_freep)))
+#define cleanup_strv     __attribute__((cleanup(fc_strv_freep)))
 
 static inline int steal_fd(int *fd)
 {

@@ -76,6 +76,23 @@ static struct fc_config *load_config(fc_error_t *err)
         return cfg;
 }
 
+static bool sys_flag_is(const char *path, char want)
+{
+        char c = 0;
+        cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+        return fd >= 0 && read(fd, &c, 1) == 1 && c == want;
+}
+
+bool fc_apparmor_enabled(void)
+{
+        return sys_flag_is("/sys/module/apparmor/parameters/enabled", 'Y');
+}
+
+static bool selinux_enabled(void)
+{
+        return access("/sys/fs/selinux/enforce", F_OK) == 0;
+}
+
 /* Checks that are about what this runtime supports rather than JSON shape. */
 static int validate_config(const struct fc_config *cfg, const struct fc_create_opts *o,
                            bool foreground, fc_error_t *err)
@@ -86,6 +103,28 @@ static int validate_config(const struct fc_config *cfg, const struct fc_create_o
                 return fc_error_set(err, -EINVAL, "process: required");
         if (cfg->process->n_args == 0)
                 return fc_error_set(err, -EINVAL, "process.args: must not be empty");
+        /* Security labels this host cannot honour are refused, not dropped. */
+        const struct fc_process *p = cfg->process;
+        if (p->apparmor_profile && p->apparmor_profile[0] && !fc_apparmor_enabled())
+                return fc_error_set(err, -EOPNOTSUPP,
+                                    "process.apparmorProfile: \"%s\" is specified, but AppArmor "
+                                    "is not enabled on this system",
+                                    p->apparmor_profile);
+        if (p->selinux_label && p->selinux_label[0] && !selinux_enabled())
+                return fc_error_set(err, -EOPNOTSUPP,
+                                    "process.selinuxLabel: specified, but SELinux is not enabled "
+                                    "on this system");
+        if (cfg->linux_ && cfg->linux_->mount_label && cfg->linux_->mount_label[0] &&
+            !selinux_enabled())
+                return fc_error_set(err, -EOPNOTSUPP,
+                                    "linux.mountLabel: specified, but SELinux is not enabled on "
+                                    "this system");
+        if (p->selinux_label && p->selinux_label[0])
+                return fc_error_set(err, -EOPNOTSUPP,
+                                    "process.selinuxLabel: SELinux labels are not supported yet");
+        if (cfg->linux_ && cfg->linux_->intel_rdt)
+                return fc_error_set(err, -EOPNOTSUPP,
+                                    "linux.intelRdt: Intel RDT is not supported yet");
         /* runc's rules and texts: a terminal needs somewhere to go. */
         if (cfg->process->terminal && o->console_socket == NULL && !foreground)
                 return fc_error_set(err, -EINVAL,
@@ -298,9 +337,11 @@ static void kill_and_reap(pid_t pid, int pidfd)
 }
 
 /* The parent's half of the sync protocol, from GO to READY. */
-static int drive_init(const struct fc_context *ctx, int sync_fd, pid_t pid, bool unshare_cgroupns,
-                      const struct fc_config *cfg, struct fc_state *st, fc_error_t *err)
+static int drive_init(const struct fc_context *ctx, int sync_fd, pid_t *pidp, int *pidfdp,
+                      bool unshare_cgroupns, const struct fc_config *cfg, struct fc_state *st,
+                      fc_error_t *err)
 {
+        pid_t pid = *pidp;
         /* GO carries the init's pid as the host sees it (for hooks' state)
          * and whether it must create its cgroup namespace itself. */
         int r = fc_sync_send(sync_fd, FC_SYNC_GO, (int) pid,
@@ -316,6 +357,14 @@ static int drive_init(const struct fc_context *ctx, int sync_fd, pid_t pid, bool
                         break;
                 if (m->type == FC_SYNC_READY) {
                         break;
+                } else if (m->type == FC_SYNC_PID && m->status > 0) {
+                        /* The first child forked the real init and exits. */
+                        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                                ;
+                        pid = *pidp = (pid_t) m->status;
+                        if (*pidfdp >= 0)
+                                close(*pidfdp);
+                        *pidfdp = fc_sys_pidfd_open(pid, 0);
                 } else if (m->type == FC_SYNC_ERROR) {
                         r = fc_error_set(err, m->status < 0 ? m->status : -EIO, "%s", m->text);
                         break;
@@ -342,8 +391,7 @@ static int drive_init(const struct fc_context *ctx, int sync_fd, pid_t pid, bool
                                 break;
                         }
                 } else {
-                        r = fc_error_set(err, -EPROTO, "unexpected message %u from init",
-                                         m->type);
+                        r = fc_error_set(err, -EPROTO, "unexpected message %u from init", m->type);
                         break;
                 }
         }
@@ -421,10 +469,9 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         ret->state = st;
 
         fc_trace(ctx, "cgroup");
-        struct fc_cgroup *cg =
-                fc_cgroup_create(cfg->linux_ ? cfg->linux_->cgroups_path : NULL, o->id,
-                                 ctx->systemd_cgroup, cfg->linux_ ? cfg->linux_->resources : NULL,
-                                 err);
+        struct fc_cgroup *cg = fc_cgroup_create(cfg->linux_ ? cfg->linux_->cgroups_path : NULL,
+                                                o->id, ctx->systemd_cgroup,
+                                                cfg->linux_ ? cfg->linux_->resources : NULL, err);
         if (cg == NULL)
                 goto undo_state;
         st->cgroup = fc_cgroup_serialize(cg, err);
@@ -449,8 +496,7 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         int fifo_fd = openat(dirfd, FC_EXEC_FIFO, O_RDWR | O_CLOEXEC);
         int sv[2] = {-1, -1};
         int console[2] = {-1, -1};
-        if (fifo_fd < 0 ||
-            socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        if (fifo_fd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
                 fc_error_setm(err, -errno, "prepare container init");
                 goto undo_fds;
         }
@@ -490,8 +536,12 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         };
         fc_trace(ctx, "clone");
         int pidfd = -1;
-        pid_t pid = fc_spawn_clone(fc_ns_clone_flags(&ns, cgroup_in_clone), cg_fd, &pidfd,
-                                   &cgroup_in_clone, err);
+        /* With a joined user namespace the init creates its namespaces
+         * itself, inside it (see lib/init.c). */
+        uint64_t cflags = ns.mode[FC_NS_USER] == FC_NS_MODE_JOIN
+                                  ? 0
+                                  : fc_ns_clone_flags(&ns, cgroup_in_clone);
+        pid_t pid = fc_spawn_clone(cflags, cg_fd, &pidfd, &cgroup_in_clone, err);
         if (pid == 0) {
                 close(sv[0]);
                 fc_init_main(&args);
@@ -513,8 +563,12 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         if (ns.mode[FC_NS_USER] == FC_NS_MODE_NEW && fc_ns_write_id_maps(pid, cfg, err) < 0)
                 goto undo_child;
         fc_trace(ctx, "init-setup");
-        bool unshare_cgroupns = !cgroup_in_clone && ns.mode[FC_NS_CGROUP] == FC_NS_MODE_NEW;
-        if (drive_init(ctx, sv[0], pid, unshare_cgroupns, cfg, st, err) < 0)
+        bool unshare_cgroupns = ns.mode[FC_NS_CGROUP] == FC_NS_MODE_NEW &&
+                                (!cgroup_in_clone || ns.mode[FC_NS_USER] == FC_NS_MODE_JOIN);
+        r = drive_init(ctx, sv[0], &pid, &pidfd, unshare_cgroupns, cfg, st, err);
+        ret->pid = pid;
+        ret->pidfd = pidfd;
+        if (r < 0)
                 goto undo_child;
         fc_trace(ctx, "init-ready");
         if (console[0] >= 0) {
@@ -553,13 +607,13 @@ undo_fds:
                 close(fifo_fd);
 undo_ns:
         fc_ns_plan_close(&ns);
-undo_cgroup: {
+undo_cgroup : {
         fc_error_t e2 = FC_ERROR_INIT;
         if (fc_cgroup_destroy(cg, &e2) < 0)
                 fc_error_append(err, &e2);
         fc_cgroup_free(cg);
 }
-undo_state: {
+undo_state : {
         fc_error_t e2 = FC_ERROR_INIT;
         if (fc_status_remove(ctx->root, o->id, &e2) < 0)
                 fc_error_append(err, &e2);

@@ -30,6 +30,9 @@ int fc_container_start_internal(const struct fc_context *ctx, int dirfd, struct 
 int fc_container_destroy(const struct fc_context *ctx, struct fc_state *s,
                          const struct fc_config *cfg, fc_error_t *err);
 
+/* /sys/module/apparmor/parameters/enabled says Y. */
+bool fc_apparmor_enabled(void);
+
 int fc_state_set_status(struct fc_state *s, const char *status, fc_error_t *err);
 
 #endif

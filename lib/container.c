@@ -38,8 +38,8 @@ static void config_freep(struct fc_config **c)
 }
 #define cleanup_config __attribute__((cleanup(config_freep)))
 
-static struct fc_state *open_container(const struct fc_context *ctx, const char *id,
-                                       int *ret_dirfd, fc_error_t *err)
+static struct fc_state *open_container(const struct fc_context *ctx, const char *id, int *ret_dirfd,
+                                       fc_error_t *err)
 {
         int dirfd = fc_status_open(ctx->root, id, err);
         if (dirfd < 0)
@@ -107,9 +107,11 @@ int fc_container_start_internal(const struct fc_context *ctx, int dirfd, struct 
 {
         if (strcmp(s->status, "created") != 0) {
                 if (strcmp(s->status, "stopped") == 0)
-                        return fc_error_set(err, -EINVAL, "cannot start a container that has stopped");
+                        return fc_error_set(err, -EINVAL,
+                                            "cannot start a container that has stopped");
                 if (strcmp(s->status, "running") == 0)
-                        return fc_error_set(err, -EINVAL, "cannot start an already running container");
+                        return fc_error_set(err, -EINVAL,
+                                            "cannot start an already running container");
                 if (strcmp(s->status, "paused") == 0)
                         return fc_error_set(err, -EINVAL, "cannot start a paused container");
                 return fc_error_set(err, -EINVAL, "cannot start a container in the %s state",
@@ -149,8 +151,8 @@ int fc_container_start_internal(const struct fc_context *ctx, int dirfd, struct 
                 r = state_json_with(s, "running", &json, err);
                 if (r == 0)
                         r = fc_hooks_run(cfg->hooks->hooks[FC_HOOK_POSTSTART],
-                                         cfg->hooks->n_hooks[FC_HOOK_POSTSTART], "poststart",
-                                         json, err);
+                                         cfg->hooks->n_hooks[FC_HOOK_POSTSTART], "poststart", json,
+                                         err);
                 if (r < 0) {
                         /* runc tears the container down when a poststart
                          * hook fails; the caller sees the hook's error. */
@@ -275,8 +277,7 @@ static int kill_and_wait(struct fc_state *s, fc_error_t *err)
         return 0;
 }
 
-int fc_container_delete(const struct fc_context *ctx, const char *id, bool force,
-                        fc_error_t *err)
+int fc_container_delete(const struct fc_context *ctx, const char *id, bool force, fc_error_t *err)
 {
         cleanup_close int dirfd = -1;
         cleanup_state struct fc_state *s = open_container(ctx, id, &dirfd, err);
@@ -295,8 +296,7 @@ int fc_container_delete(const struct fc_context *ctx, const char *id, bool force
                         return r;
         } else if (strcmp(st, "creating") == 0 && !force) {
                 return fc_error_set(err, -EBUSY,
-                                    "cannot delete container %s that is not stopped: creating",
-                                    id);
+                                    "cannot delete container %s that is not stopped: creating", id);
         }
         return fc_container_destroy(ctx, s, NULL, err);
 }
@@ -530,15 +530,15 @@ struct sig_name {
 };
 
 static const struct sig_name signals[] = {
-        {"ABRT", SIGABRT},   {"ALRM", SIGALRM},     {"BUS", SIGBUS},   {"CHLD", SIGCHLD},
-        {"CLD", SIGCHLD},    {"CONT", SIGCONT},     {"FPE", SIGFPE},   {"HUP", SIGHUP},
-        {"ILL", SIGILL},     {"INT", SIGINT},       {"IO", SIGIO},     {"IOT", SIGIOT},
-        {"KILL", SIGKILL},   {"PIPE", SIGPIPE},     {"POLL", SIGPOLL}, {"PROF", SIGPROF},
-        {"PWR", SIGPWR},     {"QUIT", SIGQUIT},     {"SEGV", SIGSEGV}, {"STKFLT", SIGSTKFLT},
-        {"STOP", SIGSTOP},   {"SYS", SIGSYS},       {"TERM", SIGTERM}, {"TRAP", SIGTRAP},
-        {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU}, {"URG", SIGURG},
-        {"USR1", SIGUSR1},   {"USR2", SIGUSR2},     {"VTALRM", SIGVTALRM},
-        {"WINCH", SIGWINCH}, {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ},
+        {"ABRT", SIGABRT}, {"ALRM", SIGALRM}, {"BUS", SIGBUS},       {"CHLD", SIGCHLD},
+        {"CLD", SIGCHLD},  {"CONT", SIGCONT}, {"FPE", SIGFPE},       {"HUP", SIGHUP},
+        {"ILL", SIGILL},   {"INT", SIGINT},   {"IO", SIGIO},         {"IOT", SIGIOT},
+        {"KILL", SIGKILL}, {"PIPE", SIGPIPE}, {"POLL", SIGPOLL},     {"PROF", SIGPROF},
+        {"PWR", SIGPWR},   {"QUIT", SIGQUIT}, {"SEGV", SIGSEGV},     {"STKFLT", SIGSTKFLT},
+        {"STOP", SIGSTOP}, {"SYS", SIGSYS},   {"TERM", SIGTERM},     {"TRAP", SIGTRAP},
+        {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},
+        {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"VTALRM", SIGVTALRM}, {"WINCH", SIGWINCH},
+        {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},
 };
 
 int fc_signal_parse(const char *s, int *ret_sig, fc_error_t *err)

@@ -45,8 +45,7 @@ int fc_container_kill(const struct fc_context *ctx, const char *id, int sig, boo
 
 /* Delete a stopped container (or, with force, kill it first): poststop
  * hooks, cgroup, state dir. */
-int fc_container_delete(const struct fc_context *ctx, const char *id, bool force,
-                        fc_error_t *err);
+int fc_container_delete(const struct fc_context *ctx, const char *id, bool force, fc_error_t *err);
 
 /* Every container under the root with refreshed status.  The caller frees
  * each with fc_state_free() and the array with free(). */

@@ -58,6 +58,89 @@ static int mkdir_p(const char *path)
         return 0;
 }
 
+static int apply_apparmor(const char *profile, fc_error_t *err)
+{
+        int fd = open("/proc/self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                fd = open("/proc/self/attr/exec", O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return fc_error_setm(err, -errno, "set AppArmor profile %s", profile);
+        char buf[512];
+        int n = snprintf(buf, sizeof(buf), "exec %s", profile);
+        int r = 0;
+        if (n < 0 || (size_t) n >= sizeof(buf) || write(fd, buf, (size_t) n) != n)
+                r = fc_error_setm(err, -errno ? -errno : -EINVAL, "set AppArmor profile %s",
+                                  profile);
+        close(fd);
+        return r;
+}
+
+/* Joining a user namespace by path: the namespaces the config wants new
+ * must belong to it, so they are not created by clone3 (which ran in the
+ * runtime's user namespace) but here, after setns(), as runc's nsexec does.
+ * A new pid namespace only applies to children: this process forks the
+ * real init (CLONE_PARENT, so it is the runtime's child, as `run` needs),
+ * tells the runtime its pid and exits; the function returns in the init. */
+static int enter_joined_userns(const struct fc_init_args *a, fc_error_t *err)
+{
+        const struct fc_ns_plan *ns = a->ns;
+        if (setns(ns->fd[FC_NS_USER], CLONE_NEWUSER) < 0)
+                return fc_error_setm(err, -errno, "join user namespace %s", ns->path[FC_NS_USER]);
+        if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+                return fc_error_setm(err, -errno,
+                                     "become root in user namespace %s (is id 0 mapped?)",
+                                     ns->path[FC_NS_USER]);
+        int r = fc_ns_join_in_child(ns, err);
+        if (r < 0)
+                return r;
+        int flags = 0;
+        static const enum fc_ns_type kinds[] = {FC_NS_NETWORK, FC_NS_IPC, FC_NS_UTS, FC_NS_MOUNT};
+        for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+                if (ns->mode[kinds[i]] == FC_NS_MODE_NEW)
+                        flags |= fc_ns_clone_flag(kinds[i]);
+        if (flags && unshare(flags) < 0)
+                return fc_error_setm(err, -errno, "create namespaces in user namespace %s",
+                                     ns->path[FC_NS_USER]);
+        if (ns->mode[FC_NS_PID] != FC_NS_MODE_NEW) {
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                        return fc_error_setm(err, -errno, "prctl(PR_SET_PDEATHSIG)");
+                return 0;
+        }
+        if (unshare(CLONE_NEWPID) < 0)
+                return fc_error_setm(err, -errno, "create pid namespace");
+        int pfd[2];
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                return fc_error_setm(err, -errno, "pipe");
+        pid_t child =
+                (pid_t) syscall(SYS_clone, (unsigned long) CLONE_PARENT, 0UL, NULL, NULL, 0UL);
+        if (child < 0) {
+                int e = -errno;
+                close(pfd[0]);
+                close(pfd[1]);
+                return fc_error_setm(err, e, "fork the container init");
+        }
+        if (child > 0) {
+                /* We are in the runtime's pid namespace: `child` is the
+                 * init's host pid, for the runtime and for the init. */
+                if (write(pfd[1], &child, sizeof(child)) != sizeof(child) ||
+                    fc_sync_send(a->sync_fd, FC_SYNC_PID, (int) child, NULL) < 0)
+                        kill(child, SIGKILL);
+                _exit(0);
+        }
+        close(pfd[1]);
+        pid_t self = 0;
+        ssize_t n;
+        while ((n = read(pfd[0], &self, sizeof(self))) < 0 && errno == EINTR)
+                ;
+        close(pfd[0]);
+        if (n != sizeof(self))
+                return fc_error_set(err, -EPIPE, "learn the init's pid");
+        a->state->pid = self;
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                return fc_error_setm(err, -errno, "prctl(PR_SET_PDEATHSIG)");
+        return 0;
+}
+
 static int wait_for(int fd, enum fc_sync_type want, struct fc_sync_msg *m, fc_error_t *err)
 {
         int r = fc_sync_recv(fd, m, err);
@@ -78,8 +161,8 @@ static int set_state_status(struct fc_state *s, const char *status)
         return 0;
 }
 
-static int run_child_hooks(const struct fc_init_args *a, enum fc_hook_kind kind,
-                           const char *status, fc_error_t *err)
+static int run_child_hooks(const struct fc_init_args *a, enum fc_hook_kind kind, const char *status,
+                           fc_error_t *err)
 {
         const struct fc_hooks *h = a->cfg->hooks;
         if (h == NULL || h->n_hooks[kind] == 0)
@@ -125,7 +208,11 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe,
         if (r < 0)
                 return r;
         a->state->pid = (pid_t) m.status;
-        if (a->ns->mode[FC_NS_USER] == FC_NS_MODE_NEW) {
+        if (a->ns->mode[FC_NS_USER] == FC_NS_MODE_JOIN) {
+                r = enter_joined_userns(a, err);
+                if (r < 0)
+                        return r;
+        } else if (a->ns->mode[FC_NS_USER] == FC_NS_MODE_NEW) {
                 /* Our maps are written: become the namespace's root for the
                  * setup (the user process's ids are set at the end).  A
                  * credential change clears the parent-death signal. */
@@ -137,9 +224,11 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe,
                         return fc_error_setm(err, -errno, "prctl(PR_SET_PDEATHSIG)");
         }
 
-        r = fc_ns_join_in_child(a->ns, err);
-        if (r < 0)
-                return r;
+        if (a->ns->mode[FC_NS_USER] != FC_NS_MODE_JOIN) {
+                r = fc_ns_join_in_child(a->ns, err);
+                if (r < 0)
+                        return r;
+        }
         if (strcmp(m.text, FC_SYNC_GO_UNSHARE_CGROUPNS) == 0 && unshare(CLONE_NEWCGROUP) < 0)
                 return fc_error_setm(err, -errno, "unshare cgroup namespace");
         if (a->ns->mode[FC_NS_NETWORK] == FC_NS_MODE_NEW) {
@@ -153,8 +242,8 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe,
                  * keyrings are fine. */
                 char name[64];
                 snprintf(name, sizeof(name), "_ses.%.50s", a->state->id);
-                if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0 &&
-                    errno != ENOSYS && errno != EACCES)
+                if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0 && errno != ENOSYS &&
+                    errno != EACCES)
                         return fc_error_setm(err, -errno, "join session keyring");
         }
 
@@ -248,6 +337,16 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe,
                         return fc_error_set(err, -EOPNOTSUPP,
                                             "linux.seccomp: SCMP_ACT_NOTIFY is not supported yet");
         }
+        /* The AppArmor profile takes effect at execve; writing it needs the
+         * privileges we are about to drop. */
+        if (p->apparmor_profile && p->apparmor_profile[0]) {
+                r = apply_apparmor(p->apparmor_profile, err);
+                if (r < 0)
+                        return r;
+        }
+        r = fc_process_apply_cpu_affinity_final(0, a->pplan, err);
+        if (r < 0)
+                return r;
         r = fc_process_apply_user_and_caps(cfg, a->pplan, err);
         if (r < 0)
                 return r;

@@ -50,7 +50,8 @@ static int check_mappings(const char *what, const struct fc_id_mapping *m, size_
                 return fc_error_set(err, -EINVAL, "%s: at most 340 mappings are allowed", what);
         for (size_t i = 0; i < n; i++) {
                 if (m[i].size == 0)
-                        return fc_error_set(err, -EINVAL, "%s[%zu].size: must be positive", what, i);
+                        return fc_error_set(err, -EINVAL, "%s[%zu].size: must be positive", what,
+                                            i);
                 if ((uint64_t) m[i].container_id + m[i].size > 0x100000000ULL ||
                     (uint64_t) m[i].host_id + m[i].size > 0x100000000ULL)
                         return fc_error_set(err, -EINVAL, "%s[%zu]: range exceeds 2^32", what, i);
@@ -60,8 +61,8 @@ static int check_mappings(const char *what, const struct fc_id_mapping *m, size_
                         bool h = m[i].host_id < (uint64_t) m[j].host_id + m[j].size &&
                                  m[j].host_id < (uint64_t) m[i].host_id + m[i].size;
                         if (c || h)
-                                return fc_error_set(err, -EINVAL,
-                                                    "%s[%zu]: overlaps %s[%zu]", what, i, what, j);
+                                return fc_error_set(err, -EINVAL, "%s[%zu]: overlaps %s[%zu]", what,
+                                                    i, what, j);
                 }
         }
         return 0;
@@ -119,10 +120,6 @@ int fc_ns_plan_build(const struct fc_config *cfg, struct fc_ns_plan *ret, fc_err
                         ret->mode[ns->type] = FC_NS_MODE_NEW;
                 }
         }
-        if (ret->mode[FC_NS_USER] == FC_NS_MODE_JOIN)
-                return fc_error_set(err, -EOPNOTSUPP,
-                                    "linux.namespaces: joining a user namespace by path is not "
-                                    "supported yet");
         /* runc's texts. */
         if (ret->mode[FC_NS_USER] == FC_NS_MODE_NEW) {
                 if (lx->n_uid_mappings == 0)
@@ -131,7 +128,8 @@ int fc_ns_plan_build(const struct fc_config *cfg, struct fc_ns_plan *ret, fc_err
                 if (lx->n_gid_mappings == 0)
                         return fc_error_set(err, -EINVAL,
                                             "User namespaces enabled, but no gid mappings found.");
-        } else if (lx->n_uid_mappings || lx->n_gid_mappings) {
+        } else if (ret->mode[FC_NS_USER] == FC_NS_MODE_SHARE &&
+                   (lx->n_uid_mappings || lx->n_gid_mappings)) {
                 return fc_error_set(err, -EINVAL,
                                     "User namespace mappings specified, but user namespace isn't "
                                     "enabled in the config");
@@ -155,7 +153,8 @@ int fc_ns_plan_build(const struct fc_config *cfg, struct fc_ns_plan *ret, fc_err
 int fc_ns_plan_open(struct fc_ns_plan *p, fc_error_t *err)
 {
         for (int t = 0; t < FC_NS__MAX; t++) {
-                if (p->mode[t] != FC_NS_MODE_JOIN)
+                /* Already open: a part leased from the cache. */
+                if (p->mode[t] != FC_NS_MODE_JOIN || p->fd[t] >= 0)
                         continue;
                 int fd = open(p->path[t], O_RDONLY | O_CLOEXEC);
                 if (fd < 0)
@@ -200,8 +199,8 @@ int fc_ns_join_in_child(const struct fc_ns_plan *p, fc_error_t *err)
 {
         /* Mount last: the others do not depend on the filesystem view, and
          * the fds were all opened before. */
-        static const enum fc_ns_type order[] = {FC_NS_IPC, FC_NS_UTS, FC_NS_NETWORK,
-                                                FC_NS_CGROUP, FC_NS_MOUNT};
+        static const enum fc_ns_type order[] = {FC_NS_IPC, FC_NS_UTS, FC_NS_NETWORK, FC_NS_CGROUP,
+                                                FC_NS_MOUNT};
         for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
                 enum fc_ns_type t = order[i];
                 if (p->mode[t] != FC_NS_MODE_JOIN)

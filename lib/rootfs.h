@@ -24,11 +24,11 @@
 
 struct fc_rootfs_ctx {
         const struct fc_config *cfg;
-        const char *rootfs;           /* absolute, canonical host path of root.path */
-        bool no_pivot;                /* --no-pivot */
+        const char *rootfs;             /* absolute, canonical host path of root.path */
+        bool no_pivot;                  /* --no-pivot */
         const struct fc_cgroup *cgroup; /* for mounts of type "cgroup" */
-        bool cgroupns;                /* a new cgroup namespace was created */
-        bool new_userns;              /* devices must be bind-mounted (later issue) */
+        bool cgroupns;                  /* a new cgroup namespace was created */
+        bool new_userns;                /* devices must be bind-mounted (later issue) */
 };
 
 /* One mount entry turned into syscall arguments. */

@@ -37,8 +37,7 @@ int fc_sync_recv(int fd, struct fc_sync_msg *m, fc_error_t *err)
                 if (n < 0)
                         return fc_error_setm(err, -errno, "read from container init");
                 if (n == 0)
-                        return fc_error_set(err, -EPIPE,
-                                            "container init exited before reporting");
+                        return fc_error_set(err, -EPIPE, "container init exited before reporting");
                 if (n != (ssize_t) sizeof(*m))
                         return fc_error_set(err, -EPROTO, "short message from container init");
                 m->text[sizeof(m->text) - 1] = '\0';

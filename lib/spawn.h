@@ -29,6 +29,7 @@ enum fc_sync_type {
         FC_SYNC_HOOKS_DONE,
         FC_SYNC_READY,
         FC_SYNC_ERROR,
+        FC_SYNC_PID, /* joined user namespace: the real init's host pid (status) */
 };
 
 #define FC_SYNC_GO_UNSHARE_CGROUPNS "unshare-cgroupns"

@@ -66,8 +66,7 @@ int fc_status_reserve(const char *root, const char *id, fc_error_t *err)
          * the same id exactly one gets past this line. */
         if (mkdirat(rootfd, id, 0711) < 0) {
                 if (errno == EEXIST)
-                        return fc_error_set(err, -EEXIST,
-                                            "container with given ID already exists");
+                        return fc_error_set(err, -EEXIST, "container with given ID already exists");
                 return fc_error_setm(err, -errno, "create state directory %s/%s", root, id);
         }
         int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -199,7 +198,8 @@ struct fc_state *fc_status_read(int dirfd, const char *id, fc_error_t *err)
                     (s->status = strdup("creating")) == NULL ||
                     (s->oci_version = strdup("1.2.0")) == NULL ||
                     (s->bundle = strdup("")) == NULL || (s->rootfs = strdup("")) == NULL ||
-                    (s->owner = strdup("")) == NULL || (s->created = fc_status_timestamp()) == NULL) {
+                    (s->owner = strdup("")) == NULL ||
+                    (s->created = fc_status_timestamp()) == NULL) {
                         fc_state_free(s);
                         fc_error_set(err, -ENOMEM, "out of memory");
                         return NULL;

@@ -14,7 +14,7 @@
 #include "oci-spec/state.h"
 
 #define FC_STATE_FILE "state.json"
-#define FC_EXEC_FIFO "exec.fifo"
+#define FC_EXEC_FIFO  "exec.fifo"
 
 /* runc's id rule: [A-Za-z0-9_+.-]+, not "." or "..", at most 1024 bytes. */
 int fc_status_validate_id(const char *id, fc_error_t *err);

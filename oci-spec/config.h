@@ -44,7 +44,7 @@ struct fc_mount {
 };
 
 struct fc_rlimit {
-        char *type; /* "RLIMIT_NOFILE" */
+        char *type;   /* "RLIMIT_NOFILE" */
         int resource; /* RLIMIT_* value resolved at parse time */
         uint64_t hard;
         uint64_t soft;
@@ -186,10 +186,10 @@ struct fc_device {
 
 struct fc_device_cgroup {
         bool allow;
-        char *type;   /* NULL: "a" */
+        char *type; /* NULL: "a" */
         bool has_major, has_minor;
         int64_t major, minor; /* -1 wildcard when has_ false */
-        char *access; /* NULL: "rwm" */
+        char *access;         /* NULL: "rwm" */
 };
 
 struct fc_memory {
@@ -385,10 +385,10 @@ void fc_process_free(struct fc_process *p);
 char *fc_json_read_file(const char *path, size_t *ret_len, fc_error_t *err);
 
 /* Name <-> value tables used by the parser and by lib/. */
-const char *fc_ns_type_name(enum fc_ns_type t);             /* "pid", "network", ... */
-int fc_ns_type_from_name(const char *name);                 /* -1 if unknown */
-const char *fc_hook_kind_name(enum fc_hook_kind k);         /* "createRuntime", ... */
-int fc_rlimit_from_name(const char *name);                  /* RLIMIT_* or -1 */
+const char *fc_ns_type_name(enum fc_ns_type t);     /* "pid", "network", ... */
+int fc_ns_type_from_name(const char *name);         /* -1 if unknown */
+const char *fc_hook_kind_name(enum fc_hook_kind k); /* "createRuntime", ... */
+int fc_rlimit_from_name(const char *name);          /* RLIMIT_* or -1 */
 
 /* The namespace entry of the given type, or NULL if the config does not
  * list it (meaning: share the runtime's). */

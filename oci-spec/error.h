@@ -19,7 +19,10 @@ typedef struct fc_error {
         char *msg;  /* heap, NULL when unset */
 } fc_error_t;
 
-#define FC_ERROR_INIT {0, NULL}
+#define FC_ERROR_INIT                                                                              \
+        {                                                                                          \
+                0, NULL                                                                            \
+        }
 
 /* Set *err (if not already set: a lower-level error is never overwritten)
  * and return `status` (which must be negative) for `return fc_error_set(...)`. */

@@ -102,3 +102,23 @@ setup() {
         [ "$(echo "$output" | wc -l)" -ge 1 ]
         assert_state_root_empty
 }
+
+@test "userns: a user namespace joined by path owns the container's new namespaces" {
+        # A holder container with its own user namespace provides the path.
+        set_cmd 'sleep 100'
+        run_detached "$FC_ID-holder"
+        local holder
+        holder=$(container_pid "$FC_ID-holder")
+        update_config '.linux.namespaces |= map(if .type == "user" then .path = $p else . end)
+                | .process.capabilities.bounding += ["CAP_NET_ADMIN"]
+                | .process.capabilities.effective += ["CAP_NET_ADMIN"]
+                | .process.capabilities.permitted += ["CAP_NET_ADMIN"]' \
+                --arg p "/proc/$holder/ns/user"
+        set_cmd 'readlink /proc/self/ns/user; echo $$; cat /proc/self/uid_map; ip link set lo mtu 1400 && echo net-owned'
+        run --separate-stderr fc run --bundle "$FC_BUNDLE" "$FC_ID"
+        [ "$status" -eq 0 ] || fail "run: $stderr"
+        [ "${lines[0]}" = "$(readlink "/proc/$holder/ns/user")" ] || fail "not joined: $output"
+        [ "${lines[1]}" = 1 ] || fail "not pid 1 of a new pid namespace: $output"
+        [[ "${lines[2]}" =~ ^[[:space:]]*0[[:space:]]+100000[[:space:]]+65536$ ]] || fail "$output"
+        [ "${lines[3]}" = net-owned ] || fail "the new netns is not owned by the joined userns: $output"
+}
