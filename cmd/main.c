@@ -17,6 +17,7 @@ static const struct fc_cmd *const commands[] = {
         &fc_cmd_create_def, &fc_cmd_delete_def, &fc_cmd_features_def, &fc_cmd_kill_def,
         &fc_cmd_list_def,   &fc_cmd_run_def,    &fc_cmd_spec_def,     &fc_cmd_start_def,
         &fc_cmd_state_def,
+        &fc_cmd_cache_def,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

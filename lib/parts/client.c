@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * The runtime's side of the parts cache: one connect, one request, one
+ * bounded wait.  Every failure is a miss (the runtime creates the parts
+ * itself), so nothing here can make a create fail or wait long.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/parts/cache.h"
+#include "lib/parts/parts.h"
+#include "lib/parts/protocol.h"
+#include "lib/sys.h"
+
+/* How long a create waits for the cache.  A warm cache answers in tens of
+ * microseconds; creating the parts cold costs a few milliseconds, so
+ * waiting longer than that can only lose. */
+#define LEASE_TIMEOUT_NS (5ULL * 1000000ULL)
+/* A failed autostart is not retried by every create. */
+#define AUTOSTART_INTERVAL_S 2
+
+static int connect_cache(const char *path, fc_error_t *err)
+{
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        size_t len = strlen(path);
+        if (len >= sizeof(sa.sun_path))
+                return fc_error_set(err, -ENAMETOOLONG, "cache socket path too long");
+        memcpy(sa.sun_path, path, len + 1);
+        int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return fc_error_setm(err, -errno, "cache socket");
+        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+                int e = -errno;
+                close(fd);
+                return fc_error_setm(err, e, "connect to the parts cache at %s", path);
+        }
+        /* Only root's cache is trusted with our namespaces. */
+        struct ucred cred;
+        socklen_t clen = sizeof(cred);
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 || cred.uid != 0) {
+                close(fd);
+                return fc_error_set(err, -EPERM, "parts cache at %s is not root's", path);
+        }
+        return fd;
+}
+
+/* Wait for and receive one reply, at most until `deadline_ns`. */
+static int recv_reply(int fd, uint64_t deadline_ns, void *buf, size_t size,
+                      struct fc_parts_msg *ret, fc_error_t *err)
+{
+        /* Wait first: the reply is never there right after the request. */
+        for (;;) {
+                uint64_t now = fc_now_ns();
+                if (now >= deadline_ns)
+                        return fc_error_set(err, -ETIMEDOUT, "parts cache did not answer in time");
+                struct timespec ts = {.tv_sec = (time_t) ((deadline_ns - now) / 1000000000ULL),
+                                      .tv_nsec = (long) ((deadline_ns - now) % 1000000000ULL)};
+                struct pollfd p = {.fd = fd, .events = POLLIN};
+                if (ppoll(&p, 1, &ts, NULL) < 0 && errno != EINTR)
+                        return fc_error_setm(err, -errno, "wait for the parts cache");
+                int r = fc_parts_recv(fd, buf, size, true, ret, err);
+                if (r != -EAGAIN)
+                        return r == -ECONNRESET
+                                       ? fc_error_set(err, r, "parts cache closed the connection")
+                                       : r;
+        }
+}
+
+/* ---- autostart ---- */
+
+static void make_parent_dir(const char *path)
+{
+        cleanup_free char *dir = strdup(path);
+        char *slash = dir ? strrchr(dir, '/') : NULL;
+        if (slash == NULL || slash == dir)
+                return;
+        *slash = '\0';
+        if (mkdir(dir, 0700) < 0) {
+                /* Exists, or the cache will say why it cannot start. */
+        }
+}
+
+/* In the grandchild: a clean process for `flashcube cache serve`: no
+ * inherited fds but the instance lock (fd 3), default signal handling,
+ * stdio on /dev/null, a minimal environment.  Only _exit() from here. */
+static __attribute__((noreturn)) void exec_cache(const char *sock_path, int lock_fd)
+{
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        for (int sig = 1; sig < NSIG; sig++)
+                signal(sig, SIG_DFL);
+        int lfd = fcntl(lock_fd, F_DUPFD_CLOEXEC, 10);
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (lfd < 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
+            dup2(lfd, 3) < 0)
+                _exit(127);
+        fc_sys_close_range(4, ~0U, 0);
+        char *const argv[] = {"flashcube",        "cache",     "serve", "--detach", "--socket",
+                              (char *) sock_path, "--lock-fd", "3",     NULL};
+        char *const envp[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                              NULL};
+        execve("/proc/self/exe", argv, envp);
+        _exit(127);
+}
+
+static void autostart(const struct fc_context *ctx)
+{
+        if (geteuid() != 0)
+                return;
+        cleanup_free char *lock_path = fc_parts_sibling_path(ctx->cache_socket, ".lock");
+        if (lock_path == NULL)
+                return;
+        make_parent_dir(ctx->cache_socket);
+        cleanup_close int lfd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (lfd < 0)
+                return;
+        /* Held: a cache runs or is being started by another create. */
+        if (flock(lfd, LOCK_EX | LOCK_NB) < 0)
+                return;
+        /* A non-empty lock file records the last attempt (its mtime). */
+        struct stat st;
+        if (fstat(lfd, &st) < 0 ||
+            (st.st_size > 0 && time(NULL) - st.st_mtime < AUTOSTART_INTERVAL_S))
+                return;
+        if (pwrite(lfd, "1", 1, 0) != 1)
+                return;
+        pid_t pid = fork();
+        if (pid < 0)
+                return;
+        if (pid == 0) {
+                /* Double fork: the runtime reaps this child at once and
+                 * never waits for the cache. */
+                pid_t g = fork();
+                if (g == 0)
+                        exec_cache(ctx->cache_socket, lfd);
+                _exit(g < 0 ? 1 : 0);
+        }
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        fc_log(ctx, FC_LOG_DEBUG, "parts cache: started one in the background on %s",
+               ctx->cache_socket);
+        /* Our copy of the lock goes; the cache's copy keeps it held. */
+}
+
+/* ---- lease ---- */
+
+static void lease_reset(struct fc_parts_lease *l)
+{
+        *l = (struct fc_parts_lease){.net_fd = -1, .ipc_fd = -1, .uts_fd = -1};
+}
+
+void fc_parts_lease_clear(struct fc_parts_lease *l)
+{
+        if (l == NULL)
+                return;
+        int *fds[] = {&l->net_fd, &l->ipc_fd, &l->uts_fd};
+        for (unsigned i = 0; i < 3; i++)
+                if (*fds[i] >= 0)
+                        close(*fds[i]);
+        lease_reset(l);
+}
+
+static int lease(const struct fc_context *ctx, uint32_t want, bool autostart_ok,
+                 struct fc_parts_lease *ret, fc_error_t *err)
+{
+        uint64_t deadline = fc_now_ns() + LEASE_TIMEOUT_NS;
+        cleanup_close int fd = connect_cache(ctx->cache_socket, err);
+        if (fd < 0) {
+                if (autostart_ok && (fd == -ENOENT || fd == -ECONNREFUSED))
+                        autostart(ctx);
+                return fd;
+        }
+        struct fc_parts_lease_req req = {.want = want};
+        if (fc_parts_send(fd, FC_PARTS_OP_LEASE, 0, &req, sizeof(req), NULL, 0, err) < 0)
+                return err->status;
+        char buf[sizeof(struct fc_parts_header) + FC_PARTS_MAX_PAYLOAD];
+        struct fc_parts_msg m;
+        int r = recv_reply(fd, deadline, buf, sizeof(buf), &m, err);
+        if (r < 0)
+                return r;
+        struct fc_parts_lease_reply rep;
+        if (m.op != (FC_PARTS_OP_LEASE | FC_PARTS_OP_REPLY) || m.status != 0) {
+                fc_parts_msg_close_fds(&m);
+                return fc_error_set(err, -EBADMSG, "parts cache refused the lease (op 0x%x, %d)",
+                                    m.op, m.status);
+        }
+        memcpy(&rep, m.payload, sizeof(rep));
+        if ((rep.granted & ~want) || m.n_fds != fc_parts_kind_count(rep.granted)) {
+                fc_parts_msg_close_fds(&m);
+                return fc_error_set(err, -EBADMSG, "parts cache granted 0x%x with %u fds for 0x%x",
+                                    rep.granted, m.n_fds, want);
+        }
+        int *slots[] = {&ret->net_fd, &ret->ipc_fd, &ret->uts_fd};
+        for (unsigned k = 0, x = 0; k < 3; k++) {
+                uint32_t kind = 1u << k;
+                if (!(rep.granted & kind))
+                        continue;
+                /* One ioctl per part: a confused cache must not make a
+                 * container join the wrong kind of namespace. */
+                if (ioctl(m.fds[x], NS_GET_NSTYPE) != fc_parts_kind_clone_flag(kind)) {
+                        fc_parts_msg_close_fds(&m);
+                        lease_reset(ret);
+                        return fc_error_set(err, -EBADMSG, "parts cache sent a wrong %s part",
+                                            fc_parts_kind_name(kind));
+                }
+                *slots[k] = m.fds[x++];
+        }
+        ret->granted = rep.granted;
+        ret->lease_id = rep.lease_id;
+        return 0;
+}
+
+void fc_parts_lease(const struct fc_context *ctx, uint32_t want, bool autostart,
+                    struct fc_parts_lease *ret)
+{
+        lease_reset(ret);
+        want &= FC_PARTS_ALL_KINDS;
+        if (ctx == NULL || ctx->no_cache || want == 0 || ctx->cache_socket == NULL ||
+            ctx->cache_socket[0] == '\0')
+                return;
+        fc_error_t err = FC_ERROR_INIT;
+        if (lease(ctx, want, autostart, ret, &err) < 0)
+                fc_log(ctx, FC_LOG_DEBUG, "parts cache miss: %s", err.msg);
+        fc_error_clear(&err);
+}
+
+/* ---- status and stop (the cache command) ---- */
+
+static int request(const char *sock_path, uint16_t op, uint64_t timeout_ns, char **ret_payload,
+                   fc_error_t *err)
+{
+        cleanup_close int fd = connect_cache(sock_path, err);
+        if (fd < 0)
+                return fd;
+        if (fc_parts_send(fd, op, 0, NULL, 0, NULL, 0, err) < 0)
+                return err->status;
+        char buf[sizeof(struct fc_parts_header) + FC_PARTS_MAX_PAYLOAD];
+        struct fc_parts_msg m;
+        int r = recv_reply(fd, fc_now_ns() + timeout_ns, buf, sizeof(buf), &m, err);
+        if (r < 0)
+                return r;
+        if (m.op != (op | FC_PARTS_OP_REPLY))
+                return fc_error_set(err, -EBADMSG, "parts cache answered op 0x%x", m.op);
+        if (m.status < 0)
+                return fc_error_setm(err, m.status, "parts cache");
+        if (ret_payload) {
+                *ret_payload = strndup(m.payload ? m.payload : "", m.length);
+                if (*ret_payload == NULL)
+                        return fc_error_set(err, -ENOMEM, "out of memory");
+        }
+        return 0;
+}
+
+int fc_parts_status(const char *socket_path, char **ret_json, fc_error_t *err)
+{
+        return request(socket_path, FC_PARTS_OP_STATUS, 2000000000ULL, ret_json, err);
+}
+
+/* The pid from a status JSON text ("pid":N is its first field). */
+static pid_t status_pid(const char *json)
+{
+        const char *p = strstr(json, "\"pid\":");
+        if (p == NULL)
+                return -1;
+        char *end = NULL;
+        errno = 0;
+        long v = strtol(p + 6, &end, 10);
+        if (errno || end == p + 6 || v <= 0 || v > INT32_MAX)
+                return -1;
+        return (pid_t) v;
+}
+
+int fc_parts_stop(const char *socket_path, fc_error_t *err)
+{
+        cleanup_free char *json = NULL;
+        if (fc_parts_status(socket_path, &json, err) < 0)
+                return err->status;
+        pid_t pid = status_pid(json);
+        /* A pidfd taken before STOP cannot be confused by pid reuse. */
+        cleanup_close int pidfd = pid > 0 ? fc_sys_pidfd_open(pid, 0) : -1;
+        if (request(socket_path, FC_PARTS_OP_STOP, 2000000000ULL, NULL, err) < 0)
+                return err->status;
+        if (pidfd < 0)
+                return 0;
+        struct pollfd p = {.fd = pidfd, .events = POLLIN};
+        int r;
+        do
+                r = poll(&p, 1, 5000);
+        while (r < 0 && errno == EINTR);
+        if (r == 0)
+                return fc_error_set(err, -ETIMEDOUT, "parts cache %d did not exit", (int) pid);
+        return 0;
+}
+
+/* ---- lease-test ---- */
+
+int fc_parts_lease_check(const struct fc_parts_lease *l, uint64_t *ret_ino, fc_error_t *err)
+{
+        const int fds[3] = {l->net_fd, l->ipc_fd, l->uts_fd};
+        static const char *const own[3] = {"/proc/self/ns/net", "/proc/self/ns/ipc",
+                                           "/proc/self/ns/uts"};
+        for (unsigned k = 0; k < 3; k++) {
+                uint32_t kind = 1u << k;
+                ret_ino[k] = 0;
+                if (!(l->granted & kind)) {
+                        if (fds[k] != -1)
+                                return fc_error_set(err, -EINVAL, "%s: fd without grant",
+                                                    fc_parts_kind_name(kind));
+                        continue;
+                }
+                int t = ioctl(fds[k], NS_GET_NSTYPE);
+                if (t != fc_parts_kind_clone_flag(kind))
+                        return fc_error_set(err, -EINVAL, "%s part is not a %s namespace (%d)",
+                                            fc_parts_kind_name(kind), fc_parts_kind_name(kind), t);
+                struct stat a, b;
+                if (fstat(fds[k], &a) < 0 || stat(own[k], &b) < 0)
+                        return fc_error_setm(err, -errno, "stat %s namespace",
+                                             fc_parts_kind_name(kind));
+                if (a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+                        return fc_error_set(err, -EINVAL, "%s part is our own namespace",
+                                            fc_parts_kind_name(kind));
+                ret_ino[k] = (uint64_t) a.st_ino;
+        }
+        if (!(l->granted & FC_PART_NET))
+                return 0;
+        /* Look at `lo` from inside, in a child so that our own network
+         * namespace stays as it is. */
+        pid_t pid = fork();
+        if (pid < 0)
+                return fc_error_setm(err, -errno, "fork");
+        if (pid == 0) {
+                if (setns(l->net_fd, CLONE_NEWNET) < 0)
+                        _exit(2);
+                int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                struct ifreq ifr = {0};
+                memcpy(ifr.ifr_name, "lo", 3);
+                if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+                        _exit(3);
+                _exit((ifr.ifr_flags & IFF_UP) ? 0 : 1);
+        }
+        int st = 0;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                return fc_error_set(err, -EINVAL, "net part: lo is not up (check status %d)",
+                                    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+        return 0;
+}

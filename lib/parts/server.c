@@ -1,0 +1,600 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * `flashcube cache serve`: one single-threaded poll loop (helpers are
+ * cloned, so no threads), answering requests before anything else and
+ * refilling the pools in the gaps between them.
+ *
+ * The instance lock (flock on "<socket>.lock", held for the process's
+ * life) says whether a cache is running: the kernel drops it when the
+ * process dies, even by SIGKILL, so a new instance that gets the lock
+ * knows any socket and pid file it finds are a dead one's and removes them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/parts/cache.h"
+#include "lib/parts/pool.h"
+#include "lib/parts/protocol.h"
+
+#define MAX_CLIENTS 64
+/* How long the loop must see no request before it refills above the low
+ * water mark: refills then never delay a burst of leases. */
+#define IDLE_MS           1
+#define HELPER_TIMEOUT_NS (10ULL * 1000000000ULL)
+
+struct server {
+        const struct fc_context *ctx;
+        const struct fc_parts_config *cfg;
+        char *sock_path, *pid_path;
+        int listen_fd, sig_fd;
+        int clients[MAX_CLIENTS];
+        unsigned n_clients;
+        struct fc_parts_pools pools;
+        uint64_t leases, retired, rejected, next_lease_id, started_ns;
+        bool stopping;
+        char buf[sizeof(struct fc_parts_header) + FC_PARTS_MAX_PAYLOAD];
+};
+
+/* ---- setup ---- */
+
+static char *absolute_path(const char *p)
+{
+        if (p[0] == '/')
+                return strdup(p);
+        char cwd[PATH_MAX];
+        char *r = NULL;
+        if (getcwd(cwd, sizeof(cwd)) == NULL || asprintf(&r, "%s/%s", cwd, p) < 0)
+                return NULL;
+        return r;
+}
+
+/* The socket's directory: created 0700 if missing; an existing one must be
+ * root's and not writable by anyone else (the socket is the trust
+ * boundary: whoever can replace it can hand out namespaces). */
+static int check_dir(const char *sock_path, fc_error_t *err)
+{
+        cleanup_free char *dir = strdup(sock_path);
+        if (dir == NULL)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        char *slash = strrchr(dir, '/');
+        if (slash == dir)
+                slash[1] = '\0';
+        else
+                *slash = '\0';
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return fc_error_setm(err, -errno, "create cache directory %s", dir);
+        struct stat st;
+        if (lstat(dir, &st) < 0)
+                return fc_error_setm(err, -errno, "stat %s", dir);
+        if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 0022))
+                return fc_error_set(err, -EPERM,
+                                    "cache directory %s must be a directory owned by root and "
+                                    "writable only by it",
+                                    dir);
+        return 0;
+}
+
+static int take_lock(const char *sock_path, int lock_fd, fc_error_t *err)
+{
+        int fd = lock_fd;
+        if (fd < 0) {
+                cleanup_free char *lock_path = fc_parts_sibling_path(sock_path, ".lock");
+                if (lock_path == NULL)
+                        return fc_error_set(err, -ENOMEM, "out of memory");
+                fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (fd < 0)
+                        return fc_error_setm(err, -errno, "open %s", lock_path);
+        } else if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+                return fc_error_setm(err, -errno, "lock fd %d", fd);
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                int e = errno;
+                close(fd);
+                if (e == EWOULDBLOCK)
+                        return fc_error_set(err, -EEXIST, "a cache is already running on %s",
+                                            sock_path);
+                return fc_error_setm(err, -e, "lock cache instance for %s", sock_path);
+        }
+        return fd;
+}
+
+static int listen_socket(struct server *s, fc_error_t *err)
+{
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        if (strlen(s->sock_path) >= sizeof(sa.sun_path))
+                return fc_error_set(err, -ENAMETOOLONG, "cache socket path too long: %s",
+                                    s->sock_path);
+        memcpy(sa.sun_path, s->sock_path, strlen(s->sock_path) + 1);
+        /* We hold the lock: whatever is there belongs to a dead instance. */
+        if (unlink(s->sock_path) == 0)
+                fc_log(s->ctx, FC_LOG_INFO, "removed stale cache socket %s", s->sock_path);
+        if (unlink(s->pid_path) == 0)
+                fc_log(s->ctx, FC_LOG_INFO, "removed stale pid file %s", s->pid_path);
+        int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return fc_error_setm(err, -errno, "cache socket");
+        /* Root-only from the first moment: no window with a wider mode. */
+        mode_t old = umask(0077);
+        int r = bind(fd, (struct sockaddr *) &sa, sizeof(sa));
+        int e = errno;
+        umask(old);
+        if (r < 0) {
+                close(fd);
+                return fc_error_setm(err, -e, "bind %s", s->sock_path);
+        }
+        if (chmod(s->sock_path, 0600) < 0 || listen(fd, 128) < 0) {
+                e = errno;
+                close(fd);
+                unlink(s->sock_path);
+                return fc_error_setm(err, -e, "listen on %s", s->sock_path);
+        }
+        s->listen_fd = fd;
+        return 0;
+}
+
+static int signal_fd(fc_error_t *err)
+{
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+                return fc_error_setm(err, -errno, "block signals");
+        int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (fd < 0)
+                return fc_error_setm(err, -errno, "signalfd");
+        signal(SIGPIPE, SIG_IGN);
+        return fd;
+}
+
+static int write_pid_file(const char *path, fc_error_t *err)
+{
+        cleanup_free char *tmp = NULL;
+        if (asprintf(&tmp, "%s.tmp", path) < 0)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        cleanup_close int fd =
+                open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return fc_error_setm(err, -errno, "create %s", tmp);
+        char line[32];
+        int n = snprintf(line, sizeof(line), "%d\n", (int) getpid());
+        if (write(fd, line, (size_t) n) != n || rename(tmp, path) < 0) {
+                int e = errno;
+                unlink(tmp);
+                return fc_error_setm(err, -e, "write pid file %s", path);
+        }
+        return 0;
+}
+
+/* ---- detaching ---- */
+
+/* A new v1 cpuset cgroup starts with no cpus and mems, and refuses tasks
+ * until given some: take the root's. */
+static void cpuset_inherit(const char *mnt, const char *dir)
+{
+        static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+        for (unsigned i = 0; i < 2; i++) {
+                cleanup_free char *from = NULL, *to = NULL;
+                if (asprintf(&from, "%s/%s", mnt, files[i]) < 0 ||
+                    asprintf(&to, "%s/%s", dir, files[i]) < 0)
+                        return;
+                char val[4096], cur[16];
+                cleanup_close int in = open(from, O_RDONLY | O_CLOEXEC);
+                cleanup_close int out = open(to, O_RDWR | O_CLOEXEC);
+                if (in < 0 || out < 0)
+                        return;
+                ssize_t n = read(in, val, sizeof(val));
+                ssize_t m = read(out, cur, sizeof(cur));
+                if (n > 0 && m >= 0 && (m == 0 || cur[0] == '\n') &&
+                    write(out, val, (size_t) n) < 0)
+                        return;
+        }
+}
+
+/* Move into "flashcube-cache" directly below the root of every cgroup
+ * hierarchy we can see the root of (each v1 hierarchy, and the unified
+ * one), so nothing the cache allocates (namespaces pin kernel memory) is
+ * charged to whoever started it, possibly a container's create. */
+static void leave_cgroups(const struct fc_context *ctx)
+{
+        cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
+        if (f == NULL)
+                return;
+        char pid[24];
+        snprintf(pid, sizeof(pid), "%d", (int) getpid());
+        cleanup_free char *line = NULL;
+        size_t cap = 0;
+        while (getline(&line, &cap, f) > 0) {
+                char root[PATH_MAX], mnt[PATH_MAX], fstype[64];
+                const char *sep = strstr(line, " - ");
+                if (sep == NULL || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2 ||
+                    sscanf(sep + 3, "%63s", fstype) != 1)
+                        continue;
+                if ((strcmp(fstype, "cgroup") && strcmp(fstype, "cgroup2")) ||
+                    strcmp(root, "/") != 0 || strchr(mnt, '\\'))
+                        continue;
+                cleanup_free char *dir = NULL, *procs = NULL;
+                if (asprintf(&dir, "%s/flashcube-cache", mnt) < 0 ||
+                    asprintf(&procs, "%s/cgroup.procs", dir) < 0)
+                        continue;
+                if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+                        fc_log(ctx, FC_LOG_WARN, "create cgroup %s: %s", dir, strerror(errno));
+                        continue;
+                }
+                cpuset_inherit(mnt, dir);
+                cleanup_close int fd = open(procs, O_WRONLY | O_CLOEXEC);
+                if (fd < 0 || write(fd, pid, strlen(pid)) < 0)
+                        fc_log(ctx, FC_LOG_WARN, "move the cache into %s: %s", dir,
+                               strerror(errno));
+        }
+}
+
+static void redirect_stdio(void)
+{
+        int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        dup2(fd, 0);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        if (fd > 2)
+                close(fd);
+}
+
+/* Double fork.  Returns 0 in the daemon; in the original process it waits
+ * for the daemon's readiness byte (or its error) and returns 1 or < 0. */
+static int detach(int *ret_ready_fd, fc_error_t *err)
+{
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return fc_error_setm(err, -errno, "pipe");
+        pid_t pid = fork();
+        if (pid < 0) {
+                int e = -errno;
+                close(p[0]);
+                close(p[1]);
+                return fc_error_setm(err, e, "fork the cache daemon");
+        }
+        if (pid == 0) {
+                close(p[0]);
+                /* A new session without a controlling terminal, then a
+                 * second fork so the daemon is no session leader and can
+                 * never acquire one. */
+                if (setsid() < 0)
+                        _exit(1);
+                pid_t d = fork();
+                if (d < 0)
+                        _exit(1);
+                if (d > 0)
+                        _exit(0);
+                *ret_ready_fd = p[1];
+                return 0;
+        }
+        close(p[1]);
+        int st;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        char msg[512];
+        ssize_t n;
+        do
+                n = read(p[0], msg, sizeof(msg) - 1);
+        while (n < 0 && errno == EINTR);
+        close(p[0]);
+        if (n <= 0)
+                return fc_error_set(err, -ECHILD, "the cache daemon exited during start");
+        msg[n] = '\0';
+        if (msg[0] == '0')
+                return 1;
+        return fc_error_set(err, -EIO, "%s", msg + 1);
+}
+
+static void report_ready(int *ready_fd, const fc_error_t *e)
+{
+        if (*ready_fd < 0)
+                return;
+        char msg[512];
+        int n = snprintf(msg, sizeof(msg), "%c%s", e ? '1' : '0', e && e->msg ? e->msg : "");
+        if (n >= (int) sizeof(msg))
+                n = sizeof(msg) - 1;
+        if (write(*ready_fd, msg, (size_t) n) < 0) {
+                /* The starter is gone: nobody to tell. */
+        }
+        close(*ready_fd);
+        *ready_fd = -1;
+}
+
+/* ---- requests ---- */
+
+static void reply(struct server *s, int fd, uint16_t op, int32_t status, const void *payload,
+                  uint32_t len, const int *fds, unsigned n_fds)
+{
+        fc_error_t err = FC_ERROR_INIT;
+        if (fc_parts_send(fd, op | FC_PARTS_OP_REPLY, status, payload, len, fds, n_fds, &err) < 0)
+                fc_log(s->ctx, FC_LOG_DEBUG, "cache reply: %s", err.msg);
+        fc_error_clear(&err);
+}
+
+static int status_json(struct server *s, char *out, size_t size)
+{
+        struct fc_parts_pools *p = &s->pools;
+        uint64_t hits = 0, misses = 0, discarded = 0;
+        int n = snprintf(out, size, "{\"pid\":%d,\"version\":%u,\"uptime_ms\":%llu,\"pools\":{",
+                         (int) getpid(), FC_PARTS_VERSION,
+                         (unsigned long long) ((fc_now_ns() - s->started_ns) / 1000000));
+        for (unsigned k = 0; k < FC_PARTS_N_KINDS && n >= 0 && (size_t) n < size; k++) {
+                const struct fc_parts_pool *pool = &p->pool[k];
+                hits += pool->hits;
+                misses += pool->misses;
+                discarded += pool->discarded;
+                n += snprintf(out + n, size - (size_t) n,
+                              "%s\"%s\":{\"ready\":%u,\"target\":%u,\"low\":%u,\"inflight\":%u,"
+                              "\"hits\":%llu,\"misses\":%llu,\"discarded\":%llu}",
+                              k ? "," : "", fc_parts_kind_name(pool->kind), pool->ready,
+                              pool->target, pool->low, pool->inflight,
+                              (unsigned long long) pool->hits, (unsigned long long) pool->misses,
+                              (unsigned long long) pool->discarded);
+        }
+        if (n >= 0 && (size_t) n < size)
+                n += snprintf(out + n, size - (size_t) n,
+                              "},\"refill_jobs\":%u,\"helpers\":%u,\"leases\":%llu,\"hits\":%llu,"
+                              "\"misses\":%llu,\"discarded\":%llu,\"retired\":%llu,"
+                              "\"rejected\":%llu,\"errors\":%llu}",
+                              p->max_jobs, p->n_jobs, (unsigned long long) s->leases,
+                              (unsigned long long) hits, (unsigned long long) misses,
+                              (unsigned long long) discarded, (unsigned long long) s->retired,
+                              (unsigned long long) s->rejected, (unsigned long long) p->errors);
+        return n < 0 || (size_t) n >= size ? -ENOBUFS : n;
+}
+
+static void handle_lease(struct server *s, int fd, const struct fc_parts_msg *m)
+{
+        struct fc_parts_lease_req req;
+        memcpy(&req, m->payload, sizeof(req));
+        int fds[FC_PARTS_MAX_FDS];
+        struct fc_parts_lease_reply rep = {.lease_id = ++s->next_lease_id};
+        rep.granted = fc_parts_pools_take(&s->pools, req.want, fds);
+        rep.n_fds = fc_parts_kind_count(rep.granted);
+        s->leases++;
+        if (s->cfg->reply_delay_us)
+                usleep(s->cfg->reply_delay_us);
+        reply(s, fd, FC_PARTS_OP_LEASE, 0, &rep, sizeof(rep), fds, rep.n_fds);
+        /* Single use: our copies go whether or not the send worked. */
+        for (unsigned i = 0; i < rep.n_fds; i++)
+                close(fds[i]);
+}
+
+/* One request from client `fd`.  Returns false to drop the connection. */
+static bool handle_request(struct server *s, int fd)
+{
+        struct fc_parts_msg m;
+        fc_error_t err = FC_ERROR_INIT;
+        int r = fc_parts_recv(fd, s->buf, sizeof(s->buf), false, &m, &err);
+        if (r == -EAGAIN)
+                return true;
+        if (r < 0) {
+                if (r != -ECONNRESET) {
+                        s->rejected++;
+                        fc_log(s->ctx, FC_LOG_DEBUG, "cache: dropping a client: %s", err.msg);
+                }
+                fc_error_clear(&err);
+                return false;
+        }
+        switch (m.op) {
+        case FC_PARTS_OP_LEASE:
+                handle_lease(s, fd, &m);
+                break;
+        case FC_PARTS_OP_STATUS: {
+                char json[FC_PARTS_MAX_PAYLOAD];
+                int n = status_json(s, json, sizeof(json));
+                if (n < 0)
+                        reply(s, fd, m.op, n, NULL, 0, NULL, 0);
+                else
+                        reply(s, fd, m.op, 0, json, (uint32_t) n, NULL, 0);
+                break;
+        }
+        case FC_PARTS_OP_STOP:
+                s->stopping = true;
+                reply(s, fd, m.op, 0, NULL, 0, NULL, 0);
+                break;
+        case FC_PARTS_OP_RETIRE:
+                /* Reserved: used parts die with their last user today. */
+                s->retired += m.n_fds;
+                fc_parts_msg_close_fds(&m);
+                reply(s, fd, m.op, 0, NULL, 0, NULL, 0);
+                break;
+        }
+        return true;
+}
+
+static void drop_client(struct server *s, unsigned i)
+{
+        close(s->clients[i]);
+        s->clients[i] = s->clients[--s->n_clients];
+}
+
+static void accept_clients(struct server *s)
+{
+        for (;;) {
+                int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+                if (fd < 0) {
+                        if (errno == EINTR || errno == ECONNABORTED)
+                                continue;
+                        return;
+                }
+                struct ucred cred;
+                socklen_t len = sizeof(cred);
+                if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0 ||
+                    s->n_clients >= MAX_CLIENTS) {
+                        s->rejected++;
+                        fc_log(s->ctx, FC_LOG_DEBUG, "cache: refusing a client (uid %d)",
+                               (int) cred.uid);
+                        close(fd);
+                        continue;
+                }
+                /* The runtime sends its request right after connecting: it
+                 * is usually already there, saving a trip through poll. */
+                if (!handle_request(s, fd)) {
+                        close(fd);
+                        continue;
+                }
+                s->clients[s->n_clients++] = fd;
+        }
+}
+
+/* ---- the loop ---- */
+
+static void refill(struct server *s, bool idle)
+{
+        uint32_t kinds;
+        while ((kinds = fc_parts_pools_need(&s->pools, idle)) != 0) {
+                fc_error_t err = FC_ERROR_INIT;
+                if (fc_parts_pools_spawn(&s->pools, kinds, &err) < 0) {
+                        fc_log(s->ctx, FC_LOG_WARN, "cache refill: %s", err.msg);
+                        fc_error_clear(&err);
+                        s->pools.errors++;
+                        return;
+                }
+        }
+}
+
+static int run_loop(struct server *s, fc_error_t *err)
+{
+        enum { FIXED = 2 };
+        struct pollfd pfd[FIXED + MAX_CLIENTS + 64];
+        while (!s->stopping) {
+                /* Below the low water mark, refill now; above it, only
+                 * after IDLE_MS without a request. */
+                refill(s, false);
+                bool want_idle = fc_parts_pools_need(&s->pools, true) != 0;
+                int timeout = want_idle ? IDLE_MS : s->pools.n_jobs ? 1000 : -1;
+                unsigned n = 0;
+                pfd[n++] = (struct pollfd){.fd = s->listen_fd, .events = POLLIN};
+                pfd[n++] = (struct pollfd){.fd = s->sig_fd, .events = POLLIN};
+                for (unsigned i = 0; i < s->n_clients; i++)
+                        pfd[n++] = (struct pollfd){.fd = s->clients[i], .events = POLLIN};
+                unsigned jobs_at = n, n_jobs = s->pools.n_jobs;
+                if (n_jobs > 64)
+                        n_jobs = 64;
+                for (unsigned i = 0; i < n_jobs; i++)
+                        pfd[n++] = (struct pollfd){.fd = s->pools.jobs[i].sock, .events = POLLIN};
+                int r = poll(pfd, n, timeout);
+                if (r < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return fc_error_setm(err, -errno, "cache poll");
+                }
+                if (r == 0) {
+                        if (want_idle)
+                                refill(s, true);
+                        fc_parts_pools_reap_stuck(&s->pools, fc_now_ns(), HELPER_TIMEOUT_NS);
+                        continue;
+                }
+                if (pfd[1].revents) {
+                        struct signalfd_siginfo si;
+                        while (read(s->sig_fd, &si, sizeof(si)) == sizeof(si))
+                                if (si.ssi_signo != SIGHUP)
+                                        s->stopping = true;
+                }
+                /* Requests first: clients from the back so that dropping
+                 * one (swap with the last) does not skip another. */
+                for (unsigned i = s->n_clients; i-- > 0;) {
+                        if (pfd[FIXED + i].revents && !handle_request(s, s->clients[i]))
+                                drop_client(s, i);
+                }
+                if (pfd[0].revents)
+                        accept_clients(s);
+                for (unsigned i = n_jobs; i-- > 0;)
+                        if (pfd[jobs_at + i].revents)
+                                fc_parts_pools_job_done(&s->pools, i);
+                fc_parts_pools_reap_stuck(&s->pools, fc_now_ns(), HELPER_TIMEOUT_NS);
+        }
+        return 0;
+}
+
+static void server_free(struct server *s)
+{
+        fc_parts_pools_free(&s->pools);
+        for (unsigned i = 0; i < s->n_clients; i++)
+                close(s->clients[i]);
+        s->n_clients = 0;
+        if (s->listen_fd >= 0) {
+                close(s->listen_fd);
+                unlink(s->sock_path);
+                unlink(s->pid_path);
+        }
+        if (s->sig_fd >= 0)
+                close(s->sig_fd);
+        free(s->sock_path);
+        free(s->pid_path);
+}
+
+int fc_parts_serve(const struct fc_context *ctx, const struct fc_parts_config *cfg,
+                   const struct fc_parts_serve_opts *opts, fc_error_t *err)
+{
+        if (geteuid() != 0)
+                return fc_error_set(err, -EPERM, "the parts cache must run as root");
+        struct server s = {.ctx = ctx, .cfg = cfg, .listen_fd = -1, .sig_fd = -1};
+        int ready_fd = -1, lock_fd = -1, r;
+        s.sock_path = absolute_path(opts->socket_path);
+        s.pid_path = s.sock_path ? fc_parts_sibling_path(s.sock_path, ".pid") : NULL;
+        if (s.pid_path == NULL) {
+                r = fc_error_set(err, -ENOMEM, "out of memory");
+                goto out;
+        }
+        if ((r = check_dir(s.sock_path, err)) < 0)
+                goto out;
+        if ((r = lock_fd = take_lock(s.sock_path, opts->lock_fd, err)) < 0)
+                goto out;
+        if ((r = fc_parts_pools_init(&s.pools, cfg, err)) < 0)
+                goto out;
+        if ((r = s.sig_fd = signal_fd(err)) < 0)
+                goto out;
+        if ((r = listen_socket(&s, err)) < 0)
+                goto out;
+        if (opts->detach) {
+                r = detach(&ready_fd, err);
+                if (r != 0) {
+                        /* The starter: the daemon owns socket and files now. */
+                        close(s.listen_fd);
+                        s.listen_fd = -1;
+                        r = r > 0 ? 0 : r;
+                        goto out;
+                }
+                if (chdir("/") < 0) {
+                        /* Cannot fail for root; nothing holds a directory. */
+                }
+                leave_cgroups(ctx);
+        }
+        if ((r = write_pid_file(s.pid_path, err)) < 0) {
+                report_ready(&ready_fd, err);
+                goto out;
+        }
+        s.started_ns = fc_now_ns();
+        if (opts->detach) {
+                report_ready(&ready_fd, NULL);
+                redirect_stdio();
+        }
+        fc_log(ctx, FC_LOG_INFO, "parts cache %d serving on %s", (int) getpid(), s.sock_path);
+        r = run_loop(&s, err);
+out:
+        server_free(&s);
+        if (lock_fd >= 0)
+                close(lock_fd);
+        return r;
+}

@@ -1,0 +1,332 @@
+#!/usr/bin/env bats
+# The parts cache: serve/status/stop, leases and refill, malformed messages, peer credentials,
+# kill -9 and stale files, detaching into its own cgroup, autostart, the client's fallbacks.
+# Every test runs its own cache on a socket in its temp dir and stops (or kills) it in teardown.
+
+load helpers
+
+setup() {
+        requires_flashcube
+        setup_common
+        CACHE_DIR=$FC_TMP/cache
+        CACHE_SOCK=$CACHE_DIR/cache.sock
+        CACHE_PID=$CACHE_DIR/cache.pid
+        export CACHE_SOCK
+}
+
+teardown() {
+        cache_kill_all
+        teardown_common
+}
+
+# cache ARGS...: `flashcube cache ARGS` for this test's socket.
+cache() {
+        timeout --kill-after=5 "$FC_TIMEOUT" "$FC_RUNTIME" --cache-socket "$CACHE_SOCK" cache "$@"
+}
+
+# The cache processes serving this test's socket (its command line names the socket).
+cache_pids() {
+        local p cmd exe
+        exe=$(readlink -f "$FC_RUNTIME")
+        for p in /proc/[0-9]*; do
+                [ "$(readlink "$p/exe" 2>/dev/null)" = "$exe" ] || continue
+                cmd=$( { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null) || continue
+                case $cmd in
+                *" cache serve "*"$CACHE_SOCK"* | *"$CACHE_SOCK cache serve "*) echo "${p#/proc/}" ;;
+                esac
+        done
+}
+
+# The serving processes only (its refill helpers are clones with the same command line).
+cache_main_pids() {
+        local all pid ppid
+        all=" $(cache_pids | tr '\n' ' ') "
+        for pid in $all; do
+                ppid=$(awk '/^PPid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || continue
+                [[ "$all" == *" $ppid "* ]] || echo "$pid"
+        done
+}
+
+cache_kill_all() {
+        [ -n "${CACHE_SOCK:-}" ] || return 0
+        cache stop >/dev/null 2>&1 || true
+        local pid
+        for pid in $(cache_pids); do
+                kill -KILL "$pid" 2>/dev/null || true
+        done
+}
+
+# start_cache [ARGS...]: serve --detach with small pools, wait until every pool is full.
+start_cache() {
+        run -0 cache serve --detach --pool-net 2 --pool-ipc 2 --pool-uts 2 "$@"
+        wait_pools_full
+}
+
+# lease_ok PREFIX [lease-test ARGS...]: a lease whose first output line starts with PREFIX.  A
+# busy machine (sanitizer builds, parallel suites) can push a reply past the client's 5 ms wait,
+# which is a legitimate miss, so a few tries are allowed.
+lease_ok() {
+        local prefix=$1 i
+        shift
+        for ((i = 0; i < 5; i++)); do
+                run -0 cache lease-test "$@"
+                [[ "${lines[0]}" == "$prefix"* ]] && return 0
+                sleep 0.2
+        done
+        fail "no lease like '$prefix': ${lines[0]}"
+}
+
+status_json() {
+        cache status --format json
+}
+
+wait_pools_full() {
+        local i
+        for ((i = 0; i < 500; i++)); do
+                if status_json 2>/dev/null | jq -e '[.pools[] | .ready == .target] | all' >/dev/null; then
+                        return 0
+                fi
+                sleep 0.01
+        done
+        fail "pools did not fill: $(status_json)"
+}
+
+# send_raw PYTHON-EXPR-FOR-BYTES [NFDS]: one datagram to the cache, optionally with fds.
+send_raw() {
+        python3 - "$CACHE_SOCK" "$1" "${2:-0}" <<'EOF'
+import os, socket, struct, sys
+path, expr, nfds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+data = eval(expr, {"struct": struct})
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(path)
+fds = [os.open("/dev/null", os.O_RDONLY) for _ in range(nfds)]
+anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("%di" % nfds, *fds))] if nfds else []
+s.sendmsg([data], anc)
+s.settimeout(1)
+try:
+    s.recv(8192)
+except Exception:
+    pass
+s.close()
+EOF
+}
+
+@test "cache: serve --detach, status, stop" {
+        start_cache
+        [ -S "$CACHE_SOCK" ]
+        [ "$(stat -c %a "$CACHE_SOCK")" = 600 ]
+        [ "$(stat -c %a "$CACHE_DIR")" = 700 ]
+        local pid
+        pid=$(cat "$CACHE_PID")
+        [ -d "/proc/$pid" ]
+        run -0 cache status
+        [[ "${lines[0]}" == "pid:"*"$pid" ]]
+        [[ "$output" == *"pool net:  2 ready, target 2"* ]]
+        run -0 cache stop
+        process_gone "$pid"
+        [ ! -e "$CACHE_SOCK" ]
+        [ ! -e "$CACHE_PID" ]
+        run -1 cache status
+        [[ "$output" == *"connect to the parts cache"* ]]
+}
+
+@test "cache: a second instance on the same socket is refused" {
+        start_cache
+        run -1 cache serve --detach
+        [[ "$output" == *"already running"* ]]
+        [ "$(cache_main_pids | wc -l)" -eq 1 ]
+}
+
+@test "cache: status --format json has pid, pools, hits, misses, retired, errors" {
+        start_cache
+        run -0 status_json
+        echo "$output" | jq -e '
+                (.pid | type == "number") and
+                (.pools.net.ready == 2 and .pools.net.target == 2) and
+                (.pools.ipc.ready == 2 and .pools.uts.target == 2) and
+                (.hits == 0 and .misses == 0 and .retired == 0 and .errors == 0)'
+}
+
+@test "cache: leases are namespaces of their kind with lo up, single-use, and pools refill" {
+        start_cache
+        lease_ok "granted net ipc uts lease "
+        local first=${lines[0]#* lease [0-9]* }
+        lease_ok "granted net ipc uts lease "
+        local second=${lines[0]#* lease [0-9]* }
+        # Different namespaces each time (net, ipc and uts inodes all differ).
+        local a b
+        read -r _ a _ b _ c <<<"$first"
+        read -r _ x _ y _ z <<<"$second"
+        [ "$a" != "$x" ] && [ "$b" != "$y" ] && [ "$c" != "$z" ]
+        wait_pools_full
+        run -0 status_json
+        echo "$output" | jq -e '.hits >= 6 and .leases >= 2'
+        # More leases than the pool holds: misses, never errors.
+        run -0 cache lease-test --count 20
+        [[ "$output" == "leases 20 "* ]]
+        wait_pools_full
+        run -0 status_json
+        echo "$output" | jq -e '.errors == 0 and .hits >= 6'
+}
+
+@test "cache: a lease of one kind takes only that kind" {
+        start_cache
+        lease_ok "granted uts lease " --want uts
+        [[ "${lines[0]}" == *" net 0 ipc 0 uts "* ]]
+        run -0 status_json
+        echo "$output" | jq -e '.pools.net.ready == 2 and .pools.uts.hits >= 1'
+}
+
+@test "cache: pool size 0 means that kind is never granted" {
+        run -0 cache serve --detach --pool-net 0 --pool-ipc 1 --pool-uts 1
+        wait_pools_full
+        lease_ok "granted ipc uts lease "
+}
+
+@test "cache: a UTS part made under an old hostname is discarded, not handed out" {
+        # The cache runs in a UTS namespace of its own, so renaming "its host" touches no one else.
+        run -0 unshare --uts timeout --kill-after=5 "$FC_TIMEOUT" "$FC_RUNTIME" \
+                --cache-socket "$CACHE_SOCK" cache serve --detach --pool-net 2 --pool-ipc 2 --pool-uts 2
+        wait_pools_full
+        nsenter --uts --target "$(cat "$CACHE_PID")" hostname "fct-renamed-$$"
+        run -0 cache lease-test --want uts
+        [[ "${lines[0]}" == "granted none "* ]]
+        run -0 status_json
+        echo "$output" | jq -e '.pools.uts.discarded == 2 and .pools.uts.misses == 1'
+        # Refilled under the new name, the parts are good again.
+        wait_pools_full
+        lease_ok "granted uts " --want uts
+}
+
+@test "cache: malformed messages are rejected and the cache keeps serving" {
+        start_cache
+        local pid
+        pid=$(cat "$CACHE_PID")
+        local before
+        before=$(ls /proc/"$pid"/fd | wc -l)
+        send_raw 'b"garbage"'
+        send_raw 'b"\x00" * 100000'
+        send_raw 'struct.pack("<IHHIi", 0x43504346, 2, 1, 8, 0) + bytes(8)'
+        send_raw 'struct.pack("<IHHIi", 0x43504346, 1, 1, 8, 0) + bytes(4)'
+        send_raw 'struct.pack("<IHHIi", 0x43504346, 1, 1, 9999, 0) + bytes(8)'
+        send_raw 'struct.pack("<IHHIi", 0x43504346, 1, 77, 0, 0)'
+        send_raw 'struct.pack("<IHHIi", 0x43504346, 1, 1, 8, 0) + struct.pack("<II", 0xff, 0)'
+        # A well-formed lease request, but carrying fds: rejected, the fds closed.
+        send_raw 'struct.pack("<IHHIi", 0x43504346, 1, 1, 8, 0) + struct.pack("<II", 1, 0)' 3
+        send_raw 'b""' 2
+        run -0 status_json
+        echo "$output" | jq -e '.rejected >= 8 and .hits == 0'
+        [ "$(cat "$CACHE_PID")" = "$pid" ]
+        # No fd kept from the hostile messages.
+        [ "$(ls /proc/"$pid"/fd | wc -l)" -le "$before" ]
+        lease_ok "granted net ipc uts "
+}
+
+@test "cache: a non-root peer cannot connect, and is refused even if the socket were open" {
+        # A python3 that nobody can run (not a shim under root's home).
+        local py=/usr/bin/python3
+        [ -x "$py" ] || skip "no system python3"
+        # A directory nobody can traverse to, outside the (0700) suite dir.
+        CACHE_DIR=$(mktemp -d /tmp/fct-cache.XXXXXX)
+        on_teardown "rm -rf '$CACHE_DIR'"
+        chmod 755 "$CACHE_DIR"
+        CACHE_SOCK=$CACHE_DIR/cache.sock
+        CACHE_PID=$CACHE_DIR/cache.pid
+        start_cache
+        run -1 setpriv --reuid 65534 --regid 65534 --clear-groups "$py" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])' "$CACHE_SOCK"
+        [[ "$output" == *"Permission denied"* ]]
+        # Defense in depth: with the socket's mode opened up, the peer check still refuses.
+        chmod 666 "$CACHE_SOCK"
+        run -0 setpriv --reuid 65534 --regid 65534 --clear-groups "$py" -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.settimeout(1)
+try:
+    s.send(struct.pack("<IHHIi", 0x43504346, 1, 1, 8, 0) + struct.pack("<II", 7, 0))
+    r = s.recvmsg(4096, 64)
+    print("got", len(r[0]), "bytes", len(r[1]), "fds")
+except Exception as e:
+    print("refused", e)' "$CACHE_SOCK"
+        [[ "$output" == "got 0 bytes 0 fds" || "$output" == refused* ]]
+        run -0 status_json
+        echo "$output" | jq -e '.rejected >= 1 and .hits == 0'
+}
+
+@test "cache: kill -9 loses nothing; the next lease misses; a new instance cleans up" {
+        start_cache
+        local pid
+        pid=$(cat "$CACHE_PID")
+        kill -KILL "$pid"
+        process_gone "$pid"
+        [ -S "$CACHE_SOCK" ] && [ -e "$CACHE_PID" ]
+        run -0 cache lease-test
+        [[ "${lines[0]}" == "granted none "* ]]
+        start_cache
+        local pid2
+        pid2=$(cat "$CACHE_PID")
+        [ "$pid2" != "$pid" ]
+        lease_ok "granted net ipc uts "
+}
+
+@test "cache: --detach leaves the caller's cgroups for flashcube-cache ones" {
+        start_cache
+        local pid line
+        pid=$(cat "$CACHE_PID")
+        # Every hierarchy (v1 controllers, the unified one) we could move in.
+        while IFS= read -r line; do
+                [[ "$line" == *:/flashcube-cache ]] || fail "cache left in $line"
+        done <"/proc/$pid/cgroup"
+        # Its own session, no controlling terminal, stdio on /dev/null.
+        [ "$(ps -o sid= -p "$pid" | tr -d ' ')" != "$(ps -o sid= -p $$ | tr -d ' ')" ]
+        [ "$(readlink "/proc/$pid/fd/0")" = /dev/null ]
+        [ "$(readlink "/proc/$pid/cwd")" = / ]
+}
+
+@test "cache: --no-cache and FLASHCUBE_NO_CACHE=1 never lease" {
+        start_cache
+        run -0 "$FC_RUNTIME" --no-cache --cache-socket "$CACHE_SOCK" cache lease-test
+        [[ "${lines[0]}" == "granted none "* ]]
+        FLASHCUBE_NO_CACHE=1 run -0 "$FC_RUNTIME" --cache-socket "$CACHE_SOCK" cache lease-test
+        [[ "${lines[0]}" == "granted none "* ]]
+        run -0 status_json
+        echo "$output" | jq -e '.leases == 0'
+}
+
+@test "cache: a slow cache is a miss within a few milliseconds" {
+        start_cache --test-reply-delay-us 200000
+        run -0 cache lease-test --count 3
+        [[ "$output" == "leases 3 hits 0 partial 0 misses 3 "* ]]
+        # The parts it sent too late died with the connection.
+        run -0 status_json
+        echo "$output" | jq -e '.errors == 0'
+}
+
+@test "cache: a config file sets the pools; flags override it" {
+        printf '# test\npool_net = 1\npool_ipc = 3\npool_uts = 0\n' >"$FC_TMP/cache.conf"
+        run -0 cache serve --detach --config "$FC_TMP/cache.conf" --pool-ipc 2
+        wait_pools_full
+        run -0 status_json
+        echo "$output" | jq -e '.pools.net.target == 1 and .pools.ipc.target == 2 and .pools.uts.target == 0'
+        cache stop
+        printf 'pool_nett = 1\n' >"$FC_TMP/bad.conf"
+        run -1 cache serve --detach --config "$FC_TMP/bad.conf"
+        [[ "$output" == *'bad.conf:1: unknown key "pool_nett"'* ]]
+}
+
+@test "cache: autostart starts exactly one cache in the background" {
+        local i
+        for i in 1 2 3 4 5 6; do
+                "$FC_RUNTIME" --cache-socket "$CACHE_SOCK" cache lease-test --autostart >"$FC_TMP/as.$i" &
+        done
+        wait
+        # The creates that found no cache proceeded on the cold path.
+        grep -q "granted none" "$FC_TMP/as.1"
+        wait_for_file "$CACHE_PID"
+        wait_pools_full
+        [ "$(cache_main_pids | wc -l)" -eq 1 ]
+        lease_ok "granted net ipc uts "
+}

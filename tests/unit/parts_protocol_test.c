@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * The parts cache's wire protocol and config file: well-formed messages
+ * round-trip, malformed ones are rejected, and fds that arrive where none
+ * belong are closed.  Runs as an ordinary user.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "lib/parts/cache.h"
+#include "lib/parts/parts.h"
+#include "lib/parts/protocol.h"
+#include "tests/unit/tap.h"
+
+#define HDR sizeof(struct fc_parts_header)
+
+static char buf[HDR + FC_PARTS_MAX_PAYLOAD + 64];
+
+static int decode(size_t size, bool truncated, bool reply, struct fc_parts_msg *m)
+{
+        fc_error_t err = FC_ERROR_INIT;
+        int r = fc_parts_decode(buf, size, truncated, reply, m, &err);
+        ok((r < 0) == (err.msg != NULL), "error message set exactly on failure (%s)",
+           err.msg ? err.msg : "ok");
+        fc_error_clear(&err);
+        return r;
+}
+
+static void test_roundtrip(void)
+{
+        struct fc_parts_msg m;
+        struct fc_parts_lease_req req = {.want = FC_PART_NET | FC_PART_UTS};
+        size_t n = fc_parts_encode(buf, FC_PARTS_OP_LEASE, 0, &req, sizeof(req));
+        ok(n == HDR + sizeof(req), "lease request size");
+        ok(decode(n, false, false, &m) == 0, "lease request decodes");
+        ok(m.op == FC_PARTS_OP_LEASE && m.length == sizeof(req) && m.n_fds == 0, "lease fields");
+        ok(memcmp(m.payload, &req, sizeof(req)) == 0, "lease payload");
+
+        struct fc_parts_lease_reply rep = {
+                .granted = FC_PART_NET | FC_PART_IPC, .n_fds = 2, .lease_id = 42};
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE | FC_PARTS_OP_REPLY, 0, &rep, sizeof(rep));
+        ok(decode(n, false, true, &m) == 0, "lease reply decodes");
+        n = fc_parts_encode(buf, FC_PARTS_OP_STATUS, 0, NULL, 0);
+        ok(decode(n, false, false, &m) == 0 && m.payload == NULL, "status request decodes");
+        const char *json = "{\"pid\":1}";
+        n = fc_parts_encode(buf, FC_PARTS_OP_STATUS | FC_PARTS_OP_REPLY, 0, json,
+                            (uint32_t) strlen(json));
+        ok(decode(n, false, true, &m) == 0 && m.length == strlen(json), "status reply decodes");
+        n = fc_parts_encode(buf, FC_PARTS_OP_STOP, 0, NULL, 0);
+        ok(decode(n, false, false, &m) == 0, "stop request decodes");
+        struct fc_parts_retire_req ret = {.lease_id = 42};
+        n = fc_parts_encode(buf, FC_PARTS_OP_RETIRE, 0, &ret, sizeof(ret));
+        ok(decode(n, false, false, &m) == 0, "retire request decodes");
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE | FC_PARTS_OP_REPLY, -EAGAIN, NULL, 0);
+        ok(decode(n, false, true, &m) == 0 && m.status == -EAGAIN, "error reply decodes");
+}
+
+static void test_malformed(void)
+{
+        struct fc_parts_msg m;
+        struct fc_parts_lease_req req = {.want = FC_PART_NET};
+        size_t n = fc_parts_encode(buf, FC_PARTS_OP_LEASE, 0, &req, sizeof(req));
+        struct fc_parts_header h;
+
+        ok(decode(0, false, false, &m) == -EBADMSG, "empty datagram");
+        ok(decode(HDR - 1, false, false, &m) == -EBADMSG, "truncated header");
+        ok(decode(n - 1, false, false, &m) == -EBADMSG, "truncated payload");
+        ok(decode(n, true, false, &m) == -EBADMSG, "MSG_TRUNC");
+        ok(decode(HDR + FC_PARTS_MAX_PAYLOAD + 1, false, false, &m) == -EBADMSG, "oversized");
+        ok(decode(n, false, true, &m) == -EBADMSG, "request where a reply is expected");
+
+        memcpy(&h, buf, HDR);
+        h.magic ^= 1;
+        memcpy(buf, &h, HDR);
+        ok(decode(n, false, false, &m) == -EPROTO, "bad magic");
+        h.magic ^= 1;
+        h.version = 2;
+        memcpy(buf, &h, HDR);
+        ok(decode(n, false, false, &m) == -EPROTO, "unknown version");
+        h.version = FC_PARTS_VERSION;
+        h.length = 4096;
+        memcpy(buf, &h, HDR);
+        ok(decode(n, false, false, &m) == -EBADMSG, "length field larger than the datagram");
+        h.length = sizeof(req);
+        h.op = 99;
+        memcpy(buf, &h, HDR);
+        ok(decode(n, false, false, &m) == -EBADMSG, "unknown op");
+        h.op = FC_PARTS_OP_LEASE;
+        h.status = -1;
+        memcpy(buf, &h, HDR);
+        ok(decode(n, false, false, &m) == -EBADMSG, "request with a status");
+
+        req.want = 0x80;
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE, 0, &req, sizeof(req));
+        ok(decode(n, false, false, &m) == -EBADMSG, "lease of an unknown kind");
+        req = (struct fc_parts_lease_req){.want = FC_PART_NET, .flags = 1};
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE, 0, &req, sizeof(req));
+        ok(decode(n, false, false, &m) == -EBADMSG, "lease with flags");
+        n = fc_parts_encode(buf, FC_PARTS_OP_STOP, 0, "x", 1);
+        ok(decode(n, false, false, &m) == -EBADMSG, "stop with a payload");
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE, 0, &req, 4);
+        ok(decode(n, false, false, &m) == -EBADMSG, "lease with a short payload");
+
+        struct fc_parts_lease_reply rep = {.granted = FC_PART_NET | FC_PART_IPC, .n_fds = 1};
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE | FC_PARTS_OP_REPLY, 0, &rep, sizeof(rep));
+        ok(decode(n, false, true, &m) == -EBADMSG, "reply whose fd count does not match");
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE | FC_PARTS_OP_REPLY, 5, NULL, 0);
+        ok(decode(n, false, true, &m) == -EBADMSG, "reply with a positive status");
+}
+
+static int count_fds(void)
+{
+        DIR *d = opendir("/proc/self/fd");
+        int n = 0;
+        if (d == NULL)
+                return -1;
+        while (readdir(d))
+                n++;
+        closedir(d);
+        return n;
+}
+
+static void send_raw(int sock, const void *data, size_t len, const int *fds, unsigned n_fds)
+{
+        union {
+                char b[CMSG_SPACE(sizeof(int) * 32)];
+                struct cmsghdr align;
+        } cbuf;
+        memset(&cbuf, 0, sizeof(cbuf));
+        struct iovec iov = {.iov_base = (void *) data, .iov_len = len};
+        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+        if (n_fds) {
+                msg.msg_control = cbuf.b;
+                msg.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
+                struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+                c->cmsg_level = SOL_SOCKET;
+                c->cmsg_type = SCM_RIGHTS;
+                c->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
+                memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
+        }
+        ok(sendmsg(sock, &msg, 0) == (ssize_t) len, "sent %zu bytes with %u fds", len, n_fds);
+}
+
+static int recv_one(int sock, struct fc_parts_msg *m)
+{
+        fc_error_t err = FC_ERROR_INIT;
+        int r = fc_parts_recv(sock, buf, sizeof(buf), false, m, &err);
+        fc_error_clear(&err);
+        return r;
+}
+
+static void test_fds(void)
+{
+        int sv[2];
+        ok(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0, "socketpair");
+        int fds[32];
+        for (unsigned i = 0; i < 32; i++)
+                fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        struct fc_parts_msg m;
+        char msg[HDR + FC_PARTS_MAX_PAYLOAD + 64];
+        int before = count_fds();
+
+        struct fc_parts_lease_req req = {.want = FC_PART_NET};
+        size_t n = fc_parts_encode(msg, FC_PARTS_OP_LEASE, 0, &req, sizeof(req));
+        send_raw(sv[1], msg, n, fds, 2);
+        ok(recv_one(sv[0], &m) == -EBADMSG, "lease request with fds rejected");
+        ok(count_fds() == before, "its fds were closed");
+
+        send_raw(sv[1], "garbage!garbage!garbage!", 24, fds, 3);
+        ok(recv_one(sv[0], &m) == -EPROTO, "garbage with fds rejected");
+        ok(count_fds() == before, "its fds were closed");
+
+        struct fc_parts_retire_req ret = {.lease_id = 1};
+        n = fc_parts_encode(msg, FC_PARTS_OP_RETIRE, 0, &ret, sizeof(ret));
+        send_raw(sv[1], msg, n, fds, 32);
+        ok(recv_one(sv[0], &m) == -EBADMSG, "retire with 32 fds rejected");
+        ok(count_fds() == before, "all of them closed (delivered or truncated)");
+
+        send_raw(sv[1], msg, n, fds, 4);
+        ok(recv_one(sv[0], &m) == -EBADMSG, "retire with 4 fds rejected");
+        ok(count_fds() == before, "all 4 closed");
+
+        send_raw(sv[1], msg, n, fds, 3);
+        ok(recv_one(sv[0], &m) == 0 && m.n_fds == 3, "retire with 3 fds accepted");
+        ok(count_fds() == before + 3, "3 fds received");
+        for (unsigned i = 0; i < m.n_fds; i++)
+                ok(fcntl(m.fds[i], F_GETFD) == FD_CLOEXEC, "received fd %u is O_CLOEXEC", i);
+        fc_parts_msg_close_fds(&m);
+        ok(count_fds() == before, "closed again");
+
+        memset(msg, 'x', sizeof(msg));
+        send_raw(sv[1], msg, sizeof(msg), NULL, 0);
+        ok(recv_one(sv[0], &m) == -EBADMSG, "oversized datagram rejected");
+        ok(recv_one(sv[0], &m) == -EAGAIN, "nothing else queued");
+        close(sv[1]);
+        ok(recv_one(sv[0], &m) == -ECONNRESET, "end of stream");
+        close(sv[0]);
+        for (unsigned i = 0; i < 32; i++)
+                close(fds[i]);
+}
+
+static void test_config(void)
+{
+        struct fc_parts_config cfg;
+        fc_parts_config_defaults(&cfg);
+        ok(cfg.pool_net > 0 && cfg.pool_ipc > 0 && cfg.pool_uts > 0 && cfg.refill_jobs > 0,
+           "defaults pool every kind");
+        fc_error_t err = FC_ERROR_INIT;
+        ok(fc_parts_config_parse("# comment\n\npool_net = 3\n  pool_uts=0  # off\r\n"
+                                 "refill_jobs = 4\n",
+                                 "t.conf", &cfg, &err) == 0,
+           "config parses");
+        ok(cfg.pool_net == 3 && cfg.pool_uts == 0 && cfg.refill_jobs == 4 && cfg.pool_ipc == 8,
+           "values applied, others kept");
+        ok(fc_parts_config_parse("pool_nett = 3\n", "t.conf", &cfg, &err) == -EINVAL,
+           "unknown key refused");
+        is_str(err.msg, "t.conf:1: unknown key \"pool_nett\"", "error names file, line, key");
+        fc_error_clear(&err);
+        ok(fc_parts_config_parse("\n\npool_net = -1\n", "t.conf", &cfg, &err) == -EINVAL,
+           "negative refused");
+        ok(err.msg && strstr(err.msg, "t.conf:3:"), "line number counts empty lines");
+        fc_error_clear(&err);
+        ok(fc_parts_config_parse("pool_net 3\n", "t.conf", &cfg, &err) == -EINVAL,
+           "missing = refused");
+        fc_error_clear(&err);
+        ok(fc_parts_config_parse("refill_jobs = 0\n", "t.conf", &cfg, &err) == -EINVAL,
+           "refill_jobs 0 refused");
+        fc_error_clear(&err);
+        ok(fc_parts_config_parse("pool_net = 99999\n", "t.conf", &cfg, &err) == -EINVAL,
+           "huge pool refused");
+        fc_error_clear(&err);
+        ok(cfg.pool_net == 3, "a failed parse changes nothing");
+        ok(fc_parts_config_load("/nonexistent/cache.conf", true, &cfg, &err) == 0,
+           "missing optional file is fine");
+        ok(fc_parts_config_load("/nonexistent/cache.conf", false, &cfg, &err) == -ENOENT,
+           "missing explicit file is an error");
+        fc_error_clear(&err);
+}
+
+static void test_paths(void)
+{
+        char *p = fc_parts_sibling_path("/run/flashcube/cache.sock", ".pid");
+        is_str(p, "/run/flashcube/cache.pid", ".sock replaced");
+        free(p);
+        p = fc_parts_sibling_path("/tmp/x", ".lock");
+        is_str(p, "/tmp/x.lock", "suffix appended");
+        free(p);
+        ok(fc_parts_kind_count(FC_PART_NET | FC_PART_UTS) == 2, "kind count");
+        is_str(fc_parts_kind_name(FC_PART_IPC), "ipc", "kind name");
+}
+
+static void test_lease_noop(void)
+{
+        struct fc_context ctx = {.cache_socket = "/nonexistent/cache.sock"};
+        struct fc_parts_lease l;
+        fc_parts_lease(&ctx, FC_PART_NET, false, &l);
+        ok(l.granted == 0 && l.net_fd == -1 && l.ipc_fd == -1 && l.uts_fd == -1,
+           "no cache: an empty lease");
+        ctx.no_cache = true;
+        fc_parts_lease(&ctx, FC_PART_NET, true, &l);
+        ok(l.granted == 0, "--no-cache: an empty lease");
+        fc_parts_lease_clear(&l);
+        fc_parts_lease_clear(NULL);
+        ok(l.net_fd == -1, "clear accepts an empty lease and NULL");
+}
+
+int main(void)
+{
+        test_roundtrip();
+        test_malformed();
+        test_fds();
+        test_config();
+        test_paths();
+        test_lease_noop();
+        return tap_done();
+}
