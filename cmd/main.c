@@ -18,6 +18,7 @@ static const struct fc_cmd *const commands[] = {
         &fc_cmd_list_def,   &fc_cmd_run_def,    &fc_cmd_spec_def,     &fc_cmd_start_def,
         &fc_cmd_state_def,
         &fc_cmd_cache_def,
+        &fc_cmd_exec_def,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

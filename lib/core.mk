@@ -8,5 +8,6 @@ libflashcube_a_SOURCES += \
 	lib/init.h lib/init.c \
 	lib/container.h lib/container-internal.h lib/container-create.c lib/container.c \
 	lib/spec.h lib/spec.c \
+	lib/exec.h lib/exec.c \
 	lib/terminal.h lib/terminal.c \
 	lib/rootfs.h lib/process.h lib/seccomp.h
