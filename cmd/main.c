@@ -14,11 +14,10 @@
 #include "lib/parts/parts.h"
 
 static const struct fc_cmd *const commands[] = {
-        &fc_cmd_create_def, &fc_cmd_delete_def, &fc_cmd_features_def, &fc_cmd_kill_def,
-        &fc_cmd_list_def,   &fc_cmd_run_def,    &fc_cmd_spec_def,     &fc_cmd_start_def,
-        &fc_cmd_state_def,
-        &fc_cmd_cache_def,
-        &fc_cmd_exec_def,
+        &fc_cmd_cache_def,  &fc_cmd_create_def, &fc_cmd_delete_def, &fc_cmd_events_def,
+        &fc_cmd_exec_def,   &fc_cmd_features_def, &fc_cmd_kill_def, &fc_cmd_list_def,
+        &fc_cmd_pause_def,  &fc_cmd_ps_def,     &fc_cmd_resume_def, &fc_cmd_run_def,
+        &fc_cmd_spec_def,   &fc_cmd_start_def,  &fc_cmd_state_def,  &fc_cmd_update_def,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

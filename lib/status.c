@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/cgroup/cgroup.h"
 #include "lib/cleanup.h"
 
 int fc_status_validate_id(const char *id, fc_error_t *err)
@@ -359,9 +360,20 @@ int fc_status_refresh(int dirfd, struct fc_state *s, fc_error_t *err)
         struct stat st;
         if (fstatat(dirfd, FC_EXEC_FIFO, &st, AT_SYMLINK_NOFOLLOW) == 0)
                 return set_status(s, "created", err);
-        /* Paused is derived from the init's freezer state (/proc/<pid>/status
-         * shows no freezer; the cgroup layer owns that).  Until pause exists
-         * a running init is running. */
+        /* Paused is the cgroup's freezer state (nothing in /proc says so).
+         * An unreadable cgroup counts as not frozen: `state` must still
+         * answer for a container whose cgroup someone removed. */
+        if (s->cgroup != NULL && s->cgroup[0] != '\0') {
+                fc_error_t e = FC_ERROR_INIT;
+                bool frozen = false;
+                struct fc_cgroup *cg = fc_cgroup_deserialize(s->cgroup, &e);
+                if (cg != NULL)
+                        (void) fc_cgroup_is_frozen(cg, &frozen, &e);
+                fc_cgroup_free(cg);
+                fc_error_clear(&e);
+                if (frozen)
+                        return set_status(s, "paused", err);
+        }
         return set_status(s, "running", err);
 }
 

@@ -667,3 +667,15 @@ int fc_linux_parse(struct jp *p, yajl_val v, struct fc_linux **ret)
         *ret = l;
         return linux_parse(p, v, l);
 }
+
+/* `update --resources`: the same rules as config.json's linux.resources,
+ * for oci-spec/resources.c. */
+int fc_linux_resources_parse(struct jp *p, yajl_val v, struct fc_resources *res)
+{
+        return resources_parse(p, v, res);
+}
+
+void fc_linux_resources_free(struct fc_resources *r)
+{
+        resources_free(r);
+}

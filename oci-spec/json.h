@@ -126,5 +126,8 @@ void gen_kstrv(yajl_gen g, const char *key, const char *const *v);
 /* Not part of the public API: used by fc_config_free(). */
 void fc_linux_free(struct fc_linux *l);
 int fc_linux_parse(struct jp *p, yajl_val v, struct fc_linux **ret);
+/* Used by oci-spec/resources.c (update --resources). */
+int fc_linux_resources_parse(struct jp *p, yajl_val v, struct fc_resources *res);
+void fc_linux_resources_free(struct fc_resources *r);
 
 #endif

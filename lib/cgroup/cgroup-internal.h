@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "lib/cgroup/cgroup.h"
+#include "oci-spec/events.h"
 
 /* One hierarchy the container is placed in.  On v1/hybrid there is one per
  * mounted v1 hierarchy (plus the unified one on hybrid hosts), on v2 just
@@ -30,9 +31,17 @@ struct fc_cgroup_hier {
 /* One planned write of a resource value: `value` to `file` in the
  * container's cgroup of the hierarchy that has `controller`. */
 struct fc_cgroup_write {
-        const char *controller; /* "memory", "cpu", "cpuset", "pids" */
-        const char *file;       /* "memory.limit_in_bytes" */
+        const char *controller; /* "memory", "cpu", "cpuset", "pids"; "" for cgroup.* (v2) */
+        char *file;             /* "memory.limit_in_bytes" (owned) */
         char *value;            /* owned */
+        /* Where the kernel offers one of two files (blkio.weight or, with
+         * BFQ, blkio.bfq.weight; v2 io.bfq.weight or io.weight), the
+         * other file and its value, tried when `file` does not exist. */
+        char *alt_file;  /* owned, may be NULL */
+        char *alt_value; /* owned, may be NULL */
+        /* Read the file back and fail unless it holds `value`: the kernel
+         * clamps some values silently (cpu.shares), and runc reports that. */
+        bool check;
 };
 
 struct fc_cgroup_ops {
@@ -43,6 +52,17 @@ struct fc_cgroup_ops {
                      const struct fc_cgroup_write *writes, size_t n_writes, fc_error_t *err);
         int (*mount)(const struct fc_cgroup *cg, const char *dest, unsigned long flags,
                      bool cgroupns, fc_error_t *err);
+        /* Apply planned writes to an existing cgroup (update). */
+        int (*update)(struct fc_cgroup *cg, const struct fc_cgroup_write *writes, size_t n,
+                      fc_error_t *err);
+        /* Freeze or thaw, returning once the kernel reports it done. */
+        int (*freeze)(struct fc_cgroup *cg, bool frozen, fc_error_t *err);
+        int (*is_frozen)(struct fc_cgroup *cg, bool *ret, fc_error_t *err);
+        int (*stats)(struct fc_cgroup *cg, struct fc_stats *ret, fc_error_t *err);
+        /* OOM notification: a pollable fd, and the number of OOM kills
+         * since the last read once it is readable. */
+        int (*oom_open)(struct fc_cgroup *cg, fc_error_t *err);
+        int (*oom_read)(struct fc_cgroup *cg, int fd, uint64_t *ret_count, fc_error_t *err);
 };
 
 struct fc_cgroup {
@@ -50,7 +70,9 @@ struct fc_cgroup {
         const struct fc_cgroup_ops *ops;
         struct fc_cgroup_hier *hier;
         size_t n_hier;
-        int v2_fd; /* lazily opened on v2, -1 otherwise */
+        int v2_fd;         /* lazily opened on v2, -1 otherwise */
+        int oom_ctl_fd;    /* v1 memory.oom_control kept open for the eventfd, -1 */
+        uint64_t oom_last; /* v2 memory.events oom_kill seen so far */
 };
 
 extern const struct fc_cgroup_ops fc_cgroup_ops_v1;
@@ -109,6 +131,14 @@ char *fc_cgroup_read_file(const char *path, fc_error_t *err);
 int fc_cgroup_write_file(const char *path, const char *content, fc_error_t *err);
 int fc_cgroup_write_at(const char *dir, const char *file, const char *content, fc_error_t *err);
 
+/* The hierarchy that holds `controller`'s files (v2: the unified one),
+ * or NULL. */
+const struct fc_cgroup_hier *fc_cgroup_hier_for(const struct fc_cgroup *cg, const char *controller);
+
+/* A file of the container's cgroup in a hierarchy, read whole (NULL and
+ * *err on failure). */
+char *fc_cgroup_read_at(const struct fc_cgroup_hier *h, const char *file, fc_error_t *err);
+
 /* True if the hierarchy's controller list has `ctrl`. */
 bool fc_cgroup_hier_has(const struct fc_cgroup_hier *h, const char *ctrl);
 
@@ -123,6 +153,25 @@ int fc_cgroup_resources_plan(enum fc_cgroup_mode mode, const struct fc_resources
 void fc_cgroup_writes_free(struct fc_cgroup_write *w, size_t n);
 int fc_cgroup_resources_apply(struct fc_cgroup *cg, const struct fc_cgroup_write *w, size_t n,
                               fc_error_t *err);
+
+/* runc's conversions, exposed for the unit tests. */
+uint64_t fc_cgroup_shares_to_weight(uint64_t shares);
+uint64_t fc_cgroup_blkio_weight_to_io_weight(uint64_t weight);
+
+/* ---- cgroup-stats.c: statistics and OOM events per version ---- */
+
+int fc_cgroup_v1_stats(struct fc_cgroup *cg, struct fc_stats *ret, fc_error_t *err);
+int fc_cgroup_v2_stats(struct fc_cgroup *cg, struct fc_stats *ret, fc_error_t *err);
+int fc_cgroup_v1_oom_open(struct fc_cgroup *cg, fc_error_t *err);
+int fc_cgroup_v1_oom_read(struct fc_cgroup *cg, int fd, uint64_t *ret_count, fc_error_t *err);
+int fc_cgroup_v2_oom_open(struct fc_cgroup *cg, fc_error_t *err);
+int fc_cgroup_v2_oom_read(struct fc_cgroup *cg, int fd, uint64_t *ret_count, fc_error_t *err);
+
+/* Parsers of the kernel's stat formats (pure, unit-tested). */
+/* "key value" lines: the value of `key`, or -ENOENT. */
+int fc_cgroup_parse_keyed(const char *text, const char *key, uint64_t *ret);
+/* A single number, or "max" as FC_STATS_UNLIMITED. */
+int fc_cgroup_parse_u64(const char *text, uint64_t *ret);
 
 /* Resources the code cannot apply in any mode: -EOPNOTSUPP naming the
  * field (the mode-independent part of the plan). */

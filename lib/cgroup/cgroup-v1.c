@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/cgroup/cgroup-internal.h"
@@ -98,6 +99,44 @@ static int devices_apply(const struct fc_cgroup_hier *h, const struct fc_resourc
         return 0;
 }
 
+static const struct fc_cgroup_write *find_write(const struct fc_cgroup_write *w, size_t n,
+                                                const char *file)
+{
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(w[i].file, file) == 0)
+                        return &w[i];
+        return NULL;
+}
+
+/* A realtime runtime must fit in the parent's: the kernel refuses a
+ * child more RT time than its parent has, and a cgroup made by mkdir
+ * starts with none.  Give the levels we created (not the host's) the
+ * container's period and runtime, top down, before the leaf gets them. */
+static int rt_ancestors(struct fc_cgroup *cg, const struct fc_cgroup_write *w, size_t n,
+                        fc_error_t *err)
+{
+        const struct fc_cgroup_write *rt = find_write(w, n, "cpu.rt_runtime_us");
+        const struct fc_cgroup_write *period = find_write(w, n, "cpu.rt_period_us");
+        const struct fc_cgroup_hier *h = fc_cgroup_hier_for(cg, "cpu");
+        if (rt == NULL || h == NULL || h->n_created < 2)
+                return 0;
+        for (unsigned up = h->n_created - 1; up >= 1; up--) {
+                cleanup_free char *dir = fc_cgroup_hier_dir(h);
+                if (dir == NULL)
+                        return fc_error_set(err, -ENOMEM, "out of memory");
+                for (unsigned i = 0; i < up; i++) {
+                        char *sl = strrchr(dir, '/');
+                        if (sl)
+                                *sl = '\0';
+                }
+                if (period && fc_cgroup_write_at(dir, "cpu.rt_period_us", period->value, err) < 0)
+                        return err->status;
+                if (fc_cgroup_write_at(dir, "cpu.rt_runtime_us", rt->value, err) < 0)
+                        return err->status;
+        }
+        return 0;
+}
+
 static int v1_setup(struct fc_cgroup *cg, const struct fc_resources *res,
                     const struct fc_cgroup_write *writes, size_t n_writes, fc_error_t *err)
 {
@@ -107,6 +146,8 @@ static int v1_setup(struct fc_cgroup *cg, const struct fc_resources *res,
                 if (!h->v2 && fc_cgroup_hier_has(h, "cpuset") && cpuset_fill(h, err) < 0)
                         return fc_error_wrap(err, "cpuset cgroup");
         }
+        if (rt_ancestors(cg, writes, n_writes, err) < 0)
+                return fc_error_wrap(err, "cpu cgroup");
         if (fc_cgroup_resources_apply(cg, writes, n_writes, err) < 0)
                 return err->status;
         for (size_t i = 0; i < cg->n_hier; i++) {
@@ -198,8 +239,115 @@ static int v1_mount(const struct fc_cgroup *cg, const char *dest, unsigned long 
         return 0;
 }
 
+static int64_t parse_i64(const char *s)
+{
+        errno = 0;
+        char *end = NULL;
+        long long v = strtoll(s, &end, 10);
+        if (errno != 0 || end == s)
+                return 0;
+        return v;
+}
+
+static int v1_update(struct fc_cgroup *cg, const struct fc_cgroup_write *w, size_t n,
+                     fc_error_t *err)
+{
+        /* The kernel keeps memory.limit_in_bytes <= memory.memsw.limit_in_bytes
+         * at every step.  The plan writes the limit first (right when
+         * lowering); when raising memsw past its current value, memsw must
+         * go first or the new limit may exceed the old memsw. */
+        cleanup_free struct fc_cgroup_write *order = calloc(n ? n : 1, sizeof(*order));
+        if (order == NULL)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        memcpy(order, w, n * sizeof(*w));
+        const struct fc_cgroup_write *lim = find_write(w, n, "memory.limit_in_bytes");
+        const struct fc_cgroup_write *sw = find_write(w, n, "memory.memsw.limit_in_bytes");
+        const struct fc_cgroup_hier *mh = fc_cgroup_hier_for(cg, "memory");
+        if (lim && sw && mh) {
+                cleanup_free char *cur = fc_cgroup_read_at(mh, "memory.memsw.limit_in_bytes", err);
+                if (cur == NULL)
+                        return err->status;
+                int64_t want = parse_i64(sw->value), have = parse_i64(cur);
+                if (want == -1 || want > have) {
+                        size_t li = (size_t) (lim - w), si = (size_t) (sw - w);
+                        order[li] = *sw;
+                        order[si] = *lim;
+                }
+        }
+        if (rt_ancestors(cg, order, n, err) < 0)
+                return fc_error_wrap(err, "cpu cgroup");
+        return fc_cgroup_resources_apply(cg, order, n, err);
+}
+
+static const struct fc_cgroup_hier *freezer(struct fc_cgroup *cg, fc_error_t *err)
+{
+        const struct fc_cgroup_hier *h = fc_cgroup_hier_for(cg, "freezer");
+        if (h == NULL)
+                fc_error_set(err, -ENOENT, "cgroup freezer is not mounted");
+        return h;
+}
+
+static int v1_state(const struct fc_cgroup_hier *h, char *buf, size_t size, fc_error_t *err)
+{
+        cleanup_free char *s = fc_cgroup_read_at(h, "freezer.state", err);
+        if (s == NULL)
+                return err->status;
+        snprintf(buf, size, "%.*s", (int) strcspn(s, "\n"), s);
+        return 0;
+}
+
+static int v1_is_frozen(struct fc_cgroup *cg, bool *ret, fc_error_t *err)
+{
+        const struct fc_cgroup_hier *h = freezer(cg, err);
+        char st[32];
+        if (h == NULL || v1_state(h, st, sizeof(st), err) < 0)
+                return err->status;
+        /* FREEZING counts as paused, as a half-done pause still stops
+         * most of the container. */
+        *ret = strcmp(st, "THAWED") != 0;
+        return 0;
+}
+
+static int v1_freeze(struct fc_cgroup *cg, bool frozen, fc_error_t *err)
+{
+        const struct fc_cgroup_hier *h = freezer(cg, err);
+        if (h == NULL)
+                return err->status;
+        cleanup_free char *dir = fc_cgroup_hier_dir(h);
+        if (dir == NULL)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        const char *want = frozen ? "FROZEN" : "THAWED";
+        /* The state stays FREEZING while some task has not stopped yet;
+         * writing FROZEN again retries those tasks.  Bounded, about 5 s. */
+        for (int i = 0; i < 5000; i++) {
+                if (i % 10 == 0 && fc_cgroup_write_at(dir, "freezer.state", want, err) < 0)
+                        return err->status;
+                char st[32];
+                if (v1_state(h, st, sizeof(st), err) < 0)
+                        return err->status;
+                if (strcmp(st, want) == 0)
+                        return 0;
+                struct timespec ts = {.tv_sec = 0, .tv_nsec = i < 100 ? 100000 : 1000000};
+                while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                        ;
+        }
+        if (frozen) {
+                fc_error_t e = FC_ERROR_INIT;
+                (void) fc_cgroup_write_at(dir, "freezer.state", "THAWED", &e);
+                fc_error_clear(&e);
+        }
+        return fc_error_set(err, -ETIMEDOUT, "%s cgroup %s: timed out", frozen ? "freeze" : "thaw",
+                            dir);
+}
+
 const struct fc_cgroup_ops fc_cgroup_ops_v1 = {
         .name = "v1",
         .setup = v1_setup,
         .mount = v1_mount,
+        .update = v1_update,
+        .freeze = v1_freeze,
+        .is_frozen = v1_is_frozen,
+        .stats = fc_cgroup_v1_stats,
+        .oom_open = fc_cgroup_v1_oom_open,
+        .oom_read = fc_cgroup_v1_oom_read,
 };

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/cgroup/cgroup-internal.h"
@@ -91,8 +92,10 @@ static int enable_controllers(const struct fc_cgroup_hier *h, const struct fc_cg
                 }
                 cleanup_free char *avail = fc_cgroup_read_file(cpath, err);
                 int r = avail ? 0 : err->status;
+                /* cgroup.* files (unified keys) need no controller. */
                 for (size_t i = 0; r == 0 && i < n_req; i++)
-                        r = enable_one(leaf, avail, w[i].controller, true, err);
+                        if (w[i].controller[0] != '\0')
+                                r = enable_one(leaf, avail, w[i].controller, true, err);
                 for (size_t i = 0; r == 0 && i < sizeof(default_controllers) / sizeof(char *); i++)
                         r = enable_one(leaf, avail, default_controllers[i], false, err);
                 leaf[cut] = saved;
@@ -155,8 +158,68 @@ static int v2_mount(const struct fc_cgroup *cg, const char *dest, unsigned long 
         return 0;
 }
 
+static int v2_update(struct fc_cgroup *cg, const struct fc_cgroup_write *w, size_t n,
+                     fc_error_t *err)
+{
+        /* A controller the container did not ask for at create may be
+         * off below the mount (only the defaults are enabled then). */
+        if (enable_controllers(&cg->hier[0], w, n, err) < 0)
+                return err->status;
+        return fc_cgroup_resources_apply(cg, w, n, err);
+}
+
+static int v2_is_frozen(struct fc_cgroup *cg, bool *ret, fc_error_t *err)
+{
+        cleanup_free char *ev = fc_cgroup_read_at(&cg->hier[0], "cgroup.events", err);
+        if (ev == NULL)
+                return err->status;
+        uint64_t v = 0;
+        *ret = fc_cgroup_parse_keyed(ev, "frozen", &v) == 0 && v == 1;
+        return 0;
+}
+
+static void sleep_us(long us)
+{
+        struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000L};
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+}
+
+static int v2_freeze(struct fc_cgroup *cg, bool frozen, fc_error_t *err)
+{
+        cleanup_free char *dir = fc_cgroup_hier_dir(&cg->hier[0]);
+        if (dir == NULL)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        if (fc_cgroup_write_at(dir, "cgroup.freeze", frozen ? "1" : "0", err) < 0)
+                return err->status;
+        /* cgroup.freeze only asks; cgroup.events says "frozen 1" once every
+         * task has stopped (a task in an uninterruptible sleep can take a
+         * while).  Poll, bounded at about 5 s. */
+        for (int i = 0; i < 5000; i++) {
+                bool is = false;
+                if (v2_is_frozen(cg, &is, err) < 0)
+                        return err->status;
+                if (is == frozen)
+                        return 0;
+                sleep_us(i < 100 ? 100 : 1000);
+        }
+        if (frozen) {
+                fc_error_t e = FC_ERROR_INIT;
+                (void) fc_cgroup_write_at(dir, "cgroup.freeze", "0", &e);
+                fc_error_clear(&e);
+        }
+        return fc_error_set(err, -ETIMEDOUT, "%s cgroup %s: timed out", frozen ? "freeze" : "thaw",
+                            dir);
+}
+
 const struct fc_cgroup_ops fc_cgroup_ops_v2 = {
         .name = "v2",
         .setup = v2_setup,
         .mount = v2_mount,
+        .update = v2_update,
+        .freeze = v2_freeze,
+        .is_frozen = v2_is_frozen,
+        .stats = fc_cgroup_v2_stats,
+        .oom_open = fc_cgroup_v2_oom_open,
+        .oom_read = fc_cgroup_v2_oom_read,
 };

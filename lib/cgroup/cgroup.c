@@ -94,6 +94,17 @@ int fc_cgroup_write_at(const char *dir, const char *file, const char *content, f
         return fc_cgroup_write_file(p, content, err);
 }
 
+char *fc_cgroup_read_at(const struct fc_cgroup_hier *h, const char *file, fc_error_t *err)
+{
+        cleanup_free char *dir = fc_cgroup_hier_dir(h);
+        cleanup_free char *p = NULL;
+        if (dir == NULL || asprintf(&p, "%s/%s", dir, file) < 0) {
+                fc_error_set(err, -ENOMEM, "out of memory");
+                return NULL;
+        }
+        return fc_cgroup_read_file(p, err);
+}
+
 /* ----------------------------------------------------------------- mode */
 
 const char *fc_cgroup_mode_name(enum fc_cgroup_mode mode)
@@ -472,6 +483,7 @@ struct fc_cgroup *fc_cgroup_new(enum fc_cgroup_mode mode, struct fc_cgroup_hier 
         cg->hier = hier;
         cg->n_hier = n;
         cg->v2_fd = -1;
+        cg->oom_ctl_fd = -1;
         return cg;
 }
 
@@ -482,6 +494,8 @@ void fc_cgroup_free(struct fc_cgroup *cg)
         hier_array_free(cg->hier, cg->n_hier);
         if (cg->v2_fd >= 0)
                 close(cg->v2_fd);
+        if (cg->oom_ctl_fd >= 0)
+                close(cg->oom_ctl_fd);
         free(cg);
 }
 
@@ -725,7 +739,29 @@ int fc_cgroup_pids(struct fc_cgroup *cg, pid_t **ret_pids, size_t *ret_n, fc_err
         return 0;
 }
 
+/* A frozen task takes SIGKILL only once thawed (v1 freezer), so a kill of
+ * a paused container thaws it after the signal is queued, as runc does:
+ * the processes then die instead of running on. */
+static int thaw_after_kill(struct fc_cgroup *cg, int sig, int r)
+{
+        if (r < 0 || sig != SIGKILL)
+                return r;
+        fc_error_t e = FC_ERROR_INIT;
+        bool frozen = false;
+        if (cg->ops->is_frozen(cg, &frozen, &e) == 0 && frozen)
+                (void) cg->ops->freeze(cg, false, &e);
+        fc_error_clear(&e);
+        return r;
+}
+
+static int signal_all(struct fc_cgroup *cg, int sig, fc_error_t *err);
+
 int fc_cgroup_signal_all(struct fc_cgroup *cg, int sig, fc_error_t *err)
+{
+        return thaw_after_kill(cg, sig, signal_all(cg, sig, err));
+}
+
+static int signal_all(struct fc_cgroup *cg, int sig, fc_error_t *err)
 {
         /* cgroup.kill (5.14) kills atomically, forks included. */
         if (sig == SIGKILL) {
@@ -785,6 +821,77 @@ int fc_cgroup_mount(const struct fc_cgroup *cg, const char *dest, unsigned long 
                     bool cgroupns, fc_error_t *err)
 {
         return cg->ops->mount(cg, dest, flags, cgroupns, err);
+}
+
+/* ------------------------------------------------ update, freeze, stats */
+
+int fc_cgroup_update(struct fc_cgroup *cg, const struct fc_resources *res, fc_error_t *err)
+{
+        if (res && res->n_devices > 0)
+                return fc_error_set(err, -EOPNOTSUPP,
+                                    "linux.resources.devices: cannot be updated (as runc)");
+        /* v2 derives memory.swap.max from memory+swap minus the limit: an
+         * update of the swap alone takes the limit in force, as runc does. */
+        struct fc_resources copy;
+        struct fc_memory mem;
+        if (res && res->memory && cg->mode == FC_CGROUP_MODE_V2 && res->memory->has_swap &&
+            !res->memory->has_limit) {
+                cleanup_free char *cur = fc_cgroup_read_at(&cg->hier[0], "memory.max", err);
+                if (cur == NULL)
+                        return err->status;
+                char *end = NULL;
+                errno = 0;
+                long long v = strtoll(cur, &end, 10);
+                copy = *res;
+                mem = *res->memory;
+                if (errno == 0 && end != cur && (*end == '\n' || *end == '\0')) {
+                        mem.has_limit = true;
+                        mem.limit = v;
+                } else if (strncmp(cur, "max", 3) == 0) {
+                        mem.has_limit = true;
+                        mem.limit = -1;
+                }
+                copy.memory = &mem;
+                res = &copy;
+        }
+        struct fc_cgroup_write *w = NULL;
+        size_t n = 0;
+        if (fc_cgroup_resources_plan(cg->mode, res, &w, &n, err) < 0)
+                return err->status;
+        int r = cg->ops->update(cg, w, n, err);
+        fc_cgroup_writes_free(w, n);
+        return r;
+}
+
+int fc_cgroup_freeze(struct fc_cgroup *cg, bool frozen, fc_error_t *err)
+{
+        return cg->ops->freeze(cg, frozen, err);
+}
+
+int fc_cgroup_is_frozen(struct fc_cgroup *cg, bool *ret_frozen, fc_error_t *err)
+{
+        *ret_frozen = false;
+        return cg->ops->is_frozen(cg, ret_frozen, err);
+}
+
+int fc_cgroup_stats(struct fc_cgroup *cg, struct fc_stats *ret, fc_error_t *err)
+{
+        memset(ret, 0, sizeof(*ret));
+        int r = cg->ops->stats(cg, ret, err);
+        if (r < 0)
+                fc_stats_clear(ret);
+        return r;
+}
+
+int fc_cgroup_oom_open(struct fc_cgroup *cg, fc_error_t *err)
+{
+        return cg->ops->oom_open(cg, err);
+}
+
+int fc_cgroup_oom_read(struct fc_cgroup *cg, int fd, uint64_t *ret_count, fc_error_t *err)
+{
+        *ret_count = 0;
+        return cg->ops->oom_read(cg, fd, ret_count, err);
 }
 
 /* ------------------------------------------------------------- create */

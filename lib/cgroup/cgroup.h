@@ -14,6 +14,7 @@
 
 #include "lib/error.h"
 #include "oci-spec/config.h"
+#include "oci-spec/events.h"
 
 enum fc_cgroup_mode {
         FC_CGROUP_MODE_V1,     /* legacy: v1 controllers only */
@@ -64,6 +65,32 @@ int fc_cgroup_destroy(struct fc_cgroup *cg, fc_error_t *err);
  * Runs in the container's mount namespace before pivot_root. */
 int fc_cgroup_mount(const struct fc_cgroup *cg, const char *dest, unsigned long flags,
                     bool cgroupns, fc_error_t *err);
+
+/* Apply new resources to the existing cgroup (update), with the same
+ * conversions as create; only the fields set in `res` are written.  v1
+ * orders the memory/memsw writes so the kernel accepts a raise as well as
+ * a cut.  Device rules cannot be updated (-EOPNOTSUPP). */
+int fc_cgroup_update(struct fc_cgroup *cg, const struct fc_resources *res, fc_error_t *err);
+
+/* Freeze (pause) or thaw (resume) every process of the cgroup; returns
+ * once the kernel reports the state reached (bounded wait, -ETIMEDOUT and
+ * thawed again if a freeze does not complete).  v1: freezer.state, v2:
+ * cgroup.freeze. */
+int fc_cgroup_freeze(struct fc_cgroup *cg, bool frozen, fc_error_t *err);
+int fc_cgroup_is_frozen(struct fc_cgroup *cg, bool *ret_frozen, fc_error_t *err);
+
+/* Statistics for `events` (cpu, memory, pids, blkio, hugetlb).  *ret is
+ * filled (release with fc_stats_clear()); on failure it is left empty.
+ * Controllers that are not there leave their part zero. */
+int fc_cgroup_stats(struct fc_cgroup *cg, struct fc_stats *ret, fc_error_t *err);
+
+/* OOM notification.  fc_cgroup_oom_open() returns a pollable fd (owned by
+ * the caller; v1: an eventfd registered through cgroup.event_control for
+ * memory.oom_control, v2: inotify on memory.events).  When it polls
+ * readable, fc_cgroup_oom_read() drains it and gives the number of new
+ * OOM events (possibly 0). */
+int fc_cgroup_oom_open(struct fc_cgroup *cg, fc_error_t *err);
+int fc_cgroup_oom_read(struct fc_cgroup *cg, int fd, uint64_t *ret_count, fc_error_t *err);
 
 /* A string that stores the handle in state.json, and its inverse, so that
  * later commands (delete, kill --all) find the same cgroup. */

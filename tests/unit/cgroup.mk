@@ -12,3 +12,7 @@ check_PROGRAMS += tests/unit/cgroup_resources_test
 TESTS += tests/unit/cgroup_resources_test
 tests_unit_cgroup_resources_test_SOURCES = tests/unit/cgroup_resources_test.c
 tests_unit_cgroup_resources_test_LDADD = $(FC_LIBS)
+check_PROGRAMS += tests/unit/cgroup_update_test
+TESTS += tests/unit/cgroup_update_test
+tests_unit_cgroup_update_test_SOURCES = tests/unit/cgroup_update_test.c
+tests_unit_cgroup_update_test_LDADD = $(FC_LIBS)

@@ -120,12 +120,127 @@ int main(void)
         CHECK(V2, &res, "cpu.weight=10000;cpu.max=max 50000;",
               "cpu v2: maximum weight, period only");
         c2.has_idle = true;
-        CHECK(V1, &res, "linux.resources.cpu.idle: not supported yet", "cpu.idle refused");
+        c2.idle = 1;
+        CHECK(V1, &res, "cpu.shares=262144;cpu.cfs_period_us=50000;cpu.idle=1;", "cpu.idle v1");
+        CHECK(V2, &res, "cpu.weight=10000;cpu.max=max 50000;cpu.idle=1;", "cpu.idle v2");
+        c2.idle = 2;
+        CHECK(V2, &res, "linux.resources.cpu.idle: invalid value 2 (0 or 1)", "cpu.idle range");
+        struct fc_cpu c3 = {.has_burst = true,
+                            .burst = 1000,
+                            .has_realtime_period = true,
+                            .realtime_period = 1000000,
+                            .has_realtime_runtime = true,
+                            .realtime_runtime = 950};
+        res.cpu = &c3;
+        CHECK(V1, &res, "cpu.cfs_burst_us=1000;cpu.rt_period_us=1000000;cpu.rt_runtime_us=950;",
+              "cpu v1: burst, rt period before runtime");
+        CHECK(V2, &res, "linux.resources.cpu.realtimeRuntime: not supported on cgroup v2",
+              "cpu v2: realtime refused as runc");
+        c3.has_realtime_period = c3.has_realtime_runtime = false;
+        CHECK(V2, &res, "cpu.max.burst=1000;", "cpu v2: burst");
         res.cpu = NULL;
 
-        struct fc_hugepage_limit hp = {.page_size = "2MB", .limit = 1};
-        res.hugepage_limits = &hp;
-        res.n_hugepage_limits = 1;
-        CHECK(V2, &res, "linux.resources.hugepageLimits: not supported yet", "hugepages refused");
+        struct fc_memory km = {.has_kernel = true,
+                               .kernel = 1 << 20,
+                               .has_kernel_tcp = true,
+                               .kernel_tcp = 1 << 21};
+        res.memory = &km;
+        CHECK(V1, &res, "memory.kmem.tcp.limit_in_bytes=2097152;",
+              "memory v1: kernel ignored, kernelTCP written");
+        CHECK(V2, &res, "", "memory v2: kernel and kernelTCP ignored");
+        res.memory = NULL;
+
+        struct fc_hugepage_limit hp[] = {{.page_size = "2MB", .limit = 4194304},
+                                         {.page_size = "1GB", .limit = 0}};
+        res.hugepage_limits = hp;
+        res.n_hugepage_limits = 2;
+        CHECK(V1, &res, "hugetlb.2MB.limit_in_bytes=4194304;hugetlb.1GB.limit_in_bytes=0;",
+              "hugetlb v1");
+        CHECK(V2, &res, "hugetlb.2MB.max=4194304;hugetlb.1GB.max=0;", "hugetlb v2");
+        hp[1].page_size = "1G";
+        CHECK(V2, &res, "linux.resources.hugepageLimits[1].pageSize: invalid page size \"1G\"",
+              "hugetlb: invalid page size");
+        res.hugepage_limits = NULL;
+        res.n_hugepage_limits = 0;
+
+        struct fc_throttle_device rb = {.major = 8, .minor = 0, .rate = 1048576};
+        struct fc_throttle_device wi = {.major = 8, .minor = 16, .rate = 0};
+        struct fc_weight_device wd = {.major = 8, .minor = 0, .has_weight = true, .weight = 500};
+        struct fc_blkio bio = {.has_weight = true,
+                               .weight = 500,
+                               .weight_device = &wd,
+                               .n_weight_device = 1,
+                               .throttle_read_bps = &rb,
+                               .n_throttle_read_bps = 1,
+                               .throttle_write_iops = &wi,
+                               .n_throttle_write_iops = 1};
+        res.block_io = &bio;
+        CHECK(V1, &res,
+              "blkio.weight=500;blkio.weight_device=8:0 500;blkio.throttle.read_bps_device=8:0 "
+              "1048576;blkio.throttle.write_iops_device=8:16 0;",
+              "blkio v1");
+        CHECK(V2, &res,
+              "io.bfq.weight=500;io.bfq.weight=8:0 500;io.max=8:0 rbps=1048576;io.max=8:16 "
+              "wiops=max;",
+              "blkio v2: io.bfq.weight, io.max (0 is max)");
+        ok(fc_cgroup_blkio_weight_to_io_weight(500) == 4950 &&
+                   fc_cgroup_blkio_weight_to_io_weight(10) == 1 &&
+                   fc_cgroup_blkio_weight_to_io_weight(1000) == 10000,
+           "blkio weight -> io.weight as runc");
+        ok(fc_cgroup_shares_to_weight(1024) == 39 && fc_cgroup_shares_to_weight(2) == 1,
+           "cpu shares -> weight as runc");
+        bio.weight = 5;
+        CHECK(V1, &res, "linux.resources.blockIO.weight: invalid weight 5 (10-1000)",
+              "blkio weight range");
+        bio.weight = 0;
+        bio.has_leaf_weight = true;
+        bio.leaf_weight = 100;
+        CHECK(V2, &res, "linux.resources.blockIO.leafWeight: not supported on cgroup v2",
+              "blkio v2: leaf weight refused");
+        res.block_io = NULL;
+
+        struct fc_net_priority prio = {.name = "eth0", .priority = 5};
+        struct fc_network_resources net = {
+                .has_class_id = true, .class_id = 0x100001, .priorities = &prio, .n_priorities = 1};
+        res.network = &net;
+        CHECK(V1, &res, "net_cls.classid=1048577;net_prio.ifpriomap=eth0 5;", "network v1");
+        CHECK(V2, &res, "linux.resources.network: not supported on cgroup v2",
+              "network refused on v2");
+        res.network = NULL;
+
+        struct fc_rdma rd = {.device = "mlx5_0", .has_hca_handles = true, .hca_handles = 3};
+        res.rdma = &rd;
+        res.n_rdma = 1;
+        CHECK(V2, &res, "rdma.max=mlx5_0 hca_handle=3;", "rdma: only the keys given");
+        rd.has_hca_objects = true;
+        rd.hca_objects = 7;
+        CHECK(V1, &res, "rdma.max=mlx5_0 hca_handle=3 hca_object=7;", "rdma v1");
+        res.rdma = NULL;
+        res.n_rdma = 0;
+
+        struct fc_kv uni[] = {{"memory.high", "1000000"}, {"cgroup.max.depth", "3"}};
+        res.unified = uni;
+        res.n_unified = 2;
+        CHECK(V2, &res, "memory.high=1000000;cgroup.max.depth=3;", "unified v2");
+        CHECK(V1, &res, "linux.resources.unified: not supported on cgroup v1",
+              "unified refused on v1");
+        uni[0].key = "../memory.high";
+        CHECK(V2, &res,
+              "linux.resources.unified: invalid key \"../memory.high\" (want "
+              "<controller>.<file>)",
+              "unified: no path escape");
+        uni[0].key = "bogus.x";
+        CHECK(V2, &res, "linux.resources.unified: unknown controller in key \"bogus.x\"",
+              "unified: unknown controller");
+        res.unified = NULL;
+        res.n_unified = 0;
+
+        /* kernel stat formats */
+        uint64_t v = 0;
+        ok(fc_cgroup_parse_keyed("oom 1\noom_kill 3\n", "oom_kill", &v) == 0 && v == 3,
+           "keyed file: oom_kill");
+        ok(fc_cgroup_parse_keyed("oom 1\n", "oom_kill", &v) == -ENOENT, "keyed file: missing key");
+        ok(fc_cgroup_parse_u64("max\n", &v) == 0 && v == UINT64_MAX, "\"max\" is unlimited");
+        ok(fc_cgroup_parse_u64("12x", &v) < 0, "garbage refused");
         return tap_done();
 }
