@@ -567,6 +567,8 @@ static int apply_one(const char *dir, const struct fc_cgroup_write *w, fc_error_
                 if (access(p, F_OK) < 0 && errno == ENOENT) {
                         file = w->alt_file;
                         value = w->alt_value;
+                        free(p);
+                        p = NULL;
                         if (asprintf(&p, "%s/%s", dir, file) < 0)
                                 return fc_error_set(err, -ENOMEM, "out of memory");
                         if (access(p, F_OK) < 0 && errno == ENOENT)
