@@ -6,9 +6,11 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "lib/parts/parts.h"
@@ -143,6 +145,21 @@ int main(int argc, char **argv)
         }
         if (fc_log_setup(&ctx, log_path, log_format) < 0)
                 return 1;
+        /* create chdirs into the bundle: a relative --root must mean the
+         * caller's directory, as with runc. */
+        static char abs_root[PATH_MAX];
+        if (ctx.root[0] != '/') {
+                char cwd[PATH_MAX];
+                int n = getcwd(cwd, sizeof(cwd)) ? snprintf(abs_root, sizeof(abs_root), "%s/%s",
+                                                            cwd, ctx.root)
+                                                 : -1;
+                if (n < 0 || (size_t) n >= sizeof(abs_root)) {
+                        fprintf(stderr, "flashcube: --root %s: cannot make it absolute\n",
+                                ctx.root);
+                        return 1;
+                }
+                ctx.root = abs_root;
+        }
         if (optind >= argc) {
                 print_help();
                 fc_log_close();

@@ -29,6 +29,7 @@
 #include "lib/hooks.h"
 #include "lib/init.h"
 #include "lib/namespace.h"
+#include "lib/parts/parts.h"
 #include "lib/process.h"
 #include "lib/spawn.h"
 #include "lib/status.h"
@@ -61,18 +62,30 @@ int fc_state_set_status(struct fc_state *s, const char *status, fc_error_t *err)
         return 0;
 }
 
-static struct fc_config *load_config(fc_error_t *err)
+/* Read config.json once: the bytes parsed are the bytes saved for later
+ * commands, so a bundle edited (or swapped for a FIFO) meanwhile changes
+ * nothing. */
+static struct fc_config *load_config(char **ret_text, size_t *ret_len, fc_error_t *err)
 {
         struct stat st;
         if (stat("config.json", &st) < 0 && errno == ENOENT) {
                 fc_error_set(err, -ENOENT, "JSON specification file config.json not found");
                 return NULL;
         }
-        struct fc_config *cfg = fc_config_load("config.json", err);
-        if (cfg == NULL) {
+        size_t len = 0;
+        char *text = fc_json_read_file("config.json", &len, err);
+        if (text == NULL) {
                 fc_error_wrap(err, "config.json");
                 return NULL;
         }
+        struct fc_config *cfg = fc_config_parse(text, len, err);
+        if (cfg == NULL) {
+                free(text);
+                fc_error_wrap(err, "config.json");
+                return NULL;
+        }
+        *ret_text = text;
+        *ret_len = len;
         return cfg;
 }
 
@@ -167,7 +180,9 @@ static int write_pid_file(const char *path, pid_t pid, fc_error_t *err)
         cleanup_free char *tmp = NULL;
         if (asprintf(&tmp, "%s.fctmp", path) < 0)
                 return fc_error_set(err, -ENOMEM, "out of memory");
-        cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        unlink(tmp);
+        cleanup_close int fd =
+                open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0)
                 return fc_error_setm(err, -errno, "write pid file %s", path);
         char buf[32];
@@ -187,29 +202,26 @@ static int write_pid_file(const char *path, pid_t pid, fc_error_t *err)
 
 /* Copy the config into the state dir when delete will need it (poststop
  * hooks): the bundle may be gone by then. */
+/* Save the config into the state dir when later commands need it (the
+ * poststart and poststop hooks): the bundle may be gone or changed. */
 static int save_config(int dirfd, struct fc_state *st, const struct fc_config *cfg,
-                       const char *root, fc_error_t *err)
+                       const char *text, size_t len, const char *root, fc_error_t *err)
 {
-        if (cfg->hooks == NULL || cfg->hooks->n_hooks[FC_HOOK_POSTSTOP] == 0)
+        if (cfg->hooks == NULL || (cfg->hooks->n_hooks[FC_HOOK_POSTSTOP] == 0 &&
+                                   cfg->hooks->n_hooks[FC_HOOK_POSTSTART] == 0))
                 return 0;
-        cleanup_close int in = open("config.json", O_RDONLY | O_CLOEXEC);
-        if (in < 0)
-                return fc_error_setm(err, -errno, "reopen config.json");
-        cleanup_close int out =
-                openat(dirfd, "config.json", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        cleanup_close int out = openat(dirfd, "config.json",
+                                       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (out < 0)
                 return fc_error_setm(err, -errno, "save config.json");
-        char buf[65536];
-        for (;;) {
-                ssize_t n = read(in, buf, sizeof(buf));
+        size_t off = 0;
+        while (off < len) {
+                ssize_t n = write(out, text + off, len - off);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0)
-                        return fc_error_setm(err, -errno, "read config.json");
-                if (n == 0)
-                        break;
-                if (write(out, buf, (size_t) n) != n)
                         return fc_error_setm(err, -errno, "save config.json");
+                off += (size_t) n;
         }
         if (asprintf(&st->config_path, "%s/%s/config.json", root, st->id) < 0)
                 return fc_error_set(err, -ENOMEM, "out of memory");
@@ -324,6 +336,16 @@ static void parent_ns_leave(struct parent_ns *saved)
         }
 }
 
+/* A leased namespace is joined like a `path` one, by the fd the cache sent. */
+static void take_leased(struct fc_ns_plan *ns, enum fc_ns_type t, int *fd)
+{
+        if (*fd < 0)
+                return;
+        ns->mode[t] = FC_NS_MODE_JOIN;
+        ns->path[t] = "(parts cache)";
+        ns->fd[t] = steal_fd(fd);
+}
+
 static void kill_and_reap(pid_t pid, int pidfd)
 {
         if (pid <= 0)
@@ -411,6 +433,14 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         r = fc_status_validate_id(o->id, err);
         if (r < 0)
                 return r;
+        /* The preserved range must be the caller's fds.  A hole in it would
+         * be filled by one of ours (the state dir, a socket) and handed to
+         * the container; runc does hand it over, we refuse. */
+        for (unsigned int i = 0; i < o->preserve_fds; i++)
+                if (fcntl(3 + (int) i, F_GETFD) < 0)
+                        return fc_error_set(err, -EBADF,
+                                            "--preserve-fds %u: file descriptor %u is not open",
+                                            o->preserve_fds, 3 + i);
         /* A relative --pid-file is relative to where we were called, not
          * to the bundle we are about to chdir into. */
         cleanup_free char *pid_file = NULL;
@@ -432,7 +462,9 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 return fc_error_setm(err, -errno, "getcwd");
 
         fc_trace(ctx, "load-config");
-        struct fc_config *cfg = load_config(err);
+        cleanup_free char *cfg_text = NULL;
+        size_t cfg_len = 0;
+        struct fc_config *cfg = load_config(&cfg_text, &cfg_len, err);
         if (cfg == NULL)
                 return err->status;
         ret->cfg = cfg;
@@ -482,9 +514,28 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
          * half-created container finds it. */
         if (fc_status_write(dirfd, st, err) < 0)
                 goto undo_cgroup;
-        if (save_config(dirfd, st, cfg, ctx->root, err) < 0)
+        if (save_config(dirfd, st, cfg, cfg_text, cfg_len, ctx->root, err) < 0)
                 goto undo_cgroup;
 
+        /* Parts: namespaces the config wants new come from the cache when it
+         * has them (a miss just leaves them to be created by clone3).  With a
+         * user namespace of its own the others must be owned by it: no lease. */
+        struct fc_parts_lease lease;
+        uint32_t want = 0;
+        if (ns.mode[FC_NS_USER] == FC_NS_MODE_SHARE) {
+                if (ns.mode[FC_NS_NETWORK] == FC_NS_MODE_NEW)
+                        want |= FC_PART_NET;
+                if (ns.mode[FC_NS_IPC] == FC_NS_MODE_NEW)
+                        want |= FC_PART_IPC;
+                if (ns.mode[FC_NS_UTS] == FC_NS_MODE_NEW)
+                        want |= FC_PART_UTS;
+        }
+        fc_trace(ctx, "lease");
+        fc_parts_lease(ctx, want, true, &lease);
+        take_leased(&ns, FC_NS_NETWORK, &lease.net_fd);
+        take_leased(&ns, FC_NS_IPC, &lease.ipc_fd);
+        take_leased(&ns, FC_NS_UTS, &lease.uts_fd);
+        fc_parts_lease_clear(&lease);
         if (fc_ns_plan_open(&ns, err) < 0)
                 goto undo_ns;
         if (mkfifoat(dirfd, FC_EXEC_FIFO, 0622) < 0) {

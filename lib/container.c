@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -134,9 +135,16 @@ int fc_container_start_internal(const struct fc_context *ctx, int dirfd, struct 
                 return fc_error_setm(err, -errno, "open exec.fifo");
         }
         fc_trace(ctx, "start-fifo");
+        /* Removing the fifo is the claim: of two concurrent starts exactly
+         * one unlinks it, so poststart hooks run once. */
+        if (unlinkat(dirfd, FC_EXEC_FIFO, 0) < 0) {
+                if (errno == ENOENT)
+                        return fc_error_set(err, -EINVAL,
+                                            "cannot start an already running container");
+                return fc_error_setm(err, -errno, "remove exec.fifo");
+        }
         if (write(fifo, "0", 1) != 1)
                 return fc_error_setm(err, -errno, "write exec.fifo");
-        unlinkat(dirfd, FC_EXEC_FIFO, 0);
         r = fc_state_set_status(s, "running", err);
         if (r < 0)
                 return r;
@@ -169,15 +177,13 @@ int fc_container_start(const struct fc_context *ctx, const char *id, fc_error_t 
         cleanup_state struct fc_state *s = open_container(ctx, id, &dirfd, err);
         if (s == NULL)
                 return err->status;
-        /* poststart hooks need the config: the bundle's, as at create. */
+        /* poststart hooks come from the config as it was at create, saved
+         * in the state dir when it has hooks; the bundle may have changed. */
         cleanup_config struct fc_config *cfg = NULL;
-        if (s->config_path == NULL && s->bundle && s->bundle[0]) {
-                cleanup_free char *p = NULL;
-                if (asprintf(&p, "%s/config.json", s->bundle) < 0)
-                        return fc_error_set(err, -ENOMEM, "out of memory");
-                fc_error_t ignore = FC_ERROR_INIT;
-                cfg = fc_config_load(p, &ignore);
-                fc_error_clear(&ignore);
+        if (s->config_path != NULL) {
+                cfg = saved_config(s, err);
+                if (cfg == NULL)
+                        return err->status ? err->status : -EIO;
         }
         return fc_container_start_internal(ctx, dirfd, s, cfg, err);
 }
@@ -239,9 +245,24 @@ int fc_container_destroy(const struct fc_context *ctx, struct fc_state *s,
 
 /* SIGKILL the init (and the rest of its cgroup) and wait until it is
  * gone, bounded. */
+static bool shares_our_pidns(pid_t pid)
+{
+        char path[64];
+        struct stat a, b;
+        snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int) pid);
+        if (stat(path, &a) < 0 || stat("/proc/self/ns/pid", &b) < 0)
+                return true;
+        return a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
 static int kill_and_wait(struct fc_state *s, fc_error_t *err)
 {
-        if (s->cgroup && s->cgroup[0]) {
+        /* With its own pid namespace the container dies with its init.
+         * Only a container sharing a pid namespace needs its cgroup swept,
+         * as runc does; never sweep otherwise: cgroupsPath may name a
+         * cgroup that other processes live in. */
+        if (s->cgroup && s->cgroup[0] && s->pid > 0 && fc_status_init_alive(s) &&
+            shares_our_pidns(s->pid)) {
                 fc_error_t e = FC_ERROR_INIT;
                 struct fc_cgroup *cg = fc_cgroup_deserialize(s->cgroup, &e);
                 if (cg)
@@ -280,9 +301,17 @@ static int kill_and_wait(struct fc_state *s, fc_error_t *err)
 int fc_container_delete(const struct fc_context *ctx, const char *id, bool force, fc_error_t *err)
 {
         cleanup_close int dirfd = -1;
-        cleanup_state struct fc_state *s = open_container(ctx, id, &dirfd, err);
-        if (s == NULL)
+        fc_error_t e = FC_ERROR_INIT;
+        cleanup_state struct fc_state *s = open_container(ctx, id, &dirfd, &e);
+        if (s == NULL) {
+                /* runc: `delete --force` of a container that is gone is done. */
+                if (force && e.status == -ENOENT) {
+                        fc_error_clear(&e);
+                        return 0;
+                }
+                *err = e;
                 return err->status;
+        }
         const char *st = s->status;
         if (strcmp(st, "stopped") != 0 && strcmp(st, "creating") != 0) {
                 /* runc deletes a created container without --force: it never
@@ -465,6 +494,11 @@ int fc_container_run(const struct fc_context *ctx, const struct fc_create_opts *
                 int pr = poll(p, 4, c.pidfd >= 0 ? -1 : 100);
                 if (pr < 0 && errno != EINTR) {
                         r = fc_error_setm(err, -errno, "wait for container");
+                        fc_error_t e2 = FC_ERROR_INIT;
+                        kill_and_wait(c.state, &e2);
+                        waitpid(c.pid, NULL, 0);
+                        fc_container_destroy(ctx, c.state, c.cfg, &e2);
+                        fc_error_clear(&e2);
                         break;
                 }
                 if (relay_open && pr > 0) {
@@ -549,19 +583,20 @@ int fc_signal_parse(const char *s, int *ret_sig, fc_error_t *err)
                 errno = 0;
                 char *end = NULL;
                 long v = strtol(s, &end, 10);
-                if (errno || *end || v <= 0 || v >= NSIG)
+                if (errno || *end || v < 0 || v >= NSIG)
                         return fc_error_set(err, -EINVAL, "invalid signal: %s", s);
                 *ret_sig = (int) v;
                 return 0;
         }
-        const char *name = strncmp(s, "SIG", 3) == 0 ? s + 3 : s;
+        /* runc accepts any case: "sigusr1", "Usr1". */
+        const char *name = strncasecmp(s, "SIG", 3) == 0 ? s + 3 : s;
         for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
-                if (strcmp(name, signals[i].name) == 0) {
+                if (strcasecmp(name, signals[i].name) == 0) {
                         *ret_sig = signals[i].sig;
                         return 0;
                 }
         /* RTMIN+n / RTMAX-n, as runc accepts them. */
-        if (strncmp(name, "RTMIN", 5) == 0 || strncmp(name, "RTMAX", 5) == 0) {
+        if (strncasecmp(name, "RTMIN", 5) == 0 || strncasecmp(name, "RTMAX", 5) == 0) {
                 long off = 0;
                 const char *rest = name + 5;
                 if (*rest) {
@@ -573,7 +608,7 @@ int fc_signal_parse(const char *s, int *ret_sig, fc_error_t *err)
                         if (errno || *end)
                                 return fc_error_set(err, -EINVAL, "invalid signal: %s", s);
                 }
-                long v = (name[3] == 'I' ? SIGRTMIN : SIGRTMAX) + off;
+                long v = ((name[3] == 'I' || name[3] == 'i') ? SIGRTMIN : SIGRTMAX) + off;
                 if (v < SIGRTMIN || v > SIGRTMAX)
                         return fc_error_set(err, -EINVAL, "invalid signal: %s", s);
                 *ret_sig = (int) v;

@@ -135,6 +135,8 @@ static int run_one(const struct fc_hook *h, size_t index, const char *kind, cons
         sigemptyset(&pipe_set);
         sigaddset(&pipe_set, SIGPIPE);
         sigprocmask(SIG_BLOCK, &pipe_set, &old_set);
+        sigset_t pending_before;
+        sigpending(&pending_before);
 
         while (!exited) {
                 struct pollfd p[4];
@@ -169,8 +171,12 @@ static int run_one(const struct fc_hook *h, size_t index, const char *kind, cons
                                 timeout = (int) (deadline - now);
                 }
                 int r = poll(p, (nfds_t) np, timeout);
-                if (r < 0 && errno != EINTR)
+                if (r < 0 && errno != EINTR) {
+                        kill(pid, SIGKILL);
+                        waitpid(pid, &wstatus, 0);
+                        exited = true;
                         break;
+                }
                 if (ipi >= 0 && p[ipi].revents) {
                         ssize_t n = write(ifd, state + written, state_len - written);
                         if (n > 0)
@@ -201,6 +207,13 @@ static int run_one(const struct fc_hook *h, size_t index, const char *kind, cons
         if (efd >= 0) {
                 fcntl(efd, F_SETFL, O_NONBLOCK);
                 capture_read(&efd, ce);
+        }
+        /* A hook that did not read its stdin left a SIGPIPE pending: eat
+         * it before unblocking, unless one was pending already. */
+        if (!sigismember(&pending_before, SIGPIPE)) {
+                struct timespec zero = {0, 0};
+                while (sigtimedwait(&pipe_set, NULL, &zero) == SIGPIPE)
+                        ;
         }
         sigprocmask(SIG_SETMASK, &old_set, NULL);
         if (ifd >= 0)

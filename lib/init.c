@@ -229,6 +229,13 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe,
                 if (r < 0)
                         return r;
         }
+        /* Joined: the namespace fds have done their job. */
+        for (int t = 0; t < FC_NS__MAX; t++) {
+                if (a->ns->fd[t] >= 0) {
+                        close(a->ns->fd[t]);
+                        ((struct fc_ns_plan *) a->ns)->fd[t] = -1;
+                }
+        }
         if (strcmp(m.text, FC_SYNC_GO_UNSHARE_CGROUPNS) == 0 && unshare(CLONE_NEWCGROUP) < 0)
                 return fc_error_setm(err, -errno, "unshare cgroup namespace");
         if (a->ns->mode[FC_NS_NETWORK] == FC_NS_MODE_NEW) {
@@ -353,13 +360,71 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe,
         return close_fds_on_exec(a->preserve_fds, err);
 }
 
-_Noreturn void fc_init_main(const struct fc_init_args *a)
+static int cmp_int(const void *x, const void *y)
+{
+        int a = *(const int *) x, b = *(const int *) y;
+        return (a > b) - (a < b);
+}
+
+/* First thing in the init: nothing of the runtime's may stay reachable
+ * from the container (CVE-2024-21626 class) - not the state dir, the
+ * cgroup dir, the other end of our sockets - not even while it sits in
+ * "created" where `exec` could look at /proc/<init>/fd.  Keep stdio, the
+ * caller's --preserve-fds range and our own few fds, moved above that
+ * range if they landed inside it; close the rest. */
+static int sanitize_fds(struct fc_init_args *a, struct fc_ns_plan *ns)
+{
+        int first = 3 + (int) a->preserve_fds;
+        int *slots[3 + FC_NS__MAX];
+        size_t n = 0;
+        slots[n++] = &a->sync_fd;
+        slots[n++] = &a->fifo_fd;
+        slots[n++] = &a->console_fd;
+        for (int t = 0; t < FC_NS__MAX; t++)
+                slots[n++] = &ns->fd[t];
+        int keep[3 + FC_NS__MAX];
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+                int fd = *slots[i];
+                if (fd < 0)
+                        continue;
+                if (fd < first) {
+                        int nfd = fcntl(fd, F_DUPFD_CLOEXEC, first);
+                        if (nfd < 0)
+                                return -errno;
+                        close(fd);
+                        *slots[i] = fd = nfd;
+                }
+                keep[k++] = fd;
+        }
+        qsort(keep, k, sizeof(int), cmp_int);
+        int from = first;
+        for (size_t i = 0; i < k; i++) {
+                if (keep[i] > from &&
+                    fc_sys_close_range((unsigned int) from, (unsigned int) keep[i] - 1, 0) < 0)
+                        return -errno;
+                if (keep[i] + 1 > from)
+                        from = keep[i] + 1;
+        }
+        if (fc_sys_close_range((unsigned int) from, ~0U, 0) < 0)
+                return -errno;
+        return 0;
+}
+
+_Noreturn void fc_init_main(struct fc_init_args *a)
 {
         fc_error_t err = FC_ERROR_INIT;
         char **env = NULL;
         char *exe = NULL;
         struct fc_seccomp_filter *filter = NULL;
 
+        /* This is the child's own copy of the plan: it may rewrite the fds. */
+        int r = sanitize_fds(a, (struct fc_ns_plan *) a->ns);
+        if (r < 0) {
+                fc_error_setm(&err, r, "close the runtime's file descriptors");
+                fc_sync_send_error(a->sync_fd, &err);
+                _exit(1);
+        }
         if (setup(a, &env, &exe, &filter, &err) < 0) {
                 fc_sync_send_error(a->sync_fd, &err);
                 _exit(1);

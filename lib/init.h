@@ -30,6 +30,6 @@ struct fc_init_args {
         unsigned int preserve_fds;
 };
 
-_Noreturn void fc_init_main(const struct fc_init_args *a);
+_Noreturn void fc_init_main(struct fc_init_args *a);
 
 #endif

@@ -233,7 +233,12 @@ static int rm_rf_at(int parent, const char *name)
         while ((de = readdir(d)) != NULL) {
                 if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
                         continue;
-                if (de->d_type == DT_DIR) {
+                bool is_dir = de->d_type == DT_DIR;
+                struct stat st;
+                if (de->d_type == DT_UNKNOWN &&
+                    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                        is_dir = S_ISDIR(st.st_mode);
+                if (is_dir) {
                         int r = rm_rf_at(dirfd(d), de->d_name);
                         if (r < 0)
                                 return r;
@@ -276,8 +281,16 @@ int fc_status_list_ids(const char *root, char ***ret_ids, size_t *ret_n, fc_erro
         size_t n = 0;
         struct dirent *de;
         while ((de = readdir(d)) != NULL) {
-                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                if (de->d_name[0] == '.')
                         continue;
+                if (de->d_type != DT_DIR) {
+                        /* Some filesystems do not fill d_type. */
+                        struct stat st;
+                        if (de->d_type != DT_UNKNOWN ||
+                            fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                            !S_ISDIR(st.st_mode))
+                                continue;
+                }
                 char **nids = realloc(ids, (n + 2) * sizeof(*ids));
                 if (nids == NULL)
                         goto oom;

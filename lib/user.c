@@ -148,7 +148,12 @@ char *fc_process_find_executable(const char *arg0, char *const *env, fc_error_t 
                 if (r == -EACCES)
                         fc_error_set(err, r, "exec: \"%s\": permission denied", arg0);
                 else if (r < 0)
-                        fc_error_set(err, r, "exec: \"%s\": stat %s: %s", arg0, arg0, strerror(-r));
+                        /* Go's lower-case errno text, as runc prints it: Docker
+                         * matches "no such file or directory" to exit 127. */
+                        fc_error_set(err, r, "exec: \"%s\": stat %s: %s", arg0, arg0,
+                                     r == -ENOENT    ? "no such file or directory"
+                                     : r == -ENOTDIR ? "not a directory"
+                                                     : strerror(-r));
                 char *s = r < 0 ? NULL : strdup(arg0);
                 if (r == 0 && s == NULL)
                         fc_error_set(err, -ENOMEM, "out of memory");

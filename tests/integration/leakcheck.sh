@@ -19,7 +19,7 @@ collect() {
         local r
         # The suite dir itself holds the cached rootfs and bookkeeping, not per-test entries.
         find "$testdir" -mindepth 1 -maxdepth 1 \
-                ! -name rootfs-cache ! -name 'rootfs.lock' ! -name prefix ! -name 'leak.*' ! -name 'results.tap' \
+                ! -name rootfs-cache ! -name cache ! -name 'rootfs.lock' ! -name prefix ! -name 'leak.*' ! -name 'results.tap' \
                 -printf 'state %p\n' 2>/dev/null
         for r in $state_roots; do
                 [ -d "$r" ] && find "$r" -mindepth 1 -maxdepth 1 -name "${prefix}*" -printf 'state %p\n' 2>/dev/null

@@ -6,16 +6,28 @@ EXTRA_DIST += \
 	tests/integration/leakcheck.sh \
 	tests/integration/make-rootfs.sh \
 	tests/integration/helpers.bash \
+	tests/integration/console-recv.py \
+	tests/integration/cache.bats \
+	tests/integration/cgroups-resources.bats \
 	tests/integration/cgroups.bats \
 	tests/integration/cli.bats \
 	tests/integration/differential.bats \
 	tests/integration/errors.bats \
+	tests/integration/events.bats \
+	tests/integration/exec.bats \
+	tests/integration/hardening.bats \
 	tests/integration/hooks.bats \
 	tests/integration/kill.bats \
+	tests/integration/labels.bats \
 	tests/integration/lifecycle.bats \
 	tests/integration/list.bats \
 	tests/integration/namespaces.bats \
+	tests/integration/pause.bats \
 	tests/integration/process.bats \
+	tests/integration/ps.bats \
 	tests/integration/rootfs.bats \
 	tests/integration/spec.bats \
-	tests/integration/state.bats
+	tests/integration/state.bats \
+	tests/integration/terminal.bats \
+	tests/integration/update.bats \
+	tests/integration/userns.bats

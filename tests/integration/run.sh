@@ -31,7 +31,30 @@ export FC_TEST_DIR
 # concurrent runs on one machine from seeing each other's containers as leaks.
 FC_PREFIX=fct-$(head -c 2 /dev/urandom | od -An -tx1 | tr -d ' \n')
 export FC_PREFIX FC_LEAK_PREFIX=$FC_PREFIX
+# The parts cache: FC_TEST_CACHE=warm (default) lets flashcube start its own cache (auto-start)
+# on a socket private to this run, so every create after the first is assembled from pooled
+# parts; FC_TEST_CACHE=off forces the cold path.  DESIGN.md: the suite runs both.
+FC_TEST_CACHE=${FC_TEST_CACHE:-warm}
+mkdir -m 0700 "$FC_TEST_DIR/cache"
+export FLASHCUBE_CACHE_SOCKET=$FC_TEST_DIR/cache/cache.sock
+case $FC_TEST_CACHE in
+off) export FLASHCUBE_NO_CACHE=1 ;;
+warm) unset FLASHCUBE_NO_CACHE ;;
+*)
+        echo "run.sh: FC_TEST_CACHE must be warm or off" >&2
+        exit 2
+        ;;
+esac
+echo "# parts cache: $FC_TEST_CACHE"
+stop_cache() {
+        [ -S "$FLASHCUBE_CACHE_SOCKET" ] || return 0
+        case "$FC_RUNTIME" in
+        *runc) return 0 ;;
+        esac
+        timeout 20 "$FC_RUNTIME" --cache-socket "$FLASHCUBE_CACHE_SOCKET" cache stop >/dev/null 2>&1 || true
+}
 cleanup() {
+        stop_cache
         rm -rf "$FC_TEST_DIR"
 }
 trap cleanup EXIT
@@ -66,6 +89,15 @@ fi
 if [ -z "$planned" ]; then
         echo "# bats produced no plan: it did not run" >&2
         failed=$((failed + 1))
+fi
+
+# The cache is ours too: stop it (which destroys its pools) before looking for leaks.
+if [ "$FC_TEST_CACHE" = warm ] && [ "${FC_RUNTIME##*/}" != runc ]; then
+        if [ -S "$FLASHCUBE_CACHE_SOCKET" ]; then
+                "$FC_RUNTIME" --cache-socket "$FLASHCUBE_CACHE_SOCKET" cache status --format json |
+                        sed 's/^/# cache status: /'
+        fi
+        stop_cache
 fi
 
 if "$here/leakcheck.sh" compare "$FC_TEST_DIR/leak.before"; then
