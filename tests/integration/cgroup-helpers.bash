@@ -74,6 +74,7 @@ requires_v2() {
 cg_block_dev() {
         local d
         for d in /sys/block/*; do
+                [ -e "$d/dev" ] || continue
                 case ${d##*/} in loop* | ram* | zram* | dm-* | sr*) continue ;; esac
                 cat "$d/dev"
                 return 0

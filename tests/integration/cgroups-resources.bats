@@ -222,7 +222,8 @@ teardown() {
 @test "resources: rdma limits" {
         requires_controller rdma
         local dev
-        dev=$(awk '{ print $1; exit }' "$(cg_mount rdma)/rdma.max" 2>/dev/null)
+        dev=$(cat "$(cg_mount rdma)"/*/rdma.max "$(cg_mount rdma)/rdma.max" 2>/dev/null |
+                awk '{ print $1; exit }')
         [ -n "$dev" ] || skip "host has no RDMA device"
         update_config '.linux.resources.rdma = {($d): {"hcaHandles": 3}}' --arg d "$dev"
         create_container

@@ -17,6 +17,10 @@ setup() {
 # container's own cgroup, not parents it created.
 remove_cgroup_tree() {
         local h
+        # Pure cgroup v2: one hierarchy at /sys/fs/cgroup itself.
+        if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] && [ -d "/sys/fs/cgroup$1" ]; then
+                find "/sys/fs/cgroup$1" -depth -type d -exec rmdir {} \; 2>/dev/null
+        fi
         for h in /sys/fs/cgroup/*/; do
                 [ -d "$h${1#/}" ] || continue
                 find "$h${1#/}" -depth -type d -exec rmdir {} \; 2>/dev/null

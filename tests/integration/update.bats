@@ -118,7 +118,11 @@ has_swap_files() {
         cg_is_v2 && c=io
         for f in blkio.weight blkio.bfq.weight io.bfq.weight io.weight; do
                 [ -e "$(cg_file $c $f)" ] || continue
-                [[ "$(cat "$(cg_file $c $f)")" == *300* || "$(cat "$(cg_file $c $f)")" == *2971* ]]
+                # io.weight gets runc's conversion: 1 + (300 - 10) * 9999 / 990.
+                case $f in
+                io.weight) [[ "$(cat "$(cg_file $c $f)")" == *"default 2929"* ]] ;;
+                *) [[ "$(cat "$(cg_file $c $f)")" == *300* ]] ;;
+                esac
                 return 0
         done
         fail "no weight file"
