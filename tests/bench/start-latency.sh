@@ -24,25 +24,32 @@ fc=$(readlink -f "$fc")
 for t in runc crun python3 jq; do
         command -v $t >/dev/null || { echo "start-latency.sh: $t missing" >&2; exit 1; }
 done
-work=$(mktemp -d /tmp/fc-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-"$here/make-bundle.sh" "$work/bundle" true >/dev/null
-
 if [ -z "${FC_BENCH_INNER:-}" ] && mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then
         export FC_BENCH_INNER=1
         exec unshare -m -- sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$0" "$@"' "$0" -n "$runs" "$fc"
 fi
+work=$(mktemp -d /tmp/fc-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+"$here/make-bundle.sh" "$work/bundle" true >/dev/null
 
-python3 - "$runs" "$work" "$fc" <<'PY'
+
+# flashcube with its parts cache warm (started here, on a socket private to the benchmark) and
+# with it off (the cold path).
+mkdir -m 0700 "$work/cache"
+sock=$work/cache/cache.sock
+"$fc" --cache-socket "$sock" cache serve --detach
+trap '"$fc" --cache-socket "$sock" cache stop >/dev/null 2>&1; rm -rf "$work"' EXIT
+
+python3 - "$runs" "$work" "$fc" "$sock" <<'PY'
 import os, subprocess, sys, time, statistics
-runs, work, fc = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+runs, work, fc, sock = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 bundle = os.path.join(work, "bundle")
 rts = {
-    "flashcube": [fc, "--root", os.path.join(work, "fc-root")],
+    "flashcube": [fc, "--cache-socket", sock, "--root", os.path.join(work, "fc-root")],
+    "fc-cold": [fc, "--no-cache", "--root", os.path.join(work, "fc-cold-root")],
     "crun": ["crun", "--root", os.path.join(work, "crun-root")],
     "runc": ["runc", "--root", os.path.join(work, "runc-root")],
 }
-extra = os.environ.get("FC_BENCH_FLASHCUBE_ENV")
 times = {k: [] for k in rts}
 devnull = open(os.devnull, "w")
 def once(name, i):
@@ -63,9 +70,12 @@ def pct(v, p):
     v = sorted(v); k = min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))
     return v[k]
 med = {k: statistics.median(v) for k, v in times.items()}
-print(f"start latency: `run` of busybox true, runc spec bundle, {runs} runs each, interleaved")
+print(f"start latency: `run` of busybox true, runc spec bundle, {runs} runs each, interleaved;")
+print("flashcube = parts cache warm, fc-cold = --no-cache")
 print(f"{'runtime':<10} {'median ms':>10} {'p99 ms':>8} {'vs flashcube':>13}")
 for k in rts:
     print(f"{k:<10} {med[k]:>10.2f} {pct(times[k], 99):>8.2f} {med[k] / med['flashcube']:>12.2f}x")
 print(f"ratio flashcube/crun = {med['flashcube'] / med['crun']:.3f}, flashcube/runc = {med['flashcube'] / med['runc']:.3f}")
+print(f"ratio fc-cold/crun = {med['fc-cold'] / med['crun']:.3f}, fc-cold/runc = {med['fc-cold'] / med['runc']:.3f}")
+print(f"p99/median flashcube = {pct(times['flashcube'], 99) / med['flashcube']:.2f}")
 PY

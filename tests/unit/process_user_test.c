@@ -137,7 +137,7 @@ static void test_find_executable(void)
         r = fc_process_find_executable("/nonexistent/foo", env2, &err);
         ok(r == NULL, "find: missing absolute path");
         is_str(err.msg,
-               "exec: \"/nonexistent/foo\": stat /nonexistent/foo: No such file or "
+               "exec: \"/nonexistent/foo\": stat /nonexistent/foo: no such file or "
                "directory",
                "find: stat message");
         fc_error_clear(&err);
