@@ -7,6 +7,7 @@ EXTRA_DIST += \
 	tests/integration/make-rootfs.sh \
 	tests/integration/helpers.bash \
 	tests/integration/console-recv.py \
+	tests/integration/ipc-dirty.c \
 	tests/integration/cache.bats \
 	tests/integration/cgroups-resources.bats \
 	tests/integration/cgroups.bats \
@@ -17,6 +18,7 @@ EXTRA_DIST += \
 	tests/integration/exec.bats \
 	tests/integration/hardening.bats \
 	tests/integration/hooks.bats \
+	tests/integration/isolation.bats \
 	tests/integration/kill.bats \
 	tests/integration/labels.bats \
 	tests/integration/lifecycle.bats \
