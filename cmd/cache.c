@@ -291,7 +291,9 @@ static int run_lease_test(struct fc_context *ctx, int argc, char **argv)
                         fc_error_clear(&err);
                         bad++;
                 }
-                if (count == 1)
+                /* With --hold every lease is listed: they are all alive at
+                 * once, so their inodes can be compared. */
+                if (count == 1 || hold)
                         printf("granted%s%s%s%s lease %llu net %llu ipc %llu uts %llu\n",
                                l.granted & FC_PART_NET ? " net" : "",
                                l.granted & FC_PART_IPC ? " ipc" : "",

@@ -21,8 +21,14 @@ fc=$top/build/release/flashcube
 bundle=$(mktemp -d /tmp/flashcube-demo.XXXXXX)
 trap 'rm -rf "$bundle"' EXIT
 tests/bench/make-bundle.sh "$bundle" sh -c 'echo "hello from a flashcube container: $(uname -n), pid $$"' >/dev/null
+echo "== the parts cache (pre-created namespaces, handed out once each)"
+"$fc" cache status >/dev/null 2>&1 || "$fc" cache serve --detach
+"$fc" cache status
+echo
 echo "== flashcube run (busybox, runc's default spec)"
 "$fc" --root /run/flashcube run -b "$bundle" "demo-$$"
+"$fc" --debug --root /run/flashcube run -b "$bundle" "demo-$$" 2>&1 | sed -n 's/.*msg="phase /  phase /p'
+echo "(stop the cache with: $fc cache stop)"
 echo
 echo "== start latency, side by side"
 tests/bench/start-latency.sh -n "${RUNS:-100}" "$fc"

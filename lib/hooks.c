@@ -233,8 +233,8 @@ static int run_one(const struct fc_hook *h, size_t index, const char *kind, cons
                 trim(ce);
                 if (timed_out)
                         r = fc_error_set(err, -ETIMEDOUT,
-                                         "error running %s hook #%zu: timeout after %d seconds, "
-                                         "stdout: %s, stderr: %s",
+                                         "error running %s hook #%zu: hook ran past specified "
+                                         "timeout of %d.0s, stdout: %s, stderr: %s",
                                          kind, index, h->timeout, co->buf, ce->buf);
                 else if (!exited)
                         r = fc_error_set(err, -ECHILD, "error running %s hook #%zu: lost track",

@@ -66,9 +66,10 @@ start_cache() {
 # busy machine (sanitizer builds, parallel suites) can push a reply past the client's 5 ms wait,
 # which is a legitimate miss, so a few tries are allowed.
 lease_ok() {
-        local prefix=$1 i
+        # (not "i": bats' `run` clobbers a caller's loop variable of that name)
+        local prefix=$1 try
         shift
-        for ((i = 0; i < 5; i++)); do
+        for ((try = 0; try < 5; try++)); do
                 run -0 cache lease-test "$@"
                 [[ "${lines[0]}" == "$prefix"* ]] && return 0
                 sleep 0.2

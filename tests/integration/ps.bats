@@ -39,8 +39,9 @@ teardown() {
 @test "ps: --format json lists the pids, children included" {
         set_cmd 'sleep 100 & sleep 100 & wait'
         run_detached
-        local i
-        for ((i = 0; i < 200; i++)); do
+        # (not "i": bats' `run` clobbers a caller's loop variable of that name)
+        local try
+        for ((try = 0; try < 200; try++)); do
                 run -0 fc ps --format json "$FC_ID"
                 [ "$(jq length <<<"$output")" -eq 3 ] && break
                 sleep 0.01
