@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
- * Creating parts.  A helper process is cloned straight into new network,
- * IPC and UTS namespaces (clone3 with the CLONE_NEW* flags, as many kinds
- * as the pools need at once), brings `lo` up, opens its namespace files
+ * Creating parts.  A helper process is forked, unshares new network, IPC
+ * and UTS namespaces (as many kinds as the pools need at once) so that
+ * their cost is paid in the helper, not in the cache's loop, brings `lo`
+ * up, opens its namespace files
  * in /proc/self/ns and sends those fds to the cache over a socketpair,
  * then exits.
  * The namespaces live on as fds only: nothing is mounted or named, so a
@@ -126,8 +127,11 @@ static int lo_up(void)
 static const char *const ns_files[FC_PARTS_N_KINDS] = {"/proc/self/ns/net", "/proc/self/ns/ipc",
                                                        "/proc/self/ns/uts"};
 
-/* In the helper, already in its new namespaces.  Only _exit() from here. */
-static __attribute__((noreturn)) void helper_main(int sock, uint32_t kinds)
+/* In the helper.  It creates its namespaces itself: creating them is the
+ * expensive part (a network namespace costs milliseconds), and done by
+ * clone3 in the cache it would run in the cache's own context and stall
+ * the leases waiting to be answered.  Only _exit() from here. */
+static __attribute__((noreturn)) void helper_main(int sock, uint32_t kinds, int flags)
 {
         /* Drop the cache's other fds (listening socket, pooled parts):
          * the helper needs none of them. */
@@ -137,6 +141,10 @@ static __attribute__((noreturn)) void helper_main(int sock, uint32_t kinds)
         struct helper_report rep = {.kinds = kinds};
         int fds[FC_PARTS_N_KINDS];
         unsigned n = 0;
+        if (unshare(flags) < 0) {
+                rep.status = -errno;
+                goto send;
+        }
         if ((kinds & FC_PART_NET) && (rep.status = lo_up()) < 0)
                 goto send;
         for (unsigned k = 0; k < FC_PARTS_N_KINDS; k++) {
@@ -189,7 +197,7 @@ int fc_parts_pools_spawn(struct fc_parts_pools *p, uint32_t kinds, fc_error_t *e
         for (unsigned k = 0; k < FC_PARTS_N_KINDS; k++)
                 if (kinds & (1u << k))
                         flags |= (uint64_t) fc_parts_kind_clone_flag(1u << k);
-        struct fc_clone_args args = {.flags = flags, .exit_signal = SIGCHLD};
+        struct fc_clone_args args = {.exit_signal = SIGCHLD};
         pid_t pid = fc_sys_clone3(&args);
         if (pid < 0) {
                 int e = -errno;
@@ -199,7 +207,7 @@ int fc_parts_pools_spawn(struct fc_parts_pools *p, uint32_t kinds, fc_error_t *e
         }
         if (pid == 0) {
                 close(sv[0]);
-                helper_main(sv[1], kinds);
+                helper_main(sv[1], kinds, (int) flags);
         }
         close(sv[1]);
         p->jobs[p->n_jobs++] = (struct fc_parts_job){
