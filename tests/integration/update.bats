@@ -118,9 +118,9 @@ has_swap_files() {
         cg_is_v2 && c=io
         for f in blkio.weight blkio.bfq.weight io.bfq.weight io.weight; do
                 [ -e "$(cg_file $c $f)" ] || continue
-                # io.weight gets runc's conversion: 1 + (300 - 10) * 9999 / 990.
+                # io.weight gets runc's conversion: 1 + (300 - 10) * 9999 / 990 = 2930.
                 case $f in
-                io.weight) [[ "$(cat "$(cg_file $c $f)")" == *"default 2929"* ]] ;;
+                io.weight) [[ "$(cat "$(cg_file $c $f)")" == *"default 2930"* ]] ;;
                 *) [[ "$(cat "$(cg_file $c $f)")" == *300* ]] ;;
                 esac
                 return 0
