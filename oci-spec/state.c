@@ -60,6 +60,47 @@ char *fc_state_list_to_json(struct fc_state *const *states, size_t n, fc_error_t
         return gen_end(g, err);
 }
 
+/* The runtime-spec version this document follows (what `features` reports
+ * as ociVersionMax); the inner state carries the config's own ociVersion,
+ * as `state` does. */
+#define CPS_OCI_VERSION "1.2.0"
+
+char *fc_container_process_state_json(const struct fc_state *s, const char *metadata,
+                                      fc_error_t *err)
+{
+        static const char *const fds[] = {"seccompFd", NULL};
+        yajl_gen g = gen_begin(NULL);
+        if (g != NULL) {
+                yajl_gen_map_open(g);
+                gen_kstr(g, "ociVersion", CPS_OCI_VERSION);
+                gen_kstrv(g, "fds", fds);
+                gen_kint(g, "pid", s->pid);
+                if (metadata && metadata[0] != '\0')
+                        gen_kstr(g, "metadata", metadata);
+                /* The spec's State object, as runc sends it: none of the
+                 * extras `state` prints; pid and annotations omitted when
+                 * empty, as the spec's Go type (omitempty) does. */
+                gen_str(g, "state");
+                yajl_gen_map_open(g);
+                gen_kstr(g, "ociVersion", s->oci_version ? s->oci_version : CPS_OCI_VERSION);
+                gen_kstr(g, "id", s->id);
+                gen_kstr(g, "status", s->status);
+                if (s->pid > 0)
+                        gen_kint(g, "pid", s->pid);
+                gen_kstr(g, "bundle", s->bundle);
+                if (s->n_annotations > 0) {
+                        gen_str(g, "annotations");
+                        yajl_gen_map_open(g);
+                        for (size_t i = 0; i < s->n_annotations; i++)
+                                gen_kstr(g, s->annotations[i].key, s->annotations[i].value);
+                        yajl_gen_map_close(g);
+                }
+                yajl_gen_map_close(g);
+                yajl_gen_map_close(g);
+        }
+        return gen_end(g, err);
+}
+
 char *fc_state_to_json(const struct fc_state *s, fc_error_t *err)
 {
         yajl_gen g = gen_begin(NULL);

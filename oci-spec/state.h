@@ -39,6 +39,14 @@ struct fc_state {
  * extra fields (`rootfs`, `created`, `owner`).  Returns malloc'd text. */
 char *fc_state_to_oci_json(const struct fc_state *s, bool pretty, fc_error_t *err);
 
+/* The OCI "container process state" sent to a seccomp agent at
+ * linux.seccomp.listenerPath together with the notify fd: ociVersion,
+ * fds ["seccompFd"], pid (s->pid), metadata (omitted when NULL or empty,
+ * as runc omits it) and the plain OCI state object (no runc extras).
+ * Returns malloc'd compact JSON. */
+char *fc_container_process_state_json(const struct fc_state *s, const char *metadata,
+                                      fc_error_t *err);
+
 /* The on-disk form (OCI fields + private fields). */
 char *fc_state_to_json(const struct fc_state *s, fc_error_t *err);
 struct fc_state *fc_state_parse(const char *json, size_t len, fc_error_t *err);

@@ -7,6 +7,8 @@ EXTRA_DIST += \
 	tests/integration/make-rootfs.sh \
 	tests/integration/helpers.bash \
 	tests/integration/console-recv.py \
+	tests/integration/seccomp-agent.py \
+	tests/integration/seccomp-profile.py \
 	tests/integration/ipc-dirty.c \
 	tests/integration/cache.bats \
 	tests/integration/cgroups-resources.bats \
@@ -28,6 +30,7 @@ EXTRA_DIST += \
 	tests/integration/process.bats \
 	tests/integration/ps.bats \
 	tests/integration/rootfs.bats \
+	tests/integration/seccomp.bats \
 	tests/integration/spec.bats \
 	tests/integration/state.bats \
 	tests/integration/terminal.bats \

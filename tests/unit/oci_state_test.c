@@ -118,6 +118,46 @@ static void test_roundtrip(void)
         fc_state_free(NULL);
 }
 
+/* The document runc sends a seccomp agent (runtime-spec config-linux.md,
+ * "The Container Process State"): compact, fds first, metadata omitted
+ * when empty, the inner state without runc's `state` extras. */
+static void test_container_process_state(void)
+{
+        fc_error_t err = FC_ERROR_INIT;
+        struct fc_state a = sample;
+        a.status = "creating";
+        char *s = fc_container_process_state_json(&a, "k=v;\"q\"", &err);
+        is_str(s,
+               "{\"ociVersion\":\"1.2.0\",\"fds\":[\"seccompFd\"],\"pid\":6233,"
+               "\"metadata\":\"k=v;\\\"q\\\"\",\"state\":{\"ociVersion\":\"1.2.0\","
+               "\"id\":\"t2\",\"status\":\"creating\",\"pid\":6233,"
+               "\"bundle\":\"/tmp/ocib\"}}",
+               "container process state with metadata");
+        free(s);
+
+        a.annotations = annotations;
+        a.n_annotations = 2;
+        a.oci_version = "1.0.2";
+        s = fc_container_process_state_json(&a, "", &err);
+        is_str(s,
+               "{\"ociVersion\":\"1.2.0\",\"fds\":[\"seccompFd\"],\"pid\":6233,"
+               "\"state\":{\"ociVersion\":\"1.0.2\",\"id\":\"t2\",\"status\":\"creating\","
+               "\"pid\":6233,\"bundle\":\"/tmp/ocib\",\"annotations\":{\"a\":\"b\","
+               "\"c\":\"d\"}}}",
+               "empty metadata omitted, annotations kept, config's ociVersion inside");
+        free(s);
+
+        struct fc_state b = {.id = "x", .status = "creating", .bundle = "/b"};
+        s = fc_container_process_state_json(&b, NULL, &err);
+        is_str(s,
+               "{\"ociVersion\":\"1.2.0\",\"fds\":[\"seccompFd\"],\"pid\":0,"
+               "\"state\":{\"ociVersion\":\"1.2.0\",\"id\":\"x\",\"status\":\"creating\","
+               "\"bundle\":\"/b\"}}",
+               "no pid: omitted from the state, 0 outside; no ociVersion: ours");
+        free(s);
+        ok(err.status == 0, "no error set");
+}
+
 static char *slurp(const char *path)
 {
         FILE *f = fopen(path, "re");
@@ -190,6 +230,7 @@ int main(void)
 {
         test_oci_state();
         test_roundtrip();
+        test_container_process_state();
         test_spec();
         return tap_done();
 }

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * The runtime's side of the seccomp agent protocol (runtime-spec
+ * config-linux.md, "listenerPath" and "The Container Process State").
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/seccomp-notify.h"
+
+static int connect_agent(const char *path, fc_error_t *err)
+{
+        struct sockaddr_un addr = {.sun_family = AF_UNIX};
+        size_t len = strlen(path);
+        if (len == 0)
+                return fc_error_set(err, -EINVAL, "linux.seccomp.listenerPath is not set");
+        if (len >= sizeof(addr.sun_path))
+                return fc_error_set(err, -ENAMETOOLONG,
+                                    "seccomp agent socket %s: path too long for a Unix socket",
+                                    path);
+        memcpy(addr.sun_path, path, len + 1);
+        cleanup_close int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return fc_error_setm(err, -errno, "create a socket for the seccomp agent");
+        int r;
+        do
+                r = connect(fd, (struct sockaddr *) &addr, sizeof(addr));
+        while (r < 0 && errno == EINTR);
+        if (r < 0)
+                return fc_error_setm(err, -errno, "connect to the seccomp agent at %s", path);
+        return steal_fd(&fd);
+}
+
+/* The fd travels with the first byte of the document.  The spec allows
+ * the rest to follow in further sends (fds only in the first), which
+ * matters only if the agent's receive buffer is smaller than the document. */
+static int send_with_fd(int sock, const char *buf, size_t len, int fd)
+{
+        union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } control;
+        memset(&control, 0, sizeof(control));
+        struct iovec iov = {.iov_base = (void *) buf, .iov_len = len};
+        struct msghdr msg = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = control.buf,
+                .msg_controllen = sizeof(control.buf),
+        };
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+
+        ssize_t n;
+        do
+                n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        size_t done = (size_t) n;
+        while (done < len) {
+                n = send(sock, buf + done, len - done, MSG_NOSIGNAL);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return n < 0 ? -errno : -EIO;
+                done += (size_t) n;
+        }
+        return 0;
+}
+
+int fc_seccomp_notify_send(const char *listener_path, const char *metadata, int notify_fd,
+                           const struct fc_state *st, fc_error_t *err)
+{
+        if (listener_path == NULL)
+                return fc_error_set(err, -EINVAL, "linux.seccomp.listenerPath is not set");
+        if (notify_fd < 0)
+                return fc_error_set(err, -EBADF, "no seccomp notify fd to send to %s",
+                                    listener_path);
+        cleanup_free char *doc = fc_container_process_state_json(st, metadata, err);
+        if (doc == NULL)
+                return fc_error_wrap(err, "seccomp agent %s", listener_path);
+        cleanup_close int sock = connect_agent(listener_path, err);
+        if (sock < 0)
+                return sock;
+        int r = send_with_fd(sock, doc, strlen(doc), notify_fd);
+        if (r < 0)
+                return fc_error_setm(err, r, "send the seccomp notify fd to the agent at %s",
+                                     listener_path);
+        return 0;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * Handing a SCMP_ACT_NOTIFY listener fd to the seccomp agent at
+ * linux.seccomp.listenerPath, as the runtime spec describes it and runc
+ * does it: one connection per fd, the container process state as JSON with
+ * the fd attached (SCM_RIGHTS), then the connection is closed.  Runs in the
+ * runtime (the init cannot reach host paths after pivot_root).  Nothing here
+ * prints or exits.
+ */
+#ifndef FC_SECCOMP_NOTIFY_H
+#define FC_SECCOMP_NOTIFY_H
+
+#include "lib/error.h"
+#include "oci-spec/state.h"
+
+/* Connect to the Unix stream socket `listener_path` and send the container
+ * process state of `st` (its pid and OCI fields; `metadata` is
+ * linux.seccomp.listenerMetadata, may be NULL) with `notify_fd` as the
+ * "seccompFd".  The caller keeps `notify_fd` (close it afterwards: the
+ * agent holds its own copy).  Any failure (no agent listening, short
+ * send) is an error naming the path: without the agent, notified syscalls
+ * would block forever, so the caller must fail the container. */
+int fc_seccomp_notify_send(const char *listener_path, const char *metadata, int notify_fd,
+                           const struct fc_state *st, fc_error_t *err);
+
+#endif
