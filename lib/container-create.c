@@ -31,6 +31,8 @@
 #include "lib/namespace.h"
 #include "lib/parts/parts.h"
 #include "lib/process.h"
+#include "lib/seccomp-notify.h"
+#include "lib/seccomp.h"
 #include "lib/spawn.h"
 #include "lib/status.h"
 #include "lib/sys.h"
@@ -45,6 +47,8 @@ void fc_created_clear(struct fc_created *c)
         if (c->console_master >= 0)
                 close(c->console_master);
         c->console_master = -1;
+        fc_seccomp_free(c->seccomp);
+        c->seccomp = NULL;
         fc_state_free(c->state);
         fc_config_free(c->cfg);
         c->pidfd = c->dirfd = -1;
@@ -358,6 +362,34 @@ static void kill_and_reap(pid_t pid, int pidfd)
                 ;
 }
 
+/* The init loaded a filter with SCMP_ACT_NOTIFY rules: give the listener
+ * fd to the seccomp agent at listenerPath with the container's state, as
+ * runc's seccomp agent protocol does, then let the init go on. */
+static int hand_notify_fd(int sync_fd, int notify_fd, const struct fc_config *cfg,
+                          struct fc_state *st, pid_t pid, fc_error_t *err)
+{
+        const struct fc_seccomp *sc = cfg->linux_ ? cfg->linux_->seccomp : NULL;
+        int r;
+        if (notify_fd < 0) {
+                r = fc_error_set(err, -EPROTO, "seccomp notify message without an fd");
+        } else if (sc == NULL || sc->listener_path == NULL || sc->listener_path[0] == '\0') {
+                r = fc_error_set(err, -EINVAL,
+                                 "linux.seccomp.listenerPath: required with SCMP_ACT_NOTIFY");
+        } else {
+                st->pid = pid;
+                r = fc_state_set_status(st, "creating", err);
+                if (r == 0)
+                        r = fc_seccomp_notify_send(sc->listener_path, sc->listener_metadata,
+                                                   notify_fd, st, err);
+        }
+        if (notify_fd >= 0)
+                close(notify_fd);
+        if (r < 0)
+                return r;
+        r = fc_sync_send(sync_fd, FC_SYNC_SECCOMP_DONE, 0, NULL);
+        return r < 0 ? fc_error_setm(err, r, "signal container init") : 0;
+}
+
 /* The parent's half of the sync protocol, from GO to READY. */
 static int drive_init(const struct fc_context *ctx, int sync_fd, pid_t *pidp, int *pidfdp,
                       bool unshare_cgroupns, const struct fc_config *cfg, struct fc_state *st,
@@ -374,11 +406,21 @@ static int drive_init(const struct fc_context *ctx, int sync_fd, pid_t *pidp, in
         if (m == NULL)
                 return fc_error_set(err, -ENOMEM, "out of memory");
         for (;;) {
-                r = fc_sync_recv(sync_fd, m, err);
+                int notify_fd = -1;
+                r = fc_sync_recv_fd(sync_fd, m, &notify_fd, err);
                 if (r < 0)
                         break;
+                if (notify_fd >= 0 && m->type != FC_SYNC_SECCOMP_FD) {
+                        close(notify_fd);
+                        notify_fd = -1;
+                }
                 if (m->type == FC_SYNC_READY) {
                         break;
+                } else if (m->type == FC_SYNC_SECCOMP_FD) {
+                        r = hand_notify_fd(sync_fd, notify_fd, cfg, st, pid, err);
+                        notify_fd = -1;
+                        if (r < 0)
+                                break;
                 } else if (m->type == FC_SYNC_PID && m->status > 0) {
                         /* The first child forked the real init and exits. */
                         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
@@ -427,6 +469,7 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         int r;
         ret->pid = 0;
         ret->pidfd = ret->dirfd = ret->console_master = -1;
+        ret->seccomp = NULL;
         ret->state = NULL;
         ret->cfg = NULL;
 
@@ -489,6 +532,18 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                                     "linux.cgroupsPath: expected \"slice:prefix:name\" for "
                                     "systemd cgroups, got \"%s\"",
                                     cfg->linux_->cgroups_path);
+
+        /* The filter is compiled here, before anything is created, and from
+         * the cache of compiled profiles when this profile was seen before;
+         * the init only loads it. */
+        struct fc_seccomp_filter *filter = NULL;
+        if (cfg->linux_ && cfg->linux_->seccomp) {
+                fc_trace(ctx, "seccomp");
+                filter = fc_seccomp_build_cached(cfg->linux_->seccomp, NULL, err);
+                if (filter == NULL)
+                        return err->status ? err->status : -EINVAL;
+        }
+        ret->seccomp = filter;
 
         fc_trace(ctx, "reserve");
         int dirfd = fc_status_reserve(ctx->root, o->id, err);
@@ -581,6 +636,7 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 .sync_fd = sv[1],
                 .fifo_fd = fifo_fd,
                 .console_fd = console[1],
+                .seccomp = filter,
                 .no_pivot = o->no_pivot,
                 .no_new_keyring = o->no_new_keyring,
                 .preserve_fds = o->preserve_fds,

@@ -4,6 +4,7 @@
 
 #include "lib/cgroup/cgroup.h"
 #include "lib/container.h"
+#include "lib/seccomp.h"
 #include "oci-spec/config.h"
 
 struct fc_created {
@@ -13,6 +14,7 @@ struct fc_created {
         struct fc_state *state;
         struct fc_config *cfg;
         int console_master; /* run in the foreground with a terminal: the pty master */
+        struct fc_seccomp_filter *seccomp; /* compiled filter, freed with the rest */
 };
 
 void fc_created_clear(struct fc_created *c);

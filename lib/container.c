@@ -255,6 +255,20 @@ static bool shares_our_pidns(pid_t pid)
         return a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 }
 
+/* Thaw the container's cgroup if it is frozen; errors do not matter here
+ * (thawing a cgroup that is not frozen is a no-op). */
+static void thaw(const struct fc_state *s)
+{
+        if (s->cgroup == NULL || s->cgroup[0] == '\0')
+                return;
+        fc_error_t e = FC_ERROR_INIT;
+        struct fc_cgroup *cg = fc_cgroup_deserialize(s->cgroup, &e);
+        if (cg)
+                fc_cgroup_freeze(cg, false, &e);
+        fc_cgroup_free(cg);
+        fc_error_clear(&e);
+}
+
 static int kill_and_wait(struct fc_state *s, fc_error_t *err)
 {
         /* With its own pid namespace the container dies with its init.
@@ -279,6 +293,8 @@ static int kill_and_wait(struct fc_state *s, fc_error_t *err)
         if (r < 0)
                 return 0;
         signal_pidfd(pidfd, s->pid, SIGKILL);
+        /* A frozen (paused) v1 task takes SIGKILL only once thawed. */
+        thaw(s);
         bool gone = false;
         if (pidfd >= 0) {
                 gone = wait_pidfd(pidfd, 10000) > 0;
@@ -364,6 +380,8 @@ int fc_container_kill(const struct fc_context *ctx, const char *id, int sig, boo
                 return r;
         if (signal_pidfd(pidfd, s->pid, sig) < 0)
                 return fc_error_setm(err, -errno, "signal container init");
+        if (sig == SIGKILL && strcmp(s->status, "paused") == 0)
+                thaw(s);
         return 0;
 }
 

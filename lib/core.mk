@@ -10,4 +10,5 @@ libflashcube_a_SOURCES += \
 	lib/spec.h lib/spec.c \
 	lib/exec.h lib/exec.c \
 	lib/terminal.h lib/terminal.c \
+	lib/fdpass.h lib/fdpass.c \
 	lib/rootfs.h lib/process.h lib/seccomp.h

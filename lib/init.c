@@ -191,8 +191,26 @@ static int close_fds_on_exec(unsigned int preserve_fds, fc_error_t *err)
         return 0;
 }
 
-static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe,
-                 struct fc_seccomp_filter **ret_filter, fc_error_t *err)
+/* Load the filter built by the runtime.  A SCMP_ACT_NOTIFY profile yields a
+ * listener fd: it goes to the runtime, which hands it to the seccomp agent
+ * at linux.seccomp.listenerPath (a host path we can no longer reach). */
+static int load_seccomp(const struct fc_init_args *a, fc_error_t *err)
+{
+        int notify_fd = -1;
+        int r = fc_seccomp_load(a->seccomp, &notify_fd, err);
+        if (r < 0)
+                return r;
+        if (notify_fd < 0)
+                return 0;
+        r = fc_sync_send_fd(a->sync_fd, FC_SYNC_SECCOMP_FD, 0, NULL, notify_fd);
+        close(notify_fd);
+        if (r < 0)
+                return fc_error_setm(err, r, "send the seccomp notify fd to the runtime");
+        struct fc_sync_msg m;
+        return wait_for(a->sync_fd, FC_SYNC_SECCOMP_DONE, &m, err);
+}
+
+static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, fc_error_t *err)
 {
         const struct fc_config *cfg = a->cfg;
         struct fc_sync_msg m;
@@ -326,23 +344,12 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe,
                 return err->status ? err->status : -ENOENT;
         *ret_exe = exe;
 
-        struct fc_seccomp_filter *filter = NULL;
-        if (cfg->linux_ && cfg->linux_->seccomp) {
-                filter = fc_seccomp_build(cfg->linux_->seccomp, err);
-                if (filter == NULL)
-                        return err->status ? err->status : -EINVAL;
-        }
-        *ret_filter = filter;
         /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which
          * the user may be about to lose: load it now, as runc does. */
-        if (filter && !p->no_new_privileges) {
-                int notify_fd = -1;
-                r = fc_seccomp_load(filter, &notify_fd, err);
+        if (a->seccomp && !p->no_new_privileges) {
+                r = load_seccomp(a, err);
                 if (r < 0)
                         return r;
-                if (notify_fd >= 0)
-                        return fc_error_set(err, -EOPNOTSUPP,
-                                            "linux.seccomp: SCMP_ACT_NOTIFY is not supported yet");
         }
         /* The AppArmor profile takes effect at execve; writing it needs the
          * privileges we are about to drop. */
@@ -357,7 +364,15 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe,
         r = fc_process_apply_user_and_caps(cfg, a->pplan, err);
         if (r < 0)
                 return r;
-        return close_fds_on_exec(a->preserve_fds, err);
+        r = close_fds_on_exec(a->preserve_fds, err);
+        if (r < 0)
+                return r;
+        /* With no_new_privs the filter goes on last, so that as little as
+         * possible of our own code runs under it; still before READY, so a
+         * notify fd can reach the agent through the runtime. */
+        if (a->seccomp && p->no_new_privileges)
+                return load_seccomp(a, err);
+        return 0;
 }
 
 static int cmp_int(const void *x, const void *y)
@@ -416,7 +431,6 @@ _Noreturn void fc_init_main(struct fc_init_args *a)
         fc_error_t err = FC_ERROR_INIT;
         char **env = NULL;
         char *exe = NULL;
-        struct fc_seccomp_filter *filter = NULL;
 
         /* This is the child's own copy of the plan: it may rewrite the fds. */
         int r = sanitize_fds(a, (struct fc_ns_plan *) a->ns);
@@ -425,7 +439,7 @@ _Noreturn void fc_init_main(struct fc_init_args *a)
                 fc_sync_send_error(a->sync_fd, &err);
                 _exit(1);
         }
-        if (setup(a, &env, &exe, &filter, &err) < 0) {
+        if (setup(a, &env, &exe, &err) < 0) {
                 fc_sync_send_error(a->sync_fd, &err);
                 _exit(1);
         }
@@ -449,16 +463,6 @@ _Noreturn void fc_init_main(struct fc_init_args *a)
         }
         if (run_child_hooks(a, FC_HOOK_START_CONTAINER, "created", &err) < 0)
                 goto fail;
-        if (filter && a->cfg->process->no_new_privileges) {
-                int notify_fd = -1;
-                if (fc_seccomp_load(filter, &notify_fd, &err) < 0)
-                        goto fail;
-                if (notify_fd >= 0) {
-                        fc_error_set(&err, -EOPNOTSUPP,
-                                     "linux.seccomp: SCMP_ACT_NOTIFY is not supported yet");
-                        goto fail;
-                }
-        }
         execve(exe, a->cfg->process->args, env);
         fc_error_setm(&err, -errno, "exec %s", exe);
 fail:

@@ -12,6 +12,7 @@
 #include "lib/cgroup/cgroup.h"
 #include "lib/namespace.h"
 #include "lib/process.h"
+#include "lib/seccomp.h"
 #include "oci-spec/config.h"
 #include "oci-spec/state.h"
 
@@ -25,6 +26,7 @@ struct fc_init_args {
         int sync_fd;            /* child's end of the sync socketpair */
         int fifo_fd;            /* exec.fifo opened O_RDWR: the init blocks reading it */
         int console_fd;         /* where to send the pty master (process.terminal), or -1 */
+        struct fc_seccomp_filter *seccomp; /* built by the runtime, loaded by the init, or NULL */
         bool no_pivot;
         bool no_new_keyring;
         unsigned int preserve_fds;

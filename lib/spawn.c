@@ -8,9 +8,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "lib/fdpass.h"
 #include "lib/sys.h"
 
 int fc_sync_send(int fd, enum fc_sync_type type, int status, const char *text)
+{
+        return fc_sync_send_fd(fd, type, status, text, -1);
+}
+
+int fc_sync_send_fd(int fd, enum fc_sync_type type, int status, const char *text, int passfd)
 {
         struct fc_sync_msg m;
         memset(&m, 0, sizeof(m));
@@ -18,31 +24,36 @@ int fc_sync_send(int fd, enum fc_sync_type type, int status, const char *text)
         m.status = status;
         if (text)
                 snprintf(m.text, sizeof(m.text), "%s", text);
-        for (;;) {
-                ssize_t n = send(fd, &m, sizeof(m), MSG_NOSIGNAL);
-                if (n == (ssize_t) sizeof(m))
-                        return 0;
-                if (n < 0 && errno == EINTR)
-                        continue;
-                return n < 0 ? -errno : -EIO;
+        ssize_t n = fc_fdpass_send(fd, &m, sizeof(m), passfd);
+        if (n == (ssize_t) sizeof(m))
+                return 0;
+        return n < 0 ? (int) n : -EIO;
+}
+
+int fc_sync_recv_fd(int fd, struct fc_sync_msg *m, int *ret_fd, fc_error_t *err)
+{
+        ssize_t n = fc_fdpass_recv(fd, m, sizeof(*m), ret_fd);
+        if (n < 0)
+                return fc_error_setm(err, (int) n, "read from container init");
+        if (n == 0 || n != (ssize_t) sizeof(*m)) {
+                if (*ret_fd >= 0)
+                        close(*ret_fd);
+                *ret_fd = -1;
+                if (n == 0)
+                        return fc_error_set(err, -EPIPE, "container init exited before reporting");
+                return fc_error_set(err, -EPROTO, "short message from container init");
         }
+        m->text[sizeof(m->text) - 1] = '\0';
+        return 0;
 }
 
 int fc_sync_recv(int fd, struct fc_sync_msg *m, fc_error_t *err)
 {
-        for (;;) {
-                ssize_t n = recv(fd, m, sizeof(*m), 0);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return fc_error_setm(err, -errno, "read from container init");
-                if (n == 0)
-                        return fc_error_set(err, -EPIPE, "container init exited before reporting");
-                if (n != (ssize_t) sizeof(*m))
-                        return fc_error_set(err, -EPROTO, "short message from container init");
-                m->text[sizeof(m->text) - 1] = '\0';
-                return 0;
-        }
+        int passed = -1;
+        int r = fc_sync_recv_fd(fd, m, &passed, err);
+        if (passed >= 0)
+                close(passed);
+        return r;
 }
 
 void fc_sync_send_error(int fd, const fc_error_t *e)

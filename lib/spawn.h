@@ -29,7 +29,9 @@ enum fc_sync_type {
         FC_SYNC_HOOKS_DONE,
         FC_SYNC_READY,
         FC_SYNC_ERROR,
-        FC_SYNC_PID, /* joined user namespace: the real init's host pid (status) */
+        FC_SYNC_PID,          /* joined user namespace: the real init's host pid (status) */
+        FC_SYNC_SECCOMP_FD,   /* carries the seccomp notify listener fd (SCM_RIGHTS) */
+        FC_SYNC_SECCOMP_DONE, /* the runtime handed it to the agent */
 };
 
 #define FC_SYNC_GO_UNSHARE_CGROUPNS "unshare-cgroupns"
@@ -42,8 +44,16 @@ struct fc_sync_msg {
 
 int fc_sync_send(int fd, enum fc_sync_type type, int status, const char *text);
 
-/* Receive one message; EOF (the peer died) is -EPIPE. */
+/* Receive one message; EOF (the peer died) is -EPIPE.  Any fd that came
+ * with it is closed. */
 int fc_sync_recv(int fd, struct fc_sync_msg *m, fc_error_t *err);
+
+/* Send a message with one fd attached (SCM_RIGHTS). */
+int fc_sync_send_fd(int fd, enum fc_sync_type type, int status, const char *text, int passfd);
+
+/* Receive one message and the fd attached to it, if any (*ret_fd, else -1;
+ * received close-on-exec). */
+int fc_sync_recv_fd(int fd, struct fc_sync_msg *m, int *ret_fd, fc_error_t *err);
 
 /* Send an error as a message (the child's way of reporting). */
 void fc_sync_send_error(int fd, const fc_error_t *e);

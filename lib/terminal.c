@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/fdpass.h"
 
 int fc_terminal_connect(const char *path, fc_error_t *err)
 {
@@ -36,35 +37,11 @@ int fc_terminal_connect(const char *path, fc_error_t *err)
         return fd;
 }
 
-static int send_fd(int sock, const char *name, int fd)
-{
-        struct iovec iov = {.iov_base = (void *) name, .iov_len = strlen(name)};
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } u;
-        memset(&u, 0, sizeof(u));
-        struct msghdr msg = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = u.buf,
-                .msg_controllen = sizeof(u.buf),
-        };
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof(int));
-        for (;;) {
-                ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-                if (n >= 0)
-                        return 0;
-                if (errno != EINTR)
-                        return -errno;
-        }
-}
-
-int fc_terminal_setup_in_init(const struct fc_process *p, int socket_fd, fc_error_t *err)
+/* The pty pair from the container's devpts, the slave as stdio and
+ * controlling terminal of a new session, the master sent over socket_fd.
+ * The init also binds the slave on /dev/console; an exec'd process must
+ * not touch the container's /dev/console. */
+static int setup_pty(const struct fc_process *p, int socket_fd, bool bind_console, fc_error_t *err)
 {
         cleanup_close int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (master < 0)
@@ -83,15 +60,17 @@ int fc_terminal_setup_in_init(const struct fc_process *p, int socket_fd, fc_erro
                 if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
                         return fc_error_setm(err, -errno, "set console size");
         }
-        /* /dev/console is the pty, as runc makes it: an empty file in the
-         * container's /dev with the slave bound on it. */
-        int cfd = open("/dev/console", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (cfd >= 0)
-                close(cfd);
-        if (cfd < 0 && errno != EEXIST)
-                return fc_error_setm(err, -errno, "create /dev/console");
-        if (mount(name, "/dev/console", NULL, MS_BIND, NULL) < 0)
-                return fc_error_setm(err, -errno, "bind %s on /dev/console", name);
+        if (bind_console) {
+                /* /dev/console is the pty, as runc makes it: an empty file
+                 * in the container's /dev with the slave bound on it. */
+                int cfd = open("/dev/console", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (cfd >= 0)
+                        close(cfd);
+                if (cfd < 0 && errno != EEXIST)
+                        return fc_error_setm(err, -errno, "create /dev/console");
+                if (mount(name, "/dev/console", NULL, MS_BIND, NULL) < 0)
+                        return fc_error_setm(err, -errno, "bind %s on /dev/console", name);
+        }
         if (setsid() < 0)
                 return fc_error_setm(err, -errno, "setsid");
         if (ioctl(slave, TIOCSCTTY, 0) < 0)
@@ -100,45 +79,30 @@ int fc_terminal_setup_in_init(const struct fc_process *p, int socket_fd, fc_erro
                 if (dup2(slave, i) < 0)
                         return fc_error_setm(err, -errno, "dup2 terminal to fd %d", i);
         /* runc names the message after the master, "/dev/ptmx". */
-        int r = send_fd(socket_fd, "/dev/ptmx", master);
+        static const char name_of_master[] = "/dev/ptmx";
+        ssize_t r = fc_fdpass_send(socket_fd, name_of_master, strlen(name_of_master), master);
         if (r < 0)
-                return fc_error_setm(err, r, "send the terminal over the console socket");
+                return fc_error_setm(err, (int) r, "send the terminal over the console socket");
         return 0;
+}
+
+int fc_terminal_setup_in_init(const struct fc_process *p, int socket_fd, fc_error_t *err)
+{
+        return setup_pty(p, socket_fd, true, err);
+}
+
+int fc_terminal_setup_in_exec(const struct fc_process *p, int socket_fd, fc_error_t *err)
+{
+        return setup_pty(p, socket_fd, false, err);
 }
 
 int fc_terminal_recv_master(int socket_fd, fc_error_t *err)
 {
         char data[256];
-        struct iovec iov = {.iov_base = data, .iov_len = sizeof(data)};
-        union {
-                char buf[CMSG_SPACE(sizeof(int) * 4)];
-                struct cmsghdr align;
-        } u;
-        struct msghdr msg = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = u.buf,
-                .msg_controllen = sizeof(u.buf),
-        };
-        ssize_t n;
-        while ((n = recvmsg(socket_fd, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-                ;
-        if (n < 0)
-                return fc_error_setm(err, -errno, "receive the terminal");
         int fd = -1;
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-                if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-                        continue;
-                size_t nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-                for (size_t i = 0; i < nfds; i++) {
-                        int x;
-                        memcpy(&x, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-                        if (fd < 0)
-                                fd = x;
-                        else
-                                close(x);
-                }
-        }
+        ssize_t n = fc_fdpass_recv(socket_fd, data, sizeof(data), &fd);
+        if (n < 0)
+                return fc_error_setm(err, (int) n, "receive the terminal");
         if (fd < 0)
                 return fc_error_set(err, -EPROTO, "no terminal received from the container");
         return fd;

@@ -26,7 +26,11 @@ int fc_terminal_connect(const char *path, fc_error_t *err);
  * master over `socket_fd`. */
 int fc_terminal_setup_in_init(const struct fc_process *p, int socket_fd, fc_error_t *err);
 
-/* Receive the master sent by fc_terminal_setup_in_init() on `socket_fd`. */
+/* The same for a process `exec` runs, once it joined the container's mount
+ * namespace; /dev/console stays the init's terminal. */
+int fc_terminal_setup_in_exec(const struct fc_process *p, int socket_fd, fc_error_t *err);
+
+/* Receive the master sent by fc_terminal_setup_in_*() on `socket_fd`. */
 int fc_terminal_recv_master(int socket_fd, fc_error_t *err);
 
 /* The foreground relay of `run -t`-style containers without a console

@@ -74,7 +74,7 @@ for f in cgroups cgroups-resources update pause ps events; do
 done
 if [ -x "$vm" ] || [ -f "$vm" ]; then
         log "pure cgroup v2 run (VM)"
-        VMTEST_TIMEOUT=2400 bash "$vm" "cd '$top' && FC_RUNTIME='$top/build/werror/flashcube' FC_TEST_V2=1 tests/integration/run.sh $v2_files" 2>&1 | tee "$it_log"
+        VMTEST_TIMEOUT=2400 bash "$vm" "ln -sf /proc/self/fd /dev/fd; cd '$top' && FC_RUNTIME='$top/build/werror/flashcube' FC_TEST_V2=1 tests/integration/run.sh $v2_files" 2>&1 | tee "$it_log"
         count_from "$it_log"
 else
         echo "SKIP: pure cgroup v2 run: $vm not found (shared/ is not beside this checkout)"

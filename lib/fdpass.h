@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * Passing one fd with a message over a Unix socket (SCM_RIGHTS): the sync
+ * socket between runtime and init, console sockets, the seccomp agent.
+ */
+#ifndef FC_FDPASS_H
+#define FC_FDPASS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Send `len` bytes of `data` with `fd` attached (no fd when fd < 0).
+ * Retries EINTR; never raises SIGPIPE.  Returns the bytes sent or -errno. */
+ssize_t fc_fdpass_send(int sock, const void *data, size_t len, int fd);
+
+/* Receive up to `len` bytes and at most one fd (*ret_fd, else -1; extra
+ * fds are closed; received close-on-exec).  Returns the bytes received
+ * (0 at EOF) or -errno. */
+ssize_t fc_fdpass_recv(int sock, void *buf, size_t len, int *ret_fd);
+
+#endif
