@@ -566,6 +566,7 @@ int fc_container_run(const struct fc_context *ctx, const struct fc_create_opts *
                 c.state->pid = 0;
                 r = fc_container_destroy(ctx, c.state, c.cfg, err);
                 fc_error_clear(&e);
+                fc_trace(ctx, "destroyed");
         }
 out:
         fc_terminal_relay_free(relay);

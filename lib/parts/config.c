@@ -21,12 +21,14 @@
 
 void fc_parts_config_defaults(struct fc_parts_config *cfg)
 {
-        /* Eight of each covers a burst of eight parallel creates; each
-         * network namespace pins some tens of KiB of kernel memory. */
+        /* Sixteen of each covers a burst of creates without refilling
+         * under them (refills compete with the creates for the CPU and for
+         * the kernel's locks); each network namespace pins some tens of
+         * KiB of kernel memory. */
         *cfg = (struct fc_parts_config){
-                .pool_net = 8,
-                .pool_ipc = 8,
-                .pool_uts = 8,
+                .pool_net = 16,
+                .pool_ipc = 16,
+                .pool_uts = 16,
                 .refill_jobs = 2,
         };
 }

@@ -34,7 +34,7 @@
 #define MAX_CLIENTS 64
 /* How long the loop must see no request before it refills above the low
  * water mark: refills then never delay a burst of leases. */
-#define IDLE_MS           1
+#define IDLE_MS           50
 #define HELPER_TIMEOUT_NS (10ULL * 1000000000ULL)
 
 struct server {
@@ -479,7 +479,9 @@ static int run_loop(struct server *s, fc_error_t *err)
         struct pollfd pfd[FIXED + MAX_CLIENTS + 64];
         while (!s->stopping) {
                 /* Below the low water mark, refill now; above it, only
-                 * after IDLE_MS without a request. */
+                 * after IDLE_MS without a request, so that refills stay out
+                 * of the way of the creates that just leased (a create's
+                 * critical path is a few ms). */
                 refill(s, false);
                 bool want_idle = fc_parts_pools_need(&s->pools, true) != 0;
                 int timeout = want_idle ? IDLE_MS : s->pools.n_jobs ? 1000 : -1;

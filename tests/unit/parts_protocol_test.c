@@ -215,7 +215,7 @@ static void test_config(void)
                                  "refill_jobs = 4\n",
                                  "t.conf", &cfg, &err) == 0,
            "config parses");
-        ok(cfg.pool_net == 3 && cfg.pool_uts == 0 && cfg.refill_jobs == 4 && cfg.pool_ipc == 8,
+        ok(cfg.pool_net == 3 && cfg.pool_uts == 0 && cfg.refill_jobs == 4 && cfg.pool_ipc == 16,
            "values applied, others kept");
         ok(fc_parts_config_parse("pool_nett = 3\n", "t.conf", &cfg, &err) == -EINVAL,
            "unknown key refused");
