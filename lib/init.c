@@ -218,6 +218,11 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
 
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
                 return fc_error_setm(err, -errno, "prctl(PR_SET_PDEATHSIG)");
+        /* Until execve (which resets it) nothing in the container may open
+         * /proc/<init>/exe - the runtime's own binary - or our fds: that is
+         * the door CVE-2019-5736 went through. */
+        if (prctl(PR_SET_DUMPABLE, 0) < 0)
+                return fc_error_setm(err, -errno, "prctl(PR_SET_DUMPABLE)");
         r = reset_signals(err);
         if (r < 0)
                 return r;

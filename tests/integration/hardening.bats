@@ -115,3 +115,12 @@ HOOK
         run -0 fc kill "$FC_ID" usr1
         [ "$(container_status)" = running ]
 }
+
+@test "hardening: a process in a created container cannot open the runtime binary through the init" {
+        requires_flashcube "runc's created init runs from a sealed memfd copy instead (CVE-2019-5736)"
+        set_cmd 'true'
+        create_container
+        run fc exec "$FC_ID" sh -c 'cat /proc/1/exe >/dev/null && echo OPENED'
+        [[ "$output" != *OPENED* ]] || fail "the runtime binary was readable through /proc/1/exe"
+        [[ "$output" == *"Permission denied"* ]] || fail "unexpected: $output"
+}
