@@ -7,9 +7,11 @@
  *   pidfd of the init, checked .... close it
  *   config, plan, seccomp filter .. free them
  *   block forwarded signals ....... restore the mask
+ *   console socket / socketpair ... close it
  *   setns(pid) + clone3 ........... leave the pid namespace; SIGKILL + reap the child
  *   GO, READY, execve ............. (covered by the above)
- *   pid file, wait ................ (nothing can fail that needs undoing)
+ *   pty master, pid file .......... close the master; SIGKILL + reap the child
+ *   relay (raw mode), wait ........ restore the caller's terminal mode
  */
 #include "lib/exec.h"
 
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -37,6 +40,7 @@
 #include "lib/spawn.h"
 #include "lib/status.h"
 #include "lib/sys.h"
+#include "lib/terminal.h"
 
 /* ------------------------------------------------------------ the plan */
 
@@ -242,8 +246,6 @@ static int validate(const struct fc_process *p, fc_error_t *err)
                 return fc_error_set(err, -EINVAL,
                                     "unable to setup user: uids and gids must be in range "
                                     "0-2147483647");
-        if (p->terminal)
-                return fc_error_set(err, -EOPNOTSUPP, "exec: terminals are not supported yet");
         /* No LSM support: a label we would silently not apply is refused. */
         if (p->selinux_label && p->selinux_label[0])
                 return fc_error_set(err, -EOPNOTSUPP,
@@ -254,6 +256,28 @@ static int validate(const struct fc_process *p, fc_error_t *err)
                                     "apparmor profile \"%s\" is specified, but AppArmor is not "
                                     "supported by flashcube",
                                     p->apparmor_profile);
+        return 0;
+}
+
+static bool has_console_socket(const struct fc_exec_opts *o)
+{
+        /* An empty --console-socket is no socket, as in runc. */
+        return o->console_socket && o->console_socket[0];
+}
+
+/* runc's rules and texts (create has the same): the pty master needs
+ * somewhere to go, either to us in the foreground or to a console socket.
+ * `terminal` is -t, or process.json's own. */
+static int check_terminal(const struct fc_process *p, const struct fc_exec_opts *o, fc_error_t *err)
+{
+        if (p->terminal && o->detach && !has_console_socket(o))
+                return fc_error_set(err, -EINVAL,
+                                    "cannot allocate tty if runc will detach without setting "
+                                    "console socket");
+        if (!p->terminal && has_console_socket(o))
+                return fc_error_set(err, -EINVAL,
+                                    "cannot use console socket if runc will not detach or "
+                                    "allocate tty");
         return 0;
 }
 
@@ -284,6 +308,8 @@ int fc_exec_process_build(const struct fc_config *cfg, const struct fc_process *
         }
         if (r == 0)
                 r = validate(&p.proc, err);
+        if (r == 0)
+                r = check_terminal(&p.proc, o, err);
         if (r < 0) {
                 fc_exec_process_clear(&p);
                 return r;
@@ -536,6 +562,7 @@ struct child_args {
         int pidfd;
         int ns_flags; /* without CLONE_NEWPID: the parent joined that one */
         int sync_fd;
+        int console_fd; /* -1, or where the pty master goes */
         unsigned int preserve_fds;
 };
 
@@ -604,6 +631,26 @@ static int child_setup(const struct child_args *a, char ***ret_env, char **ret_e
                 return r;
         if (a->pidfd >= 0)
                 close(a->pidfd);
+        /* In a joined user namespace we are still the host's root, whom it
+         * does not map: become its root, as runc's exec'd processes do, so
+         * that what we create (the pty) has an owner the container knows. */
+        if ((a->ns_flags & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+                return fc_error_setm(err, -errno, "become root of the container's user namespace");
+        /* The pty comes from the container's devpts, so after joining its
+         * mount namespace; and as root, before the user switch, as in
+         * runc.  Unlike the init's, it is not bound on /dev/console. */
+        if (a->console_fd >= 0) {
+                r = fc_terminal_setup_in_exec(p, a->console_fd, err);
+                if (r < 0)
+                        return r;
+                close(a->console_fd);
+                /* Its user owns the terminal, as with runc, so that it can
+                 * still open it by name (tty(1)) once it is no longer root;
+                 * the group stays devpts' gid=. */
+                if (fchown(0, p->user.uid, (gid_t) -1) < 0)
+                        return fc_error_setm(err, -errno, "chown the terminal to uid %u",
+                                             (unsigned) p->user.uid);
+        }
 
         if (chdir(p->cwd) < 0)
                 return fc_error_set(err, -errno,
@@ -741,27 +788,67 @@ static int signal_child(int pidfd, pid_t pid, int sig)
         return kill(pid, sig);
 }
 
+/* After the process exited: what it wrote is still on its way through the
+ * pty.  Copy until the master reports the slave closed, or, when processes
+ * it left behind still hold the slave, until nothing comes for a moment
+ * (runc returns with the process, not with them). */
+static void relay_drain(struct fc_terminal_relay *relay, int master)
+{
+        for (;;) {
+                struct pollfd p = {.fd = master, .events = POLLIN};
+                int pr = poll(&p, 1, 50);
+                if (pr < 0 && errno == EINTR)
+                        continue;
+                if (pr <= 0)
+                        return;
+                const short rev[2] = {p.revents, 0};
+                if (fc_terminal_relay_step(relay, rev) == 0)
+                        return;
+        }
+}
+
 /* Forward every signal we get to the process until it exits (as `run`
- * does for the init); *ret_exit_code as a shell would report it. */
-static int wait_forwarding(pid_t pid, int pidfd, const sigset_t *fwd, int *ret_exit_code,
+ * does for the init), relaying the caller's terminal to the pty master
+ * when there is a `relay`; *ret_exit_code as a shell would report it. */
+static int wait_forwarding(pid_t pid, int pidfd, const sigset_t *fwd,
+                           struct fc_terminal_relay *relay, int master, int *ret_exit_code,
                            fc_error_t *err)
 {
         cleanup_close int sfd = signalfd(-1, fwd, SFD_CLOEXEC);
         if (sfd < 0)
                 return fc_error_setm(err, -errno, "signalfd");
+        bool relay_open = relay != NULL;
         for (;;) {
-                struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN},
-                                      {.fd = sfd, .events = POLLIN}};
+                struct pollfd p[4] = {{.fd = pidfd, .events = POLLIN},
+                                      {.fd = sfd, .events = POLLIN},
+                                      {.fd = -1},
+                                      {.fd = -1}};
+                if (relay_open) {
+                        int fds[2];
+                        short ev[2];
+                        if (fc_terminal_relay_fds(relay, fds, ev, 2) == 2) {
+                                p[2] = (struct pollfd){.fd = fds[0], .events = ev[0]};
+                                p[3] = (struct pollfd){.fd = fds[1], .events = ev[1]};
+                        }
+                }
                 /* A pidfd of -1 is ignored by poll(); SIGCHLD wakes us then. */
-                int pr = poll(p, 2, -1);
+                int pr = poll(p, 4, -1);
                 if (pr < 0 && errno != EINTR)
                         return fc_error_setm(err, -errno, "wait for the exec'd process");
+                if (relay_open && pr > 0 && (p[2].revents || p[3].revents)) {
+                        const short rev[2] = {p[2].revents, p[3].revents};
+                        /* Hung up: every holder of the slave closed it. */
+                        if (fc_terminal_relay_step(relay, rev) == 0)
+                                relay_open = false;
+                }
                 bool check_exit = pr > 0 && (p[0].revents & POLLIN);
                 if (pr > 0 && (p[1].revents & POLLIN)) {
                         struct signalfd_siginfo si;
                         if (read(sfd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
                                 if (si.ssi_signo == SIGCHLD)
                                         check_exit = true;
+                                else if (si.ssi_signo == SIGWINCH && relay)
+                                        fc_terminal_relay_resize(relay);
                                 else if (si.ssi_signo != SIGWINCH && si.ssi_signo != SIGURG)
                                         signal_child(pidfd, pid, (int) si.ssi_signo);
                         }
@@ -779,6 +866,8 @@ static int wait_forwarding(pid_t pid, int pidfd, const sigset_t *fwd, int *ret_e
                                 *ret_exit_code = WEXITSTATUS(ws);
                         else if (WIFSIGNALED(ws))
                                 *ret_exit_code = 128 + WTERMSIG(ws);
+                        if (relay_open)
+                                relay_drain(relay, master);
                         return 0;
                 }
         }
@@ -794,6 +883,7 @@ struct exec_run {
         struct fc_cgroup *cg;
         int pidfd;
         int ns_flags;
+        int console_fd; /* the child's end for the pty master, or -1 */
 };
 
 /* Clone the child into the container's pid namespace: setns(CLONE_NEWPID)
@@ -819,6 +909,7 @@ static pid_t spawn(const struct exec_run *x, int sync_child, int *ret_child_pidf
                 .pidfd = x->pidfd,
                 .ns_flags = x->ns_flags & ~CLONE_NEWPID,
                 .sync_fd = sync_child,
+                .console_fd = x->console_fd,
                 .preserve_fds = x->o->preserve_fds,
         };
         int cg_fd = x->cg ? fc_cgroup_v2_dirfd(x->cg) : -1;
@@ -835,6 +926,27 @@ static pid_t spawn(const struct exec_run *x, int sync_child, int *ret_child_pidf
         return pid;
 }
 
+/* Where the child sends the pty master: the console socket, connected
+ * here in our mount namespace (the child leaves it), or, in the
+ * foreground, a socketpair whose other end *ret_ours we read it from. */
+static int open_console(const struct fc_exec_opts *o, int *ret_ours, int *ret_child,
+                        fc_error_t *err)
+{
+        if (has_console_socket(o)) {
+                int fd = fc_terminal_connect(o->console_socket, err);
+                if (fd < 0)
+                        return fd;
+                *ret_child = fd;
+                return 0;
+        }
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+                return fc_error_setm(err, -errno, "console socketpair");
+        *ret_ours = sv[0];
+        *ret_child = sv[1];
+        return 0;
+}
+
 static int run(struct exec_run *x, int *ret_exit_code, fc_error_t *err)
 {
         const struct fc_exec_opts *o = x->o;
@@ -843,6 +955,25 @@ static int run(struct exec_run *x, int *ret_exit_code, fc_error_t *err)
                 return fc_error_setm(err, -errno, "socketpair");
         cleanup_close int sync_parent = sv[0];
         cleanup_close int sync_child = sv[1];
+        cleanup_close int console_ours = -1;
+        cleanup_close int console_child = -1;
+        cleanup_close int master = -1;
+        if (x->proc->proc.terminal) {
+                int r = open_console(o, &console_ours, &console_child, err);
+                if (r < 0)
+                        return r;
+        }
+        /* In the foreground the pty takes the caller's window size from
+         * its birth, so a process that asks at once already sees it (the
+         * relay follows later changes). */
+        struct winsize ws;
+        if (console_ours >= 0 && isatty(0) && ioctl(0, TIOCGWINSZ, &ws) == 0 && ws.ws_row &&
+            ws.ws_col) {
+                x->proc->proc.has_console_size = true;
+                x->proc->proc.console_size.height = ws.ws_row;
+                x->proc->proc.console_size.width = ws.ws_col;
+        }
+        x->console_fd = console_child;
 
         /* Block what we forward before the child exists, so no signal
          * falls between its start and the wait loop; the child resets it. */
@@ -856,9 +987,12 @@ static int run(struct exec_run *x, int *ret_exit_code, fc_error_t *err)
 
         int child_pidfd = -1;
         bool in_cgroup = false;
+        struct fc_terminal_relay *relay = NULL;
         int r;
         pid_t pid = spawn(x, sync_child, &child_pidfd, &in_cgroup, err);
         close(steal_fd(&sync_child));
+        if (console_child >= 0)
+                close(steal_fd(&console_child));
         if (pid < 0) {
                 r = (int) pid;
                 goto out;
@@ -871,16 +1005,29 @@ static int run(struct exec_run *x, int *ret_exit_code, fc_error_t *err)
                 r = fc_process_apply_cpu_affinity_final(pid, x->pplan, err);
         if (r == 0)
                 r = drive_child(sync_parent, err);
+        /* Sent before READY, so it is waiting in the socket by now. */
+        if (r == 0 && console_ours >= 0) {
+                master = fc_terminal_recv_master(console_ours, err);
+                if (master < 0)
+                        r = master;
+        }
         if (r == 0 && o->pid_file)
                 r = write_pid_file(o->pid_file, pid, err);
+        if (r == 0 && master >= 0) {
+                relay = fc_terminal_relay_new(master, err);
+                if (relay == NULL)
+                        r = err->status ? err->status : -ENOMEM;
+        }
         if (r < 0) {
                 kill_and_reap(pid, child_pidfd);
                 goto out;
         }
         fc_trace(x->ctx, "exec-started");
         if (!o->detach)
-                r = wait_forwarding(pid, child_pidfd, &fwd, ret_exit_code, err);
+                r = wait_forwarding(pid, child_pidfd, &fwd, relay, master, ret_exit_code, err);
 out:
+        /* The caller's terminal mode back before anything is reported. */
+        fc_terminal_relay_free(relay);
         if (child_pidfd >= 0)
                 close(child_pidfd);
         if (!o->detach)
@@ -892,12 +1039,6 @@ int fc_container_exec(const struct fc_context *ctx, const struct fc_exec_opts *o
                       int *ret_exit_code, fc_error_t *err)
 {
         *ret_exit_code = 0;
-        if (o->tty)
-                return fc_error_set(err, -EOPNOTSUPP, "exec: terminals are not supported yet");
-        if (o->console_socket && o->console_socket[0])
-                return fc_error_set(err, -EINVAL,
-                                    "cannot use console socket if flashcube will not detach or "
-                                    "allocate tty");
         int r = check_preserved_fds(o->preserve_fds, err);
         if (r < 0)
                 return r;

@@ -53,7 +53,7 @@ struct fc_exec_opts {
         bool no_new_privs;
         const char *apparmor;      /* non-empty: refused, no LSM support */
         const char *process_label; /* non-empty: refused, no LSM support */
-        bool tty;                  /* refused until terminals exist */
+        bool tty;                  /* a pty from the container as stdio */
         const char *console_socket;
         bool detach;
         const char *pid_file; /* relative to the caller's working directory */

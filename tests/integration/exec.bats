@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# exec: a new process in a running container, its settings, exit codes, signals and refusals.
+# exec: a new process in a running container, its settings, exit codes, signals, terminals and
+# refusals.
 
 load helpers
 
@@ -22,6 +23,40 @@ fc_exec_bg() {
         shift
         "$FC_RUNTIME" --root "$FC_ROOT" exec "$@" </dev/null >"$out" 2>&1 &
         FC_EXEC_PID=$!
+}
+
+# start_receiver [INPUT]: a console-socket receiver (as containerd's shim is) writing what the
+# process prints to $FC_TMP/tty.out after typing INPUT into the pty.
+start_receiver() {
+        FC_SOCK=$FC_TMP/console.sock
+        python3 "$BATS_TEST_DIRNAME/console-recv.py" "$FC_SOCK" "$FC_TMP/tty.out" "${1:-}" \
+                >"$FC_TMP/recv.log" 2>&1 &
+        FC_RECV_PID=$!
+        on_teardown "kill $FC_RECV_PID 2>/dev/null || true"
+        wait_for_file "$FC_SOCK"
+}
+
+# wait_recv: the receiver saw the pty hang up (every process holding the slave exited).
+wait_recv() {
+        local i
+        for ((i = 0; i < 500; i++)); do
+                kill -0 "$FC_RECV_PID" 2>/dev/null || return 0
+                sleep 0.01
+        done
+        fail "console receiver still running: $(cat "$FC_TMP/recv.log")"
+}
+
+# fc_exec_tty ARGS...: `exec ARGS` with a terminal of its own, as from an interactive shell:
+# script(1) makes its stdin and stdout a pty, and the runtime runs in the terminal's foreground
+# process group (timeout --foreground).  $status is exec's, $output what it relayed.  What
+# the test sends to stdin is typed into that terminal.
+fc_exec_tty() {
+        local cmd a
+        cmd="timeout --foreground 20 $(printf '%q' "$FC_RUNTIME") --root $(printf '%q' "$FC_ROOT") exec"
+        for a in "$@"; do
+                cmd+=" $(printf '%q' "$a")"
+        done
+        run script -qec "${FC_TTY_SETUP:-}$cmd" /dev/null
 }
 
 @test "exec: the process's exit code passes through" {
@@ -289,14 +324,6 @@ EOF
         [ "$(container_status)" = running ]
 }
 
-@test "exec: -t is refused until terminals are supported" {
-        requires_flashcube
-        start_container
-        run --separate-stderr fc exec -t "$FC_ID" true
-        assert_one_line_error
-        [[ "$stderr" == *"exec: terminals are not supported yet"* ]]
-}
-
 @test "exec: --apparmor and --process-label values are refused without LSM support" {
         requires_flashcube
         start_container
@@ -312,4 +339,130 @@ EOF
         start_container
         run --separate-stderr fc exec --preserve-fds 5 "$FC_ID" true
         assert_one_line_error
+}
+
+@test "exec: -t --console-socket -d sends the master; typed input reaches the process" {
+        start_container
+        start_receiver $'typed-line\n'
+        run -0 fc exec -d -t --console-socket "$FC_SOCK" "$FC_ID" \
+                sh -c 'read x; echo "got $x"; tty; test -t 0 && test -t 1 && test -t 2 && echo all-tty'
+        wait_recv
+        run cat "$FC_TMP/tty.out"
+        [[ "${lines[0]}" == "name: /dev/ptmx" ]] || fail "pty name: $output"
+        [[ "$output" == *"got typed-line"* ]] || fail "input not relayed: $output"
+        [[ "$output" == *"/dev/pts/"[0-9]* ]] || fail "tty is not a pts: $output"
+        [[ "$output" == *all-tty* ]] || fail "stdio is not the terminal: $output"
+}
+
+@test "exec: the pty comes from the container's devpts and leaves /dev/console alone" {
+        start_container
+        start_receiver
+        run -0 fc exec -d -t --console-socket "$FC_SOCK" "$FC_ID" \
+                sh -c 'ls /dev/pts; test -e /dev/console && echo has-console; echo done'
+        wait_recv
+        run cat "$FC_TMP/tty.out"
+        # The container's own devpts instance: its first pty is 0, whatever the host has open.
+        [[ "${lines[1]}" == 0* ]] || fail "not the container's devpts: $output"
+        [[ "$output" != *has-console* ]] || fail "/dev/console was bound: $output"
+        [[ "$output" == *done* ]] || fail "no output: $output"
+}
+
+@test "exec: process.json's terminal and consoleSize" {
+        start_container
+        start_receiver
+        cat >"$FC_TMP/process.json" <<'EOF'
+{"args": ["sh", "-c", "stty -a | head -1; tty"], "env": ["PATH=/bin"], "cwd": "/", "terminal": true, "consoleSize": {"height": 33, "width": 111}}
+EOF
+        run -0 fc exec -d -p "$FC_TMP/process.json" --console-socket "$FC_SOCK" "$FC_ID"
+        wait_recv
+        run cat "$FC_TMP/tty.out"
+        [[ "$output" == *"rows 33; columns 111"* ]] || fail "consoleSize not applied: $output"
+        [[ "$output" == *"/dev/pts/"* ]] || fail "no pty: $output"
+        # Without a console socket, -d with process.json's terminal is refused as -d -t is.
+        run --separate-stderr fc exec -d -p "$FC_TMP/process.json" "$FC_ID"
+        assert_one_line_error
+        [[ "$stderr" == *"cannot allocate tty if runc will detach without setting console socket"* ]]
+}
+
+@test "exec: -t in the foreground relays the caller's terminal and passes the exit code" {
+        start_container
+        fc_exec_tty -t "$FC_ID" sh -c 'tty; test -t 0 && test -t 1 && echo all-tty; echo out-from-exec; exit 5'
+        [ "$status" -eq 5 ] || fail "exit status $status, output: $output"
+        [[ "$output" == *"/dev/pts/"[0-9]* ]] || fail "no pty inside: $output"
+        [[ "$output" == *all-tty* ]] || fail "stdio is not the terminal: $output"
+        [[ "$output" == *out-from-exec* ]] || fail "output not relayed: $output"
+        fc_exec_tty -t "$FC_ID" sh -c 'kill -KILL $$'
+        [ "$status" -eq $((128 + 9)) ] || fail "exit status $status, output: $output"
+        [ "$(container_status)" = running ]
+}
+
+@test "exec: -t in the foreground: what the caller types reaches the process" {
+        start_container
+        fc_exec_tty -t "$FC_ID" sh -c 'read x; echo "got-$x"' <<<typed-in
+        [ "$status" -eq 0 ] || fail "exit status $status, output: $output"
+        [[ "$output" == *"got-typed-in"* ]] || fail "input not relayed: $output"
+}
+
+@test "exec: -t in the foreground: the pty has the caller's window size and follows it" {
+        start_container
+        FC_TTY_SETUP="stty rows 21 cols 77; (sleep 0.5; stty -F /dev/tty rows 30 cols 90) & " \
+                fc_exec_tty -t "$FC_ID" sh -c 'stty -a | head -1; sleep 2; stty -a | head -1'
+        [ "$status" -eq 0 ] || fail "exit status $status, output: $output"
+        # runc sizes the pty only after the process started: its first look may see 0x0.
+        if ! runtime_is_runc; then
+                [[ "${lines[0]}" == *"rows 21; columns 77"* ]] || fail "initial size: $output"
+        fi
+        [[ "$output" == *"rows 30; columns 90"* ]] || fail "resize not passed on: $output"
+}
+
+@test "exec: -t returns when the process exits, even if its children keep the terminal" {
+        start_container
+        local t0=$SECONDS
+        fc_exec_tty -t "$FC_ID" sh -c 'sleep 60 & echo parent-done; exit 2'
+        [ "$status" -eq 2 ] || fail "exit status $status, output: $output"
+        [[ "$output" == *parent-done* ]] || fail "output lost: $output"
+        [ $((SECONDS - t0)) -lt 15 ] || fail "waited for the background child"
+}
+
+@test "exec: the terminal belongs to the process's user" {
+        start_container
+        fc_exec_tty -t -u 1000:1000 "$FC_ID" sh -c 'ls -ln "$(tty)"; echo by-name >"$(tty)"'
+        [ "$status" -eq 0 ] || fail "exit status $status, output: $output"
+        [[ "$output" == *" 1000 "*" 5 "*"/dev/pts/"* ]] || fail "owner or group: $output"
+        [[ "$output" == *by-name* ]] || fail "the user cannot open its tty: $output"
+}
+
+@test "exec: terminal and console socket refusals, with runc's messages" {
+        start_container
+        run --separate-stderr fc exec -d -t "$FC_ID" true
+        assert_one_line_error
+        [[ "$stderr" == *"cannot allocate tty if runc will detach without setting console socket"* ]]
+        start_receiver
+        run --separate-stderr fc exec --console-socket "$FC_SOCK" "$FC_ID" true
+        assert_one_line_error
+        [[ "$stderr" == *"cannot use console socket if runc will not detach or allocate tty"* ]]
+        run --separate-stderr fc exec -d --console-socket "$FC_SOCK" "$FC_ID" true
+        assert_one_line_error
+        [[ "$stderr" == *"cannot use console socket if runc will not detach or allocate tty"* ]]
+        run --separate-stderr fc exec -d -t --console-socket "$FC_TMP/no-such.sock" "$FC_ID" true
+        assert_one_line_error
+        [ "$(container_status)" = running ]
+}
+
+@test "exec: a missing executable under -t is reported with runc's status" {
+        start_container
+        fc_exec_tty -t "$FC_ID" no-such-binary
+        [ "$status" -eq 255 ] || fail "exit status $status, output: $output"
+        [[ "$output" == *'no-such-binary'*'executable file not found'* ]] || fail "$output"
+}
+
+@test "exec: -t --console-socket without -d waits for the process and passes its exit code" {
+        requires_flashcube "runc 1.1 refuses a console socket unless it detaches"
+        start_container
+        start_receiver $'typed-line\n'
+        run fc exec -t --console-socket "$FC_SOCK" "$FC_ID" sh -c 'read x; echo "got $x"; exit 4'
+        [ "$status" -eq 4 ] || fail "exit status $status, output: $output"
+        wait_recv
+        run cat "$FC_TMP/tty.out"
+        [[ "$output" == *"got typed-line"* ]] || fail "input not relayed: $output"
 }
