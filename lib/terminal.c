@@ -61,6 +61,10 @@ static int setup_pty(const struct fc_process *p, int socket_fd, bool bind_consol
                         return fc_error_setm(err, -errno, "set console size");
         }
         if (bind_console) {
+                /* As runc: the pty belongs to the process's user (exec does
+                 * the same for its own pty). */
+                if (fchown(slave, p->user.uid, (gid_t) -1) < 0)
+                        return fc_error_setm(err, -errno, "chown %s to uid %u", name, p->user.uid);
                 /* /dev/console is the pty, as runc makes it: an empty file
                  * in the container's /dev with the slave bound on it. */
                 int cfd = open("/dev/console", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
