@@ -21,16 +21,17 @@ struct fc_cmd {
         int (*run)(struct fc_context *ctx, int argc, char **argv);
 };
 
-extern const struct fc_cmd fc_cmd_create_def, fc_cmd_start_def, fc_cmd_run_def,
-        fc_cmd_state_def, fc_cmd_kill_def, fc_cmd_delete_def, fc_cmd_list_def, fc_cmd_spec_def,
-        fc_cmd_features_def, fc_cmd_cache_def, fc_cmd_exec_def;
-extern const struct fc_cmd fc_cmd_update_def, fc_cmd_pause_def, fc_cmd_resume_def,
-        fc_cmd_ps_def, fc_cmd_events_def;
+extern const struct fc_cmd fc_cmd_create_def, fc_cmd_start_def, fc_cmd_run_def, fc_cmd_state_def,
+        fc_cmd_kill_def, fc_cmd_delete_def, fc_cmd_list_def, fc_cmd_spec_def, fc_cmd_features_def,
+        fc_cmd_cache_def, fc_cmd_exec_def;
+extern const struct fc_cmd fc_cmd_update_def, fc_cmd_pause_def, fc_cmd_resume_def, fc_cmd_ps_def,
+        fc_cmd_events_def;
 
 /* Report `err` once: "flashcube: <msg>" on stderr and a log line in the
  * --log file.  Returns the exit status to use (1). */
 int fc_cmd_fail(struct fc_context *ctx, const fc_error_t *err);
-int fc_cmd_failf(struct fc_context *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int fc_cmd_failf(struct fc_context *ctx, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
 
 /* Print a command's help (for -h/--help); returns 0. */
 int fc_cmd_help(const struct fc_cmd *c);

@@ -16,10 +16,10 @@
 #include "lib/parts/parts.h"
 
 static const struct fc_cmd *const commands[] = {
-        &fc_cmd_cache_def,  &fc_cmd_create_def, &fc_cmd_delete_def, &fc_cmd_events_def,
-        &fc_cmd_exec_def,   &fc_cmd_features_def, &fc_cmd_kill_def, &fc_cmd_list_def,
-        &fc_cmd_pause_def,  &fc_cmd_ps_def,     &fc_cmd_resume_def, &fc_cmd_run_def,
-        &fc_cmd_spec_def,   &fc_cmd_start_def,  &fc_cmd_state_def,  &fc_cmd_update_def,
+        &fc_cmd_cache_def, &fc_cmd_create_def,   &fc_cmd_delete_def, &fc_cmd_events_def,
+        &fc_cmd_exec_def,  &fc_cmd_features_def, &fc_cmd_kill_def,   &fc_cmd_list_def,
+        &fc_cmd_pause_def, &fc_cmd_ps_def,       &fc_cmd_resume_def, &fc_cmd_run_def,
+        &fc_cmd_spec_def,  &fc_cmd_start_def,    &fc_cmd_state_def,  &fc_cmd_update_def,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -71,8 +71,17 @@ int main(int argc, char **argv)
         struct fc_context ctx = {.root = FC_DEFAULT_ROOT};
         const char *log_path = NULL, *log_format = "text";
         ctx.t0_ns = fc_now_ns();
-        enum { OPT_DEBUG = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_ROOT, OPT_CRIU, OPT_SYSTEMD,
-               OPT_ROOTLESS, OPT_CACHE_SOCKET, OPT_NO_CACHE };
+        enum {
+                OPT_DEBUG = 256,
+                OPT_LOG,
+                OPT_LOG_FORMAT,
+                OPT_ROOT,
+                OPT_CRIU,
+                OPT_SYSTEMD,
+                OPT_ROOTLESS,
+                OPT_CACHE_SOCKET,
+                OPT_NO_CACHE
+        };
         ctx.cache_socket = getenv("FLASHCUBE_CACHE_SOCKET");
         if (ctx.cache_socket == NULL || ctx.cache_socket[0] == '\0')
                 ctx.cache_socket = FC_PARTS_DEFAULT_SOCKET;
@@ -150,9 +159,9 @@ int main(int argc, char **argv)
         static char abs_root[PATH_MAX];
         if (ctx.root[0] != '/') {
                 char cwd[PATH_MAX];
-                int n = getcwd(cwd, sizeof(cwd)) ? snprintf(abs_root, sizeof(abs_root), "%s/%s",
-                                                            cwd, ctx.root)
-                                                 : -1;
+                int n = getcwd(cwd, sizeof(cwd))
+                                ? snprintf(abs_root, sizeof(abs_root), "%s/%s", cwd, ctx.root)
+                                : -1;
                 if (n < 0 || (size_t) n >= sizeof(abs_root)) {
                         fprintf(stderr, "flashcube: --root %s: cannot make it absolute\n",
                                 ctx.root);
@@ -167,7 +176,8 @@ int main(int argc, char **argv)
         }
         const char *name = argv[optind];
         if (strcmp(name, "help") == 0 || strcmp(name, "h") == 0) {
-                const struct fc_cmd *sub = optind + 1 < argc ? find_command(argv[optind + 1]) : NULL;
+                const struct fc_cmd *sub =
+                        optind + 1 < argc ? find_command(argv[optind + 1]) : NULL;
                 int r = sub ? fc_cmd_help(sub) : (print_help(), 0);
                 fc_log_close();
                 return r;

@@ -24,12 +24,6 @@
 
 extern char **environ;
 
-static void state_freep(struct fc_state **s)
-{
-        fc_state_free(*s);
-}
-#define cleanup_state __attribute__((cleanup(state_freep)))
-
 /* The container's state (refreshed status) and its cgroup handle. */
 static struct fc_state *open_cgroup(const struct fc_context *ctx, const char *id,
                                     struct fc_cgroup **ret_cg, fc_error_t *err)

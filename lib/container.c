@@ -27,18 +27,6 @@
 #include "lib/sys.h"
 #include "lib/terminal.h"
 
-static void state_freep(struct fc_state **s)
-{
-        fc_state_free(*s);
-}
-#define cleanup_state __attribute__((cleanup(state_freep)))
-
-static void config_freep(struct fc_config **c)
-{
-        fc_config_free(*c);
-}
-#define cleanup_config __attribute__((cleanup(config_freep)))
-
 static struct fc_state *open_container(const struct fc_context *ctx, const char *id, int *ret_dirfd,
                                        fc_error_t *err)
 {

@@ -324,18 +324,6 @@ int fc_exec_process_build(const struct fc_config *cfg, const struct fc_process *
 
 /* ------------------------------------------------------- the container */
 
-static void state_freep(struct fc_state **s)
-{
-        fc_state_free(*s);
-}
-#define cleanup_state __attribute__((cleanup(state_freep)))
-
-static void config_freep(struct fc_config **c)
-{
-        fc_config_free(*c);
-}
-#define cleanup_config __attribute__((cleanup(config_freep)))
-
 static void process_freep(struct fc_process **p)
 {
         fc_process_free(*p);
@@ -656,23 +644,9 @@ static int child_setup(const struct child_args *a, char ***ret_env, char **ret_e
                 return fc_error_set(err, -errno,
                                     "chdir to cwd (\"%s\") set in config.json failed: %s", p->cwd,
                                     strerror(errno));
-        r = fc_process_apply_rlimits(cfg, err);
+        r = fc_process_prepare_exec(cfg, a->pplan, ret_env, ret_exe, err);
         if (r < 0)
                 return r;
-        r = fc_process_apply_oom_score_adj(cfg, err);
-        if (r < 0)
-                return r;
-        r = fc_process_apply_sched(cfg, a->pplan, err);
-        if (r < 0)
-                return r;
-        char **env = fc_process_build_env(cfg, err);
-        if (env == NULL)
-                return err->status ? err->status : -ENOMEM;
-        *ret_env = env;
-        char *exe = fc_process_find_executable(p->args[0], env, err);
-        if (exe == NULL)
-                return err->status ? err->status : -ENOENT;
-        *ret_exe = exe;
         /* Without no_new_privs loading needs CAP_SYS_ADMIN, which the user
          * may be about to lose: load it now, as runc (and our init) do. */
         if (a->filter && !p->no_new_privileges) {

@@ -331,23 +331,9 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
         if (chdir(p->cwd) < 0)
                 return fc_error_setm(err, -errno, "chdir to cwd (\"%s\") set in config.json",
                                      p->cwd);
-        r = fc_process_apply_rlimits(cfg, err);
+        r = fc_process_prepare_exec(cfg, a->pplan, ret_env, ret_exe, err);
         if (r < 0)
                 return r;
-        r = fc_process_apply_oom_score_adj(cfg, err);
-        if (r < 0)
-                return r;
-        r = fc_process_apply_sched(cfg, a->pplan, err);
-        if (r < 0)
-                return r;
-        char **env = fc_process_build_env(cfg, err);
-        if (env == NULL)
-                return err->status ? err->status : -ENOMEM;
-        *ret_env = env;
-        char *exe = fc_process_find_executable(p->args[0], env, err);
-        if (exe == NULL)
-                return err->status ? err->status : -ENOENT;
-        *ret_exe = exe;
 
         /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which
          * the user may be about to lose: load it now, as runc does. */

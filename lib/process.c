@@ -645,3 +645,30 @@ int fc_process_apply_cpu_affinity_final(pid_t pid, const struct fc_process_plan 
                 return fc_error_setm(err, -errno, "set final CPU affinity of %d", (int) pid);
         return 0;
 }
+
+int fc_process_prepare_exec(const struct fc_config *cfg, const struct fc_process_plan *plan,
+                            char ***ret_env, char **ret_exe, fc_error_t *err)
+{
+        int r = fc_process_apply_rlimits(cfg, err);
+        if (r < 0)
+                return r;
+        r = fc_process_apply_oom_score_adj(cfg, err);
+        if (r < 0)
+                return r;
+        r = fc_process_apply_sched(cfg, plan, err);
+        if (r < 0)
+                return r;
+        char **env = fc_process_build_env(cfg, err);
+        if (env == NULL)
+                return err->status ? err->status : -ENOMEM;
+        char *exe = fc_process_find_executable(cfg->process->args[0], env, err);
+        if (exe == NULL) {
+                for (char **e = env; *e; e++)
+                        free(*e);
+                free(env);
+                return err->status ? err->status : -ENOENT;
+        }
+        *ret_env = env;
+        *ret_exe = exe;
+        return 0;
+}

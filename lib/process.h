@@ -72,6 +72,13 @@ int fc_process_apply_oom_score_adj(const struct fc_config *cfg, fc_error_t *err)
 int fc_process_apply_sched(const struct fc_config *cfg, const struct fc_process_plan *p,
                            fc_error_t *err); /* personality, ioprio, scheduler, cpu affinity */
 
+/* What the init and `exec` both do once in the container's root and cwd,
+ * in this order: rlimits, oom_score_adj, personality/ioprio/scheduler,
+ * the env (HOME from /etc/passwd), and the executable resolved against it.
+ * *ret_env and *ret_exe are malloc'd; on failure nothing is returned. */
+int fc_process_prepare_exec(const struct fc_config *cfg, const struct fc_process_plan *plan,
+                            char ***ret_env, char **ret_exe, fc_error_t *err);
+
 /* Look up the user's HOME in the container's /etc/passwd (already under
  * the new root) and add HOME to env when unset, as runc does.  Returns a
  * new NULL-terminated env vector. */

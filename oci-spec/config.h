@@ -374,6 +374,12 @@ struct fc_config *fc_config_load(const char *path, fc_error_t *err);
 
 void fc_config_free(struct fc_config *c);
 
+static inline void fc_config_freep(struct fc_config **c)
+{
+        fc_config_free(*c);
+}
+#define cleanup_config __attribute__((cleanup(fc_config_freep)))
+
 /* `exec --process process.json`: the same rules as config.json's `process`
  * (errors name paths relative to the process object, e.g. "cwd: ...").
  * Release with fc_process_free(), which accepts NULL. */

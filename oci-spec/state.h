@@ -52,6 +52,12 @@ char *fc_state_to_json(const struct fc_state *s, fc_error_t *err);
 struct fc_state *fc_state_parse(const char *json, size_t len, fc_error_t *err);
 void fc_state_free(struct fc_state *s);
 
+static inline void fc_state_freep(struct fc_state **s)
+{
+        fc_state_free(*s);
+}
+#define cleanup_state __attribute__((cleanup(fc_state_freep)))
+
 /* `list --format json`: an array of the OCI-ish objects runc prints
  * (ociVersion, id, pid, status, bundle, rootfs, created, owner, annotations). */
 char *fc_state_list_to_json(struct fc_state *const *states, size_t n, fc_error_t *err);

@@ -19,9 +19,9 @@
 
 /* Kinds of parts, as bits (a lease asks for several at once). */
 enum fc_part_kind {
-        FC_PART_NET = 1u << 0, /* network namespace, `lo` up */
-        FC_PART_IPC = 1u << 1, /* IPC namespace */
-        FC_PART_UTS = 1u << 2, /* UTS namespace (host's hostname/domainname) */
+        FC_PART_NET = 1u << 0,      /* network namespace, `lo` up */
+        FC_PART_IPC = 1u << 1,      /* IPC namespace */
+        FC_PART_UTS = 1u << 2,      /* UTS namespace (host's hostname/domainname) */
         FC_PART_CGROUPNS = 1u << 3, /* reserved: cgroup namespace */
 };
 
