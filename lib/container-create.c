@@ -518,11 +518,15 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         r = fc_ns_plan_build(cfg, &ns, err);
         if (r < 0)
                 return r;
-        struct fc_process_plan pplan;
+        /* Freed when create returns; the init has its own copy (clone3
+         * without CLONE_VM) and never returns here. */
+        __attribute__((cleanup(fc_process_plan_clear))) struct fc_process_plan pplan;
         memset(&pplan, 0, sizeof(pplan));
         r = fc_process_plan_build(cfg, &pplan, err);
         if (r < 0)
                 return r;
+        for (size_t i = 0; i < pplan.n_warnings; i++)
+                fc_log(ctx, FC_LOG_WARN, "%s", pplan.warnings[i]);
         cleanup_free char *rootfs = resolve_rootfs(cfg, bundle, err);
         if (rootfs == NULL)
                 return err->status;

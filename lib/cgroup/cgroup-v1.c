@@ -259,7 +259,8 @@ static int v1_update(struct fc_cgroup *cg, const struct fc_cgroup_write *w, size
         cleanup_free struct fc_cgroup_write *order = calloc(n ? n : 1, sizeof(*order));
         if (order == NULL)
                 return fc_error_set(err, -ENOMEM, "out of memory");
-        memcpy(order, w, n * sizeof(*w));
+        if (n > 0)
+                memcpy(order, w, n * sizeof(*w));
         const struct fc_cgroup_write *lim = find_write(w, n, "memory.limit_in_bytes");
         const struct fc_cgroup_write *sw = find_write(w, n, "memory.memsw.limit_in_bytes");
         const struct fc_cgroup_hier *mh = fc_cgroup_hier_for(cg, "memory");

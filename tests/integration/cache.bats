@@ -7,6 +7,9 @@ load helpers
 
 setup() {
         requires_flashcube
+        # These tests are about the cache itself, also in the suite's cold
+        # pass (FC_TEST_CACHE=off exports FLASHCUBE_NO_CACHE=1).
+        unset FLASHCUBE_NO_CACHE
         setup_common
         CACHE_DIR=$FC_TMP/cache
         CACHE_SOCK=$CACHE_DIR/cache.sock
