@@ -10,7 +10,8 @@ cd "$top"
 log() { printf '\n=== %s\n' "$*"; }
 
 pkgs=(build-essential autoconf automake libtool pkg-config libseccomp-dev libyajl-dev libcap-dev
-      libmount-dev busybox-static runc crun bats jq valgrind iproute2 python3 util-linux kmod)
+      libmount-dev busybox-static runc crun bats jq valgrind iproute2 python3 util-linux kmod
+      nftables)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
