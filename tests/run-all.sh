@@ -70,7 +70,7 @@ vm=$top/../shared/vm/run-in-v2-vm.sh
 # Under software emulation programs run ~30x slower: the v2 pass takes the files that exercise
 # cgroups and the lifecycle around them.
 v2_files=""
-for f in cgroups cgroups-resources pause; do
+for f in cgroups cgroups-resources pause update ps events; do
         [ -f "tests/integration/$f.bats" ] && v2_files="$v2_files tests/integration/$f.bats"
 done
 if [ -x "$vm" ] || [ -f "$vm" ]; then
