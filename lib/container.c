@@ -432,7 +432,16 @@ int fc_container_list(const struct fc_context *ctx, struct fc_state ***ret, size
         return 0;
 }
 
-static volatile sig_atomic_t unused_sig;
+/* `run` cannot go on with a container it created: kill it, reap it and
+ * remove what it owns, so a failure leaves no process, cgroup or state. */
+static void abandon_run(const struct fc_context *ctx, struct fc_created *c)
+{
+        fc_error_t e = FC_ERROR_INIT;
+        kill_and_wait(c->state, &e);
+        waitpid(c->pid, NULL, 0);
+        fc_container_destroy(ctx, c->state, c->cfg, &e);
+        fc_error_clear(&e);
+}
 
 int fc_container_run(const struct fc_context *ctx, const struct fc_create_opts *o, bool detach,
                      bool keep, int *ret_exit_code, fc_error_t *err)
@@ -459,11 +468,7 @@ int fc_container_run(const struct fc_context *ctx, const struct fc_create_opts *
                 goto out;
         r = fc_container_start_internal(ctx, c.dirfd, c.state, c.cfg, err);
         if (r < 0) {
-                fc_error_t e = FC_ERROR_INIT;
-                kill_and_wait(c.state, &e);
-                waitpid(c.pid, NULL, 0);
-                fc_container_destroy(ctx, c.state, c.cfg, &e);
-                fc_error_clear(&e);
+                abandon_run(ctx, &c);
                 goto out;
         }
         fc_trace(ctx, "started");
@@ -473,6 +478,7 @@ int fc_container_run(const struct fc_context *ctx, const struct fc_create_opts *
         int sfd = signalfd(-1, &fwd, SFD_CLOEXEC);
         if (sfd < 0) {
                 r = fc_error_setm(err, -errno, "signalfd");
+                abandon_run(ctx, &c);
                 goto out;
         }
         if (c.console_master >= 0) {
@@ -480,6 +486,7 @@ int fc_container_run(const struct fc_context *ctx, const struct fc_create_opts *
                 if (relay == NULL) {
                         close(sfd);
                         r = err->status;
+                        abandon_run(ctx, &c);
                         goto out;
                 }
         }
@@ -500,11 +507,7 @@ int fc_container_run(const struct fc_context *ctx, const struct fc_create_opts *
                 int pr = poll(p, 4, c.pidfd >= 0 ? -1 : 100);
                 if (pr < 0 && errno != EINTR) {
                         r = fc_error_setm(err, -errno, "wait for container");
-                        fc_error_t e2 = FC_ERROR_INIT;
-                        kill_and_wait(c.state, &e2);
-                        waitpid(c.pid, NULL, 0);
-                        fc_container_destroy(ctx, c.state, c.cfg, &e2);
-                        fc_error_clear(&e2);
+                        abandon_run(ctx, &c);
                         break;
                 }
                 if (relay_open && pr > 0) {
@@ -549,11 +552,9 @@ int fc_container_run(const struct fc_context *ctx, const struct fc_create_opts *
         fc_trace(ctx, "exited");
         if (r == 0 && !keep) {
                 /* Processes left in the container's cgroup die with it. */
-                fc_error_t e = FC_ERROR_INIT;
                 c.pid = 0;
                 c.state->pid = 0;
                 r = fc_container_destroy(ctx, c.state, c.cfg, err);
-                fc_error_clear(&e);
                 fc_trace(ctx, "destroyed");
         }
 out:
@@ -561,7 +562,6 @@ out:
         if (!detach)
                 sigprocmask(SIG_SETMASK, &old, NULL);
         fc_created_clear(&c);
-        (void) unused_sig;
         return r;
 }
 
