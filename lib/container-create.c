@@ -71,15 +71,18 @@ int fc_state_set_status(struct fc_state *s, const char *status, fc_error_t *err)
  * nothing. */
 static struct fc_config *load_config(char **ret_text, size_t *ret_len, fc_error_t *err)
 {
-        struct stat st;
-        if (stat("config.json", &st) < 0 && errno == ENOENT) {
-                fc_error_set(err, -ENOENT, "JSON specification file config.json not found");
-                return NULL;
-        }
         size_t len = 0;
-        char *text = fc_json_read_file("config.json", &len, err);
+        fc_error_t e = FC_ERROR_INIT;
+        char *text = fc_json_read_file("config.json", &len, &e);
         if (text == NULL) {
-                fc_error_wrap(err, "config.json");
+                /* runc's text for the common case, the reader's otherwise. */
+                if (e.status == -ENOENT) {
+                        fc_error_clear(&e);
+                        fc_error_set(err, -ENOENT, "JSON specification file config.json not found");
+                } else {
+                        *err = e;
+                        fc_error_wrap(err, "config.json");
+                }
                 return NULL;
         }
         struct fc_config *cfg = fc_config_parse(text, len, err);
