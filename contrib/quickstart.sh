@@ -6,7 +6,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 pkgs=(build-essential autoconf automake libtool pkg-config libseccomp-dev libyajl-dev libcap-dev
-      libmount-dev busybox-static runc crun jq python3 util-linux)
+      busybox-static runc crun jq python3 util-linux)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -393,6 +394,48 @@ static int hand_notify_fd(int sync_fd, int notify_fd, const struct fc_config *cf
         return r < 0 ? fc_error_setm(err, r, "signal container init") : 0;
 }
 
+/* Make the planned cgroup and record it (state.json, and the config when
+ * delete needs it) before anything can crash, so that `delete` of a
+ * half-created container finds it. */
+static int make_cgroup(const struct fc_context *ctx, struct fc_cgroup *cg,
+                       const struct fc_resources *res, int dirfd, struct fc_state *st,
+                       const struct fc_config *cfg, const char *cfg_text, size_t cfg_len,
+                       fc_error_t *err)
+{
+        fc_trace(ctx, "cgroup-make");
+        if (fc_cgroup_make(cg, res, err) < 0)
+                return err->status;
+        /* After make: the record says which directories are ours. */
+        free(st->cgroup);
+        st->cgroup = fc_cgroup_serialize(cg, err);
+        if (st->cgroup == NULL || fc_status_write(dirfd, st, err) < 0 ||
+            save_config(dirfd, st, cfg, cfg_text, cfg_len, ctx->root, err) < 0) {
+                fc_error_t e2 = FC_ERROR_INIT;
+                if (fc_cgroup_destroy(cg, &e2) < 0)
+                        fc_error_append(err, &e2);
+                return err->status;
+        }
+        return 0;
+}
+
+/* The init may have failed on its own while we worked on its cgroup: its
+ * message says why, better than ours (ESRCH).  Only a message already
+ * there is read; a live init is not waited for. */
+static void prefer_init_error(int sync_fd, fc_error_t *err)
+{
+        struct pollfd p = {.fd = sync_fd, .events = POLLIN};
+        if (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN))
+                return;
+        struct fc_sync_msg *m = malloc(sizeof(*m));
+        fc_error_t e2 = FC_ERROR_INIT;
+        if (m != NULL && fc_sync_recv(sync_fd, m, &e2) == 0 && m->type == FC_SYNC_ERROR) {
+                fc_error_clear(err);
+                fc_error_set(err, m->status < 0 ? m->status : -EIO, "%s", m->text);
+        }
+        fc_error_clear(&e2);
+        free(m);
+}
+
 /* The parent's half of the sync protocol, from GO to READY. */
 static int drive_init(const struct fc_context *ctx, int sync_fd, pid_t *pidp, int *pidfdp,
                       bool unshare_cgroupns, const struct fc_config *cfg, struct fc_state *st,
@@ -403,8 +446,11 @@ static int drive_init(const struct fc_context *ctx, int sync_fd, pid_t *pidp, in
          * and whether it must create its cgroup namespace itself. */
         int r = fc_sync_send(sync_fd, FC_SYNC_GO, (int) pid,
                              unshare_cgroupns ? FC_SYNC_GO_UNSHARE_CGROUPNS : NULL);
-        if (r < 0)
-                return fc_error_setm(err, r, "signal container init");
+        if (r < 0) {
+                fc_error_setm(err, r, "signal container init");
+                prefer_init_error(sync_fd, err);
+                return err->status;
+        }
         struct fc_sync_msg *m = malloc(sizeof(*m));
         if (m == NULL)
                 return fc_error_set(err, -ENOMEM, "out of memory");
@@ -563,21 +609,26 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         ret->state = st;
 
         fc_trace(ctx, "cgroup");
-        struct fc_cgroup *cg = fc_cgroup_create(cfg->linux_ ? cfg->linux_->cgroups_path : NULL,
-                                                o->id, ctx->systemd_cgroup,
-                                                cfg->linux_ ? cfg->linux_->resources : NULL, err);
+        const struct fc_resources *res = cfg->linux_ ? cfg->linux_->resources : NULL;
+        struct fc_cgroup *cg = fc_cgroup_plan(cfg->linux_ ? cfg->linux_->cgroups_path : NULL,
+                                              o->id, ctx->systemd_cgroup, res, err);
         if (cg == NULL)
                 goto undo_state;
-        st->cgroup = fc_cgroup_serialize(cg, err);
-        if (st->cgroup == NULL)
-                goto undo_cgroup;
+        bool cgroup_made = false;
         st->systemd_cgroup = ctx->systemd_cgroup;
-        /* Record the cgroup before anything can crash, so `delete` of a
-         * half-created container finds it. */
-        if (fc_status_write(dirfd, st, err) < 0)
-                goto undo_cgroup;
-        if (save_config(dirfd, st, cfg, cfg_text, cfg_len, ctx->root, err) < 0)
-                goto undo_cgroup;
+        /* On v1 and hybrid hosts moving the init into its cgroup waits for
+         * an RCU grace period (the cgroup threadgroup rwsem): milliseconds.
+         * So there the init is cloned first and sets up its namespaces and
+         * mounts while we make its cgroup and move it in; it waits for GO
+         * only where it needs the cgroup.  Pure v2 clones straight into an
+         * existing cgroup instead, and an init with a user namespace of its
+         * own must wait for its id maps anyway: cgroup first there. */
+        bool cgroup_first = fc_cgroup_is_v2(cg) || ns.mode[FC_NS_USER] != FC_NS_MODE_SHARE;
+        if (cgroup_first) {
+                if (make_cgroup(ctx, cg, res, dirfd, st, cfg, cfg_text, cfg_len, err) < 0)
+                        goto undo_cgroup;
+                cgroup_made = true;
+        }
 
         /* Parts: namespaces the config wants new come from the cache when it
          * has them (a miss just leaves them to be created by clone3).  With a
@@ -626,7 +677,7 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                         goto undo_fds;
                 }
         }
-        int cg_fd = fc_cgroup_v2_dirfd(cg);
+        int cg_fd = cgroup_made ? fc_cgroup_v2_dirfd(cg) : -1;
         bool cgroup_in_clone = cg_fd >= 0;
         struct parent_ns saved;
         if (parent_ns_enter(&ns, cfg, &saved, err) < 0) {
@@ -647,6 +698,7 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 .no_pivot = o->no_pivot,
                 .no_new_keyring = o->no_new_keyring,
                 .preserve_fds = o->preserve_fds,
+                .go_late = !cgroup_first,
         };
         fc_trace(ctx, "clone");
         int pidfd = -1;
@@ -672,8 +724,15 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         ret->pid = pid;
         ret->pidfd = pidfd;
 
-        if (!cgroup_in_clone && fc_cgroup_enter(cg, pid, err) < 0)
+        if (!cgroup_made) {
+                if (make_cgroup(ctx, cg, res, dirfd, st, cfg, cfg_text, cfg_len, err) < 0)
+                        goto undo_child;
+                cgroup_made = true;
+        }
+        if (!cgroup_in_clone && fc_cgroup_enter(cg, pid, err) < 0) {
+                prefer_init_error(sv[0], err);
                 goto undo_child;
+        }
         if (ns.mode[FC_NS_USER] == FC_NS_MODE_NEW && fc_ns_write_id_maps(pid, cfg, err) < 0)
                 goto undo_child;
         fc_trace(ctx, "init-setup");
@@ -723,7 +782,7 @@ undo_ns:
         fc_ns_plan_close(&ns);
 undo_cgroup : {
         fc_error_t e2 = FC_ERROR_INIT;
-        if (fc_cgroup_destroy(cg, &e2) < 0)
+        if (cgroup_made && fc_cgroup_destroy(cg, &e2) < 0)
                 fc_error_append(err, &e2);
         fc_cgroup_free(cg);
 }

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -373,6 +372,31 @@ int fc_container_kill(const struct fc_context *ctx, const char *id, int sig, boo
         return 0;
 }
 
+/* The user name of `uid` from /etc/passwd, or NULL.  Read directly (as
+ * runc does) rather than through NSS, which a static binary cannot load. */
+static char *passwd_name(uid_t uid)
+{
+        cleanup_fclose FILE *f = fopen("/etc/passwd", "re");
+        if (f == NULL)
+                return NULL;
+        cleanup_free char *line = NULL;
+        size_t cap = 0;
+        while (getline(&line, &cap, f) > 0) {
+                /* name:password:uid:... */
+                char *c1 = strchr(line, ':');
+                char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                if (c2 == NULL || c1 == line)
+                        continue;
+                char *end = NULL;
+                errno = 0;
+                unsigned long v = strtoul(c2 + 1, &end, 10);
+                if (errno != 0 || end == c2 + 1 || *end != ':' || v != (unsigned long) uid)
+                        continue;
+                return strndup(line, (size_t) (c1 - line));
+        }
+        return NULL;
+}
+
 /* `list` shows the state dir owner's name, as runc does (while `state`
  * keeps the OCI "owner" field as stored). */
 static void set_owner_name(struct fc_state *s, int dirfd)
@@ -380,12 +404,8 @@ static void set_owner_name(struct fc_state *s, int dirfd)
         struct stat st;
         if (fstat(dirfd, &st) < 0)
                 return;
-        char buf[4096];
-        struct passwd pw, *res = NULL;
-        char *name = NULL;
-        if (getpwuid_r(st.st_uid, &pw, buf, sizeof(buf), &res) == 0 && res)
-                name = strdup(res->pw_name);
-        else if (asprintf(&name, "#%u", (unsigned) st.st_uid) < 0)
+        char *name = passwd_name(st.st_uid);
+        if (name == NULL && asprintf(&name, "#%u", (unsigned) st.st_uid) < 0)
                 name = NULL;
         if (name) {
                 free(s->owner);

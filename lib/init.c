@@ -210,6 +210,49 @@ static int load_seccomp(const struct fc_init_args *a, fc_error_t *err)
         return wait_for(a->sync_fd, FC_SYNC_SECCOMP_DONE, &m, err);
 }
 
+struct init_go {
+        const struct fc_init_args *a;
+        bool done;
+        bool unshare_cgroupns;
+};
+
+/* Wait (once) for GO: the runtime has made our cgroup and put us in it.
+ * It tells our host pid, and whether our cgroup namespace is ours to
+ * create - which must happen inside the cgroup, so here. */
+static int await_go(struct init_go *go, fc_error_t *err)
+{
+        if (go->done)
+                return 0;
+        struct fc_sync_msg m;
+        int r = wait_for(go->a->sync_fd, FC_SYNC_GO, &m, err);
+        if (r < 0)
+                return r;
+        go->done = true;
+        go->a->state->pid = (pid_t) m.status;
+        go->unshare_cgroupns = strcmp(m.text, FC_SYNC_GO_UNSHARE_CGROUPNS) == 0;
+        return 0;
+}
+
+/* After GO, and after the other namespaces are joined (a joined user
+ * namespace must own it): our cgroup namespace, rooted at our cgroup. */
+static int enter_cgroup(struct init_go *go, fc_error_t *err)
+{
+        int r = await_go(go, err);
+        if (r < 0)
+                return r;
+        if (go->unshare_cgroupns) {
+                if (unshare(CLONE_NEWCGROUP) < 0)
+                        return fc_error_setm(err, -errno, "unshare cgroup namespace");
+                go->unshare_cgroupns = false;
+        }
+        return 0;
+}
+
+static int enter_cgroup_cb(void *data, fc_error_t *err)
+{
+        return enter_cgroup(data, err);
+}
+
 static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, fc_error_t *err)
 {
         const struct fc_config *cfg = a->cfg;
@@ -226,11 +269,14 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
         r = reset_signals(err);
         if (r < 0)
                 return r;
-        /* GO: the parent placed us in our cgroup and tells our host pid. */
-        r = wait_for(a->sync_fd, FC_SYNC_GO, &m, err);
-        if (r < 0)
-                return r;
-        a->state->pid = (pid_t) m.status;
+        /* GO: the parent placed us in our cgroup and tells our host pid.
+         * With go_late we go on meanwhile (await_go). */
+        struct init_go go = {.a = a};
+        if (!a->go_late) {
+                r = await_go(&go, err);
+                if (r < 0)
+                        return r;
+        }
         if (a->ns->mode[FC_NS_USER] == FC_NS_MODE_JOIN) {
                 r = enter_joined_userns(a, err);
                 if (r < 0)
@@ -252,6 +298,11 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
                 if (r < 0)
                         return r;
         }
+        if (!a->go_late) {
+                r = enter_cgroup(&go, err);
+                if (r < 0)
+                        return r;
+        }
         /* Joined: the namespace fds have done their job. */
         for (int t = 0; t < FC_NS__MAX; t++) {
                 if (a->ns->fd[t] >= 0) {
@@ -259,8 +310,6 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
                         ((struct fc_ns_plan *) a->ns)->fd[t] = -1;
                 }
         }
-        if (strcmp(m.text, FC_SYNC_GO_UNSHARE_CGROUPNS) == 0 && unshare(CLONE_NEWCGROUP) < 0)
-                return fc_error_setm(err, -errno, "unshare cgroup namespace");
         if (a->ns->mode[FC_NS_NETWORK] == FC_NS_MODE_NEW) {
                 r = fc_ns_loopback_up(err);
                 if (r < 0)
@@ -284,8 +333,14 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
                 .cgroup = a->cgroup,
                 .cgroupns = a->ns->mode[FC_NS_CGROUP] == FC_NS_MODE_NEW,
                 .new_userns = a->ns->mode[FC_NS_USER] == FC_NS_MODE_NEW,
+                .before_cgroup = enter_cgroup_cb,
+                .before_cgroup_data = &go,
         };
         r = fc_rootfs_prepare(&rctx, err);
+        if (r < 0)
+                return r;
+        /* Hooks, and everything after, see the init in its cgroup. */
+        r = enter_cgroup(&go, err);
         if (r < 0)
                 return r;
 

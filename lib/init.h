@@ -30,6 +30,9 @@ struct fc_init_args {
         bool no_pivot;
         bool no_new_keyring;
         unsigned int preserve_fds;
+        /* The runtime makes the cgroup while we set up: wait for GO only
+         * where the cgroup is needed (see lib/container-create.c). */
+        bool go_late;
 };
 
 _Noreturn void fc_init_main(struct fc_init_args *a);

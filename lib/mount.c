@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
- * Mount plans (option strings -> mount(2) arguments, via libmount's option
- * table), propagation names, and resolving a container path inside the
+ * Mount plans (option strings -> mount(2) arguments, by the table of
+ * filesystem-independent options in mount(8)), propagation names, and resolving a container path inside the
  * rootfs without ever leaving it.
  */
 #include "lib/rootfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libmount/libmount.h>
 #include <limits.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
@@ -75,23 +74,67 @@ static int data_append(char **data, const char *opt)
         return 0;
 }
 
-/* Ask libmount's Linux table what one option does: bits it sets and bits it
- * clears ("rw", "suid", "atime" are inverted entries).  Returns false when
- * the table does not know it. */
+/* The filesystem-independent options of mount(8) and what each does to
+ * the MS_* flags: bits it sets, bits it clears ("rw", "suid", "atime" are
+ * the inverted forms).  Anything else is filesystem data. */
+static const struct {
+        const char *name;
+        unsigned long set;
+        unsigned long clr;
+} flag_options[] = {
+        {"ro", MS_RDONLY, 0},
+        {"rw", 0, MS_RDONLY},
+        {"nosuid", MS_NOSUID, 0},
+        {"suid", 0, MS_NOSUID},
+        {"nodev", MS_NODEV, 0},
+        {"dev", 0, MS_NODEV},
+        {"noexec", MS_NOEXEC, 0},
+        {"exec", 0, MS_NOEXEC},
+        {"sync", MS_SYNCHRONOUS, 0},
+        {"async", 0, MS_SYNCHRONOUS},
+        {"dirsync", MS_DIRSYNC, 0},
+        {"remount", MS_REMOUNT, 0},
+        {"mand", MS_MANDLOCK, 0},
+        {"nomand", 0, MS_MANDLOCK},
+        {"noatime", MS_NOATIME, 0},
+        {"atime", 0, MS_NOATIME},
+        {"nodiratime", MS_NODIRATIME, 0},
+        {"diratime", 0, MS_NODIRATIME},
+        {"relatime", MS_RELATIME, 0},
+        {"norelatime", 0, MS_RELATIME},
+        {"strictatime", MS_STRICTATIME, 0},
+        {"nostrictatime", 0, MS_STRICTATIME},
+        {"lazytime", MS_LAZYTIME, 0},
+        {"nolazytime", 0, MS_LAZYTIME},
+        {"iversion", MS_I_VERSION, 0},
+        {"noiversion", 0, MS_I_VERSION},
+        {"silent", MS_SILENT, 0},
+        {"loud", 0, MS_SILENT},
+        {"nosymfollow", MS_NOSYMFOLLOW, 0},
+        {"symfollow", 0, MS_NOSYMFOLLOW},
+        {"bind", MS_BIND, 0},
+        {"rbind", MS_BIND | MS_REC, 0},
+        {"shared", MS_SHARED, 0},
+        {"rshared", MS_SHARED | MS_REC, 0},
+        {"slave", MS_SLAVE, 0},
+        {"rslave", MS_SLAVE | MS_REC, 0},
+        {"private", MS_PRIVATE, 0},
+        {"rprivate", MS_PRIVATE | MS_REC, 0},
+        {"unbindable", MS_UNBINDABLE, 0},
+        {"runbindable", MS_UNBINDABLE | MS_REC, 0},
+};
+
+/* What one option does to the flags; false when it is not a flag option. */
 static bool classify_flag_option(const char *opt, unsigned long *ret_set, unsigned long *ret_clr)
 {
-        const struct libmnt_optmap *map = mnt_get_builtin_optmap(MNT_LINUX_MAP);
-        unsigned long set = 0, kept = ~0UL;
-
-        /* A comma or quote would make libmount see several options in what
-         * the config gives as one; such a string is fs data, as for runc. */
-        if (strpbrk(opt, ",\"") != NULL)
-                return false;
-        if (mnt_optstr_get_flags(opt, &set, map) < 0 || mnt_optstr_get_flags(opt, &kept, map) < 0)
-                return false;
-        *ret_set = set;
-        *ret_clr = ~kept;
-        return set != 0 || kept != ~0UL;
+        for (size_t i = 0; i < sizeof(flag_options) / sizeof(flag_options[0]); i++) {
+                if (strcmp(opt, flag_options[i].name) == 0) {
+                        *ret_set = flag_options[i].set;
+                        *ret_clr = flag_options[i].clr;
+                        return true;
+                }
+        }
+        return false;
 }
 
 int fc_mount_plan_from_entry(const struct fc_mount *m, struct fc_mount_plan *ret, fc_error_t *err)

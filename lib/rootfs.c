@@ -15,7 +15,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libmount/libmount.h>
 #include <limits.h>
 #include <linux/magic.h>
 #include <stdio.h>
@@ -354,6 +353,8 @@ static int mount_cgroup(const struct fc_rootfs_ctx *ctx, const struct fc_mount *
 
         if (fd < 0)
                 return fd;
+        if (ctx->before_cgroup && ctx->before_cgroup(ctx->before_cgroup_data, err) < 0)
+                return err->status;
         if (ctx->cgroup == NULL)
                 return fc_error_set(err, -EINVAL, "mount %s on %s: no cgroup for the container",
                                     m->type, m->destination);
@@ -452,6 +453,35 @@ static int root_propagation(const struct fc_rootfs_ctx *ctx, unsigned long *ret,
         return fc_mount_propagation_from_name(name, ret, err);
 }
 
+/* The mount point of the mount that holds `path`: the nearest ancestor
+ * (or itself) that statx() marks as a mount root. */
+static char *mount_point_of(const char *path)
+{
+        char *p = strdup(path);
+        if (p == NULL)
+                return NULL;
+        for (;;) {
+                struct statx sx;
+                if (statx(AT_FDCWD, p, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) < 0) {
+                        free(p);
+                        return NULL;
+                }
+                if (!(sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)) {
+                        /* A kernel older than 5.8: no way to tell here. */
+                        free(p);
+                        errno = EOPNOTSUPP;
+                        return NULL;
+                }
+                if ((sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) || strcmp(p, "/") == 0)
+                        return p;
+                char *slash = strrchr(p, '/');
+                if (slash == p)
+                        slash[1] = '\0';
+                else
+                        *slash = '\0';
+        }
+}
+
 /* pivot_root(2) refuses a new root whose parent mount is shared; runc
  * makes that parent private (it is in our own mount namespace). */
 static int make_parent_private(const char *rootfs, fc_error_t *err)
@@ -467,9 +497,9 @@ static int make_parent_private(const char *rootfs, fc_error_t *err)
                 slash[1] = '\0';
         else if (slash)
                 *slash = '\0';
-        mp = mnt_get_mountpoint(parent);
+        mp = mount_point_of(parent);
         if (mp == NULL)
-                return fc_error_set(err, -ENOENT, "find the mount point of %s", parent);
+                return fc_error_setm(err, -errno, "find the mount point of %s", parent);
         if (mount(NULL, mp, NULL, MS_PRIVATE, NULL) < 0)
                 return fc_error_setm(err, -errno, "make %s private", mp);
         return 0;

@@ -29,6 +29,10 @@ struct fc_rootfs_ctx {
         const struct fc_cgroup *cgroup; /* for mounts of type "cgroup" */
         bool cgroupns;                  /* a new cgroup namespace was created */
         bool new_userns;                /* devices must be bind-mounted (later issue) */
+        /* Called before a mount of type cgroup/cgroup2 (the init waits
+         * there until it is in its cgroup); NULL: nothing to wait for. */
+        int (*before_cgroup)(void *data, fc_error_t *err);
+        void *before_cgroup_data;
 };
 
 /* One mount entry turned into syscall arguments. */

@@ -896,12 +896,26 @@ int fc_cgroup_oom_read(struct fc_cgroup *cg, int fd, uint64_t *ret_count, fc_err
 
 /* ------------------------------------------------------------- create */
 
-static struct fc_cgroup *create_planned(enum fc_cgroup_mode mode, const char *proc_cgroup,
-                                        const char *mountinfo, const char *cgroups_path,
-                                        const char *id, const struct fc_resources *res,
-                                        const struct fc_cgroup_write *writes, size_t n_writes,
-                                        fc_error_t *err)
+/* Where the cgroup goes, and whether its resources can be applied, without
+ * creating anything: the init can be cloned with this handle while the
+ * runtime makes the directories (fc_cgroup_make). */
+static struct fc_cgroup *plan_in(enum fc_cgroup_mode mode, const char *proc_cgroup,
+                                 const char *mountinfo, const char *cgroups_path, const char *id,
+                                 const struct fc_resources *res, fc_error_t *err)
 {
+        /* Plan the writes and validate the device rules before any
+         * directory exists. */
+        struct fc_cgroup_write *writes = NULL;
+        size_t n_writes = 0;
+        if (fc_cgroup_resources_plan(mode, res, &writes, &n_writes, err) < 0)
+                return NULL;
+        fc_cgroup_writes_free(writes, n_writes);
+        struct fc_device_cgroup *rules = NULL;
+        size_t n_rules = 0;
+        if (fc_cgroup_device_rules(res, &rules, &n_rules, err) < 0)
+                return NULL;
+        free(rules);
+
         struct fc_cgroup_hier *hier = NULL;
         size_t n = 0;
         if (fc_cgroup_discover(mode, proc_cgroup, mountinfo, &hier, &n, err) < 0)
@@ -917,11 +931,19 @@ static struct fc_cgroup *create_planned(enum fc_cgroup_mode mode, const char *pr
                 if (hier[i].rel == NULL)
                         return NULL;
         }
-        int r = 0;
-        for (size_t i = 0; i < n && r == 0; i++)
-                r = make_dirs(&hier[i], err);
+        return steal_ptr(&cg);
+}
+
+int fc_cgroup_make(struct fc_cgroup *cg, const struct fc_resources *res, fc_error_t *err)
+{
+        struct fc_cgroup_write *writes = NULL;
+        size_t n_writes = 0;
+        int r = fc_cgroup_resources_plan(cg->mode, res, &writes, &n_writes, err);
+        for (size_t i = 0; i < cg->n_hier && r == 0; i++)
+                r = make_dirs(&cg->hier[i], err);
         if (r == 0)
                 r = cg->ops->setup(cg, res, writes, n_writes, err);
+        fc_cgroup_writes_free(writes, n_writes);
         if (r < 0) {
                 /* Nothing has entered yet, so no process can keep a
                  * directory busy: one pass removes everything we made. */
@@ -930,9 +952,9 @@ static struct fc_cgroup *create_planned(enum fc_cgroup_mode mode, const char *pr
                         fc_error_set(&second, -EBUSY, "cgroup busy during cleanup");
                 if (second.status != 0)
                         fc_error_append(err, &second);
-                return NULL;
+                return r;
         }
-        return steal_ptr(&cg);
+        return 0;
 }
 
 struct fc_cgroup *fc_cgroup_create_in(enum fc_cgroup_mode mode, const char *proc_cgroup,
@@ -940,26 +962,15 @@ struct fc_cgroup *fc_cgroup_create_in(enum fc_cgroup_mode mode, const char *proc
                                       const char *id, const struct fc_resources *res,
                                       fc_error_t *err)
 {
-        /* Plan the writes and validate the device rules before any
-         * directory exists. */
-        struct fc_cgroup_write *writes = NULL;
-        size_t n_writes = 0;
-        if (fc_cgroup_resources_plan(mode, res, &writes, &n_writes, err) < 0)
+        cleanup_cgroup struct fc_cgroup *cg =
+                plan_in(mode, proc_cgroup, mountinfo, cgroups_path, id, res, err);
+        if (cg == NULL || fc_cgroup_make(cg, res, err) < 0)
                 return NULL;
-        struct fc_device_cgroup *rules = NULL;
-        size_t n_rules = 0;
-        struct fc_cgroup *cg = NULL;
-        if (fc_cgroup_device_rules(res, &rules, &n_rules, err) == 0) {
-                free(rules);
-                cg = create_planned(mode, proc_cgroup, mountinfo, cgroups_path, id, res, writes,
-                                    n_writes, err);
-        }
-        fc_cgroup_writes_free(writes, n_writes);
-        return cg;
+        return steal_ptr(&cg);
 }
 
-struct fc_cgroup *fc_cgroup_create(const char *cgroups_path, const char *id, bool systemd,
-                                   const struct fc_resources *res, fc_error_t *err)
+struct fc_cgroup *fc_cgroup_plan(const char *cgroups_path, const char *id, bool systemd,
+                                 const struct fc_resources *res, fc_error_t *err)
 {
         if (systemd) {
                 if (access("/run/systemd/system", F_OK) < 0)
@@ -979,7 +990,21 @@ struct fc_cgroup *fc_cgroup_create(const char *cgroups_path, const char *id, boo
         cleanup_free char *mi = fc_cgroup_read_file("/proc/self/mountinfo", err);
         if (mi == NULL)
                 return NULL;
-        return fc_cgroup_create_in(mode, self, mi, cgroups_path, id, res, err);
+        return plan_in(mode, self, mi, cgroups_path, id, res, err);
+}
+
+struct fc_cgroup *fc_cgroup_create(const char *cgroups_path, const char *id, bool systemd,
+                                   const struct fc_resources *res, fc_error_t *err)
+{
+        cleanup_cgroup struct fc_cgroup *cg = fc_cgroup_plan(cgroups_path, id, systemd, res, err);
+        if (cg == NULL || fc_cgroup_make(cg, res, err) < 0)
+                return NULL;
+        return steal_ptr(&cg);
+}
+
+bool fc_cgroup_is_v2(const struct fc_cgroup *cg)
+{
+        return cg->mode == FC_CGROUP_MODE_V2;
 }
 
 /* ------------------------------------------------------- serialization */

@@ -38,6 +38,17 @@ int fc_cgroup_mode(enum fc_cgroup_mode *ret_mode, fc_error_t *err);
 struct fc_cgroup *fc_cgroup_create(const char *cgroups_path, const char *id, bool systemd,
                                    const struct fc_resources *res, fc_error_t *err);
 
+/* fc_cgroup_create() in two steps: plan (where, and whether the resources
+ * can be applied; nothing is created) and make (the directories and the
+ * resources; on failure nothing is left).  The runtime clones the init
+ * between the two, so that the init's setup overlaps the cgroup work. */
+struct fc_cgroup *fc_cgroup_plan(const char *cgroups_path, const char *id, bool systemd,
+                                 const struct fc_resources *res, fc_error_t *err);
+int fc_cgroup_make(struct fc_cgroup *cg, const struct fc_resources *res, fc_error_t *err);
+
+/* Pure cgroup v2 (where clone3 can place the init in its cgroup). */
+bool fc_cgroup_is_v2(const struct fc_cgroup *cg);
+
 /* Move `pid` into the cgroup (every hierarchy on v1/hybrid). */
 int fc_cgroup_enter(struct fc_cgroup *cg, pid_t pid, fc_error_t *err);
 
