@@ -394,6 +394,19 @@ static int hand_notify_fd(int sync_fd, int notify_fd, const struct fc_config *cf
         return r < 0 ? fc_error_setm(err, r, "signal container init") : 0;
 }
 
+/* The init's mount namespace goes to the parts cache too: when the init
+ * exits, the last reference is the cache's, and the teardown of every
+ * mount in it (which waits for an RCU grace period, ~0.5 ms) happens
+ * there, off the exit path `run`, the shim and `delete` wait on. */
+static void retire_mount_ns(const struct fc_context *ctx, pid_t pid)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int) pid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0)
+                fc_parts_retire(ctx, &fd, 1);
+}
+
 /* Make the planned cgroup and record it (state.json, and the config when
  * delete needs it) before anything can crash, so that `delete` of a
  * half-created container finds it. */
@@ -560,7 +573,9 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         if (cfg == NULL)
                 return err->status;
         ret->cfg = cfg;
+        fc_trace(ctx, "T-parsed");
         r = validate_config(cfg, o, foreground, err);
+        fc_trace(ctx, "T-validated");
         if (r < 0)
                 return r;
         struct fc_ns_plan ns;
@@ -571,9 +586,11 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
          * without CLONE_VM) and never returns here. */
         __attribute__((cleanup(fc_process_plan_clear))) struct fc_process_plan pplan;
         memset(&pplan, 0, sizeof(pplan));
+        fc_trace(ctx, "T-nsplan");
         r = fc_process_plan_build(cfg, &pplan, err);
         if (r < 0)
                 return r;
+        fc_trace(ctx, "T-pplan");
         for (size_t i = 0; i < pplan.n_warnings; i++)
                 fc_log(ctx, FC_LOG_WARN, "%s", pplan.warnings[i]);
         cleanup_free char *rootfs = resolve_rootfs(cfg, bundle, err);
@@ -610,8 +627,8 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
 
         fc_trace(ctx, "cgroup");
         const struct fc_resources *res = cfg->linux_ ? cfg->linux_->resources : NULL;
-        struct fc_cgroup *cg = fc_cgroup_plan(cfg->linux_ ? cfg->linux_->cgroups_path : NULL,
-                                              o->id, ctx->systemd_cgroup, res, err);
+        struct fc_cgroup *cg = fc_cgroup_plan(cfg->linux_ ? cfg->linux_->cgroups_path : NULL, o->id,
+                                              ctx->systemd_cgroup, res, err);
         if (cg == NULL)
                 goto undo_state;
         bool cgroup_made = false;
@@ -645,6 +662,7 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         }
         fc_trace(ctx, "lease");
         fc_parts_lease(ctx, want, true, &lease);
+        bool cache_up = lease.granted != 0;
         take_leased(&ns, FC_NS_NETWORK, &lease.net_fd);
         take_leased(&ns, FC_NS_IPC, &lease.ipc_fd);
         take_leased(&ns, FC_NS_UTS, &lease.uts_fd);
@@ -744,6 +762,8 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         if (r < 0)
                 goto undo_child;
         fc_trace(ctx, "init-ready");
+        if (cache_up && ns.mode[FC_NS_MOUNT] == FC_NS_MODE_NEW)
+                retire_mount_ns(ctx, pid);
         if (console[0] >= 0) {
                 ret->console_master = fc_terminal_recv_master(console[0], err);
                 if (ret->console_master < 0)

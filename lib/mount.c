@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
  * Mount plans (option strings -> mount(2) arguments, by the table of
- * filesystem-independent options in mount(8)), propagation names, and resolving a container path inside the
- * rootfs without ever leaving it.
+ * filesystem-independent options in mount(8)), propagation names, and resolving a container path
+ * inside the rootfs without ever leaving it.
  */
 #include "lib/rootfs.h"
 

@@ -241,6 +241,25 @@ void fc_parts_lease(const struct fc_context *ctx, uint32_t want, bool autostart,
         fc_error_clear(&err);
 }
 
+void fc_parts_retire(const struct fc_context *ctx, int *fds, unsigned n)
+{
+        if (n > 0 && n <= FC_PARTS_MAX_FDS && ctx != NULL && !ctx->no_cache &&
+            ctx->cache_socket != NULL && ctx->cache_socket[0] != '\0') {
+                fc_error_t err = FC_ERROR_INIT;
+                cleanup_close int fd = connect_cache(ctx->cache_socket, &err);
+                struct fc_parts_retire_req req = {.lease_id = 0};
+                if (fd < 0 ||
+                    fc_parts_send(fd, FC_PARTS_OP_RETIRE, 0, &req, sizeof(req), fds, n, &err) < 0)
+                        fc_log(ctx, FC_LOG_DEBUG, "parts cache retire: %s", err.msg);
+                fc_error_clear(&err);
+        }
+        for (unsigned i = 0; i < n; i++) {
+                if (fds[i] >= 0)
+                        close(fds[i]);
+                fds[i] = -1;
+        }
+}
+
 /* ---- status and stop (the cache command) ---- */
 
 static int request(const char *sock_path, uint16_t op, uint64_t timeout_ns, char **ret_payload,

@@ -45,6 +45,13 @@ struct fc_parts_lease {
 void fc_parts_lease(const struct fc_context *ctx, uint32_t want, bool autostart,
                     struct fc_parts_lease *ret);
 
+/* Hand used parts (fds; closed here in every case) to the cache, which
+ * holds them a moment and drops them off the critical path: the init's
+ * mount namespace, whose teardown at the init's exit would otherwise wait
+ * for an RCU grace period.  Best effort, never blocks on the cache; with
+ * no cache (or --no-cache) the fds are just closed. */
+void fc_parts_retire(const struct fc_context *ctx, int *fds, unsigned n);
+
 /* Close the fds of a lease (after the init has joined them, or on failure:
  * parts are single-use, a returned part is never reused).  Accepts an
  * empty lease. */

@@ -35,8 +35,9 @@ enum fc_parts_op {
         FC_PARTS_OP_LEASE = 1,  /* payload: struct fc_parts_lease_req */
         FC_PARTS_OP_STATUS = 2, /* no payload; reply: JSON */
         FC_PARTS_OP_STOP = 3,   /* no payload; reply: empty, then the cache exits */
-        /* Hand back used parts for destruction.  Reserved: the cache closes
-         * whatever fds come with it and counts them as retired. */
+        /* Hand back used parts for destruction (the init's mount namespace):
+         * the cache holds the fds a moment, then drops them off the runtime's
+         * critical path; the runtime does not wait for the reply. */
         FC_PARTS_OP_RETIRE = 4, /* payload: struct fc_parts_retire_req, 0..3 fds */
 };
 

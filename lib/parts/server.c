@@ -36,6 +36,11 @@
  * water mark: refills then never delay a burst of leases. */
 #define IDLE_MS           50
 #define HELPER_TIMEOUT_NS (10ULL * 1000000000ULL)
+/* Retired parts (a container's mount namespace) are held this long, so
+ * that the last reference - and the teardown of every mount in them, which
+ * waits for an RCU grace period - is ours and not the exiting init's. */
+#define RETIRE_HOLD_NS (200ULL * 1000000ULL)
+#define MAX_HELD       256
 
 struct server {
         const struct fc_context *ctx;
@@ -46,6 +51,11 @@ struct server {
         unsigned n_clients;
         struct fc_parts_pools pools;
         uint64_t leases, retired, rejected, next_lease_id, started_ns;
+        struct {
+                int fd;
+                uint64_t due_ns;
+        } held[MAX_HELD];
+        unsigned n_held;
         bool stopping;
         char buf[sizeof(struct fc_parts_header) + FC_PARTS_MAX_PAYLOAD];
 };
@@ -379,6 +389,67 @@ static void handle_lease(struct server *s, int fd, const struct fc_parts_msg *m)
                 close(fds[i]);
 }
 
+/* Drop our references to the held parts due by `now` (all with
+ * UINT64_MAX).  Dropping the last reference of a mount namespace tears
+ * its mounts down and waits for a grace period: a grandchild does that,
+ * so the loop keeps answering leases meanwhile. */
+static void release_held(struct server *s, uint64_t now)
+{
+        unsigned n_due = 0;
+        for (unsigned i = 0; i < s->n_held; i++)
+                if (s->held[i].due_ns <= now)
+                        n_due++;
+        if (n_due == 0)
+                return;
+        pid_t child = fork();
+        if (child == 0) {
+                /* Our copies keep the parts alive until the grandchild,
+                 * which outlives us, has closed its own. */
+                if (fork() != 0)
+                        _exit(0);
+                for (unsigned i = 0; i < s->n_held; i++)
+                        if (s->held[i].due_ns <= now)
+                                close(s->held[i].fd);
+                _exit(0);
+        }
+        /* Without a child (fork failed) the teardown happens here. */
+        unsigned k = 0;
+        for (unsigned i = 0; i < s->n_held; i++) {
+                if (s->held[i].due_ns <= now)
+                        close(s->held[i].fd);
+                else
+                        s->held[k++] = s->held[i];
+        }
+        s->n_held = k;
+        if (child > 0)
+                while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+                        ;
+}
+
+static void hold_retired(struct server *s, struct fc_parts_msg *m)
+{
+        if (s->n_held + m->n_fds > MAX_HELD)
+                release_held(s, UINT64_MAX);
+        uint64_t due = fc_now_ns() + RETIRE_HOLD_NS;
+        for (unsigned i = 0; i < m->n_fds; i++) {
+                s->held[s->n_held].fd = m->fds[i];
+                s->held[s->n_held].due_ns = due;
+                s->n_held++;
+                m->fds[i] = -1;
+        }
+        s->retired += m->n_fds;
+        m->n_fds = 0;
+}
+
+/* Milliseconds until the first held part is due (for poll), or -1. */
+static int held_timeout_ms(const struct server *s, uint64_t now)
+{
+        if (s->n_held == 0)
+                return -1;
+        uint64_t first = s->held[0].due_ns; /* held in arrival order */
+        return first <= now ? 0 : (int) ((first - now) / 1000000ULL) + 1;
+}
+
 /* One request from client `fd`.  Returns false to drop the connection. */
 static bool handle_request(struct server *s, int fd)
 {
@@ -413,9 +484,8 @@ static bool handle_request(struct server *s, int fd)
                 reply(s, fd, m.op, 0, NULL, 0, NULL, 0);
                 break;
         case FC_PARTS_OP_RETIRE:
-                /* Reserved: used parts die with their last user today. */
-                s->retired += m.n_fds;
-                fc_parts_msg_close_fds(&m);
+                hold_retired(s, &m);
+                /* The runtime does not wait for this reply. */
                 reply(s, fd, m.op, 0, NULL, 0, NULL, 0);
                 break;
         }
@@ -485,6 +555,9 @@ static int run_loop(struct server *s, fc_error_t *err)
                 refill(s, false);
                 bool want_idle = fc_parts_pools_need(&s->pools, true) != 0;
                 int timeout = want_idle ? IDLE_MS : s->pools.n_jobs ? 1000 : -1;
+                int hold = held_timeout_ms(s, fc_now_ns());
+                if (hold >= 0 && (timeout < 0 || hold < timeout))
+                        timeout = hold;
                 unsigned n = 0;
                 pfd[n++] = (struct pollfd){.fd = s->listen_fd, .events = POLLIN};
                 pfd[n++] = (struct pollfd){.fd = s->sig_fd, .events = POLLIN};
@@ -501,6 +574,7 @@ static int run_loop(struct server *s, fc_error_t *err)
                                 continue;
                         return fc_error_setm(err, -errno, "cache poll");
                 }
+                release_held(s, fc_now_ns());
                 if (r == 0) {
                         if (want_idle)
                                 refill(s, true);
@@ -531,6 +605,9 @@ static int run_loop(struct server *s, fc_error_t *err)
 
 static void server_free(struct server *s)
 {
+        for (unsigned i = 0; i < s->n_held; i++)
+                close(s->held[i].fd);
+        s->n_held = 0;
         fc_parts_pools_free(&s->pools);
         for (unsigned i = 0; i < s->n_clients; i++)
                 close(s->clients[i]);

@@ -28,7 +28,9 @@ if [ -z "${FC_BENCH_INNER:-}" ] && mountpoint -q /sys/fs/cgroup/unified 2>/dev/n
         export FC_BENCH_INNER=1
         exec unshare -m -- sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$0" "$@"' "$0" -n "$runs" "$fc"
 fi
-work=$(mktemp -d /tmp/fc-bench.XXXXXX)
+# State roots on tmpfs, as /run is in production (a disk-backed /tmp would
+# add filesystem journal work to every runtime alike).
+work=$(mktemp -d /run/fc-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 "$here/make-bundle.sh" "$work/bundle" true >/dev/null
 

@@ -335,3 +335,33 @@ except Exception as e:
         [ "$(cache_main_pids | wc -l)" -eq 1 ]
         lease_ok "granted net ipc uts "
 }
+
+@test "cache: a container's mount namespace is retired to the cache, which drops it soon after" {
+        start_cache
+        setup_bundle
+        set_args true
+        # A lease can miss on a busy machine (the client waits 5 ms); a container whose lease
+        # missed retires nothing, so a few are allowed.
+        local try n=0 id
+        for ((try = 0; try < 5; try++)); do
+                id=$FC_ID-$try
+                track_id "$id"
+                run -0 fc --cache-socket "$CACHE_SOCK" run --bundle "$FC_BUNDLE" "$id"
+                n=$(status_json | jq .retired)
+                [ "$n" -ge 1 ] && break
+        done
+        [ "$n" -ge 1 ] || fail "no mount namespace was retired: $(status_json)"
+        # Held a moment (so the init's exit does not tear the mounts down), then dropped: the
+        # cache keeps no mount namespace.
+        local pid held
+        pid=$(cache_main_pids)
+        for ((try = 0; try < 100; try++)); do
+                held=$(find "/proc/$pid/fd" -lname 'mnt:*' 2>/dev/null | wc -l)
+                [ "$held" -eq 0 ] && break
+                sleep 0.05
+        done
+        [ "$held" -eq 0 ] || fail "the cache still holds $held mount namespaces"
+        # With --no-cache nothing is retired.
+        run -0 fc --no-cache --cache-socket "$CACHE_SOCK" run --bundle "$FC_BUNDLE" "$FC_ID-off"
+        [ "$(status_json | jq .retired)" -eq "$n" ]
+}
