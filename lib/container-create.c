@@ -573,9 +573,8 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         if (cfg == NULL)
                 return err->status;
         ret->cfg = cfg;
-        fc_trace(ctx, "T-parsed");
+        fc_trace(ctx, "validate");
         r = validate_config(cfg, o, foreground, err);
-        fc_trace(ctx, "T-validated");
         if (r < 0)
                 return r;
         struct fc_ns_plan ns;
@@ -586,11 +585,10 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
          * without CLONE_VM) and never returns here. */
         __attribute__((cleanup(fc_process_plan_clear))) struct fc_process_plan pplan;
         memset(&pplan, 0, sizeof(pplan));
-        fc_trace(ctx, "T-nsplan");
+        fc_trace(ctx, "process-plan");
         r = fc_process_plan_build(cfg, &pplan, err);
         if (r < 0)
                 return r;
-        fc_trace(ctx, "T-pplan");
         for (size_t i = 0; i < pplan.n_warnings; i++)
                 fc_log(ctx, FC_LOG_WARN, "%s", pplan.warnings[i]);
         cleanup_free char *rootfs = resolve_rootfs(cfg, bundle, err);
