@@ -745,6 +745,7 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                         goto undo_child;
                 cgroup_made = true;
         }
+        fc_trace(ctx, "cgroup-enter");
         if (!cgroup_in_clone && fc_cgroup_enter(cg, pid, err) < 0) {
                 prefer_init_error(sv[0], err);
                 goto undo_child;

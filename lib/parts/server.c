@@ -30,6 +30,7 @@
 #include "lib/parts/cache.h"
 #include "lib/parts/pool.h"
 #include "lib/parts/protocol.h"
+#include "lib/sys.h"
 
 #define MAX_CLIENTS 64
 /* How long the loop must see no request before it refills above the low
@@ -41,6 +42,10 @@
  * waits for an RCU grace period - is ours and not the exiting init's. */
 #define RETIRE_HOLD_NS (200ULL * 1000000ULL)
 #define MAX_HELD       256
+/* The attach keeper (warm_attach): how often it moves itself, and how
+ * long after the last lease it keeps doing so. */
+#define KEEPER_PERIOD_NS (1ULL * 1000000ULL)
+#define KEEPER_HOT_NS    (1000ULL * 1000000ULL)
 
 struct server {
         const struct fc_context *ctx;
@@ -56,6 +61,11 @@ struct server {
                 uint64_t due_ns;
         } held[MAX_HELD];
         unsigned n_held;
+        /* cgroup v1: our own cgroup.procs in one hierarchy, for warm_attach. */
+        char *attach_warm_path;
+        bool attach_warm_probed;
+        pid_t keeper_pid;
+        int keeper_sock;
         bool stopping;
         char buf[sizeof(struct fc_parts_header) + FC_PARTS_MAX_PAYLOAD];
 };
@@ -364,12 +374,129 @@ static int status_json(struct server *s, char *out, size_t size)
                 n += snprintf(out + n, size - (size_t) n,
                               "},\"refill_jobs\":%u,\"helpers\":%u,\"leases\":%llu,\"hits\":%llu,"
                               "\"misses\":%llu,\"discarded\":%llu,\"retired\":%llu,"
-                              "\"rejected\":%llu,\"errors\":%llu}",
+                              "\"rejected\":%llu,\"errors\":%llu,\"attach_keeper\":%d}",
                               p->max_jobs, p->n_jobs, (unsigned long long) s->leases,
                               (unsigned long long) hits, (unsigned long long) misses,
                               (unsigned long long) discarded, (unsigned long long) s->retired,
-                              (unsigned long long) s->rejected, (unsigned long long) p->errors);
+                              (unsigned long long) s->rejected, (unsigned long long) p->errors,
+                              (int) s->keeper_pid);
         return n < 0 || (size_t) n >= size ? -ENOBUFS : n;
+}
+
+/* The cgroup.procs file of our own cgroup in the first cgroup v1 hierarchy
+ * of /proc/self/cgroup (mounted the usual way), or NULL (pure v2). */
+static char *attach_warm_path(void)
+{
+        cleanup_fclose FILE *f = fopen("/proc/self/cgroup", "re");
+        if (f == NULL)
+                return NULL;
+        cleanup_free char *line = NULL;
+        size_t cap = 0;
+        while (getline(&line, &cap, f) > 0) {
+                line[strcspn(line, "\n")] = '\0';
+                char *c1 = strchr(line, ':');
+                char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                if (c2 == NULL || c2 == c1 + 1 || strncmp(line, "0:", 2) == 0)
+                        continue;
+                *c2 = '\0';
+                const char *ctrl = c1 + 1;
+                if (strncmp(ctrl, "name=", 5) == 0)
+                        ctrl += 5;
+                char *p = NULL;
+                if (asprintf(&p, "/sys/fs/cgroup/%s%s/cgroup.procs", ctrl, c2 + 1) < 0)
+                        return NULL;
+                if (access(p, W_OK) == 0)
+                        return p;
+                free(p);
+        }
+        return NULL;
+}
+
+/* The attach keeper's loop: move ourselves into our own cgroup every
+ * KEEPER_PERIOD_NS, until KEEPER_HOT_NS after the last lease (each lease
+ * sends a byte on `sock`); exit then, or when the cache is gone. */
+static _Noreturn void keeper_main(const char *procs, int sock)
+{
+        int fd = open(procs, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                _exit(1);
+        /* Hold nothing of the cache's: not its lock, socket or parts. */
+        int lo = fd < sock ? fd : sock, hi = fd < sock ? sock : fd;
+        fc_sys_close_range(3, (unsigned) lo - 1, 0);
+        fc_sys_close_range((unsigned) lo + 1, (unsigned) hi - 1, 0);
+        fc_sys_close_range((unsigned) hi + 1, ~0U, 0);
+        uint64_t deadline = fc_now_ns() + KEEPER_HOT_NS;
+        for (;;) {
+                if (write(fd, "0", 1) < 0)
+                        _exit(1);
+                struct pollfd p = {.fd = sock, .events = POLLIN};
+                int r = poll(&p, 1, (int) (KEEPER_PERIOD_NS / 1000000ULL));
+                if (r > 0) {
+                        char b[64];
+                        if (recv(sock, b, sizeof(b), MSG_DONTWAIT) <= 0)
+                                _exit(0); /* the cache is gone */
+                        deadline = fc_now_ns() + KEEPER_HOT_NS;
+                }
+                if (fc_now_ns() > deadline)
+                        _exit(0);
+        }
+}
+
+/* On cgroup v1 the runtime's move of the init into its cgroup takes the
+ * kernel's cgroup threadgroup lock for writing.  That lock (a percpu
+ * rwsem) makes its first writer wait for an RCU grace period - about a
+ * millisecond on an idle machine, 10-20 ms on a busy one - and lets later
+ * writers through at once for as long as writers keep coming within a
+ * grace period of each other.  So while leases come (and for a second
+ * after the last), a child of ours, the keeper, moves itself into the
+ * cgroup it is already in every millisecond: every create's move then
+ * finds the lock warm.  Idle, no keeper runs. */
+static void warm_attach(struct server *s)
+{
+        if (!s->attach_warm_probed) {
+                s->attach_warm_probed = true;
+                s->attach_warm_path = attach_warm_path();
+        }
+        if (s->attach_warm_path == NULL)
+                return;
+        if (s->keeper_sock >= 0 && send(s->keeper_sock, "x", 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1)
+                return;
+        if (s->keeper_sock >= 0 && errno == EAGAIN)
+                return; /* it has bytes to read already */
+        /* None, or it has exited: reap it, start another. */
+        if (s->keeper_sock >= 0) {
+                close(s->keeper_sock);
+                s->keeper_sock = -1;
+        }
+        if (s->keeper_pid > 0) {
+                waitpid(s->keeper_pid, NULL, WNOHANG);
+                s->keeper_pid = 0;
+        }
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return;
+        pid_t pid = fork();
+        if (pid == 0) {
+                close(sv[0]);
+                keeper_main(s->attach_warm_path, sv[1]);
+        }
+        close(sv[1]);
+        if (pid < 0) {
+                close(sv[0]);
+                return;
+        }
+        s->keeper_pid = pid;
+        s->keeper_sock = sv[0];
+}
+
+/* Reap an exited keeper (the loop calls this now and then). */
+static void reap_keeper(struct server *s)
+{
+        if (s->keeper_pid > 0 && waitpid(s->keeper_pid, NULL, WNOHANG) == s->keeper_pid) {
+                s->keeper_pid = 0;
+                close(s->keeper_sock);
+                s->keeper_sock = -1;
+        }
 }
 
 static void handle_lease(struct server *s, int fd, const struct fc_parts_msg *m)
@@ -384,6 +511,7 @@ static void handle_lease(struct server *s, int fd, const struct fc_parts_msg *m)
         if (s->cfg->reply_delay_us)
                 usleep(s->cfg->reply_delay_us);
         reply(s, fd, FC_PARTS_OP_LEASE, 0, &rep, sizeof(rep), fds, rep.n_fds);
+        warm_attach(s);
         /* Single use: our copies go whether or not the send worked. */
         for (unsigned i = 0; i < rep.n_fds; i++)
                 close(fds[i]);
@@ -471,6 +599,7 @@ static bool handle_request(struct server *s, int fd)
                 handle_lease(s, fd, &m);
                 break;
         case FC_PARTS_OP_STATUS: {
+                reap_keeper(s);
                 char json[FC_PARTS_MAX_PAYLOAD];
                 int n = status_json(s, json, sizeof(json));
                 if (n < 0)
@@ -555,6 +684,8 @@ static int run_loop(struct server *s, fc_error_t *err)
                 refill(s, false);
                 bool want_idle = fc_parts_pools_need(&s->pools, true) != 0;
                 int timeout = want_idle ? IDLE_MS : s->pools.n_jobs ? 1000 : -1;
+                if (s->keeper_pid > 0 && (timeout < 0 || timeout > 200))
+                        timeout = 200; /* to reap it soon after it stops */
                 int hold = held_timeout_ms(s, fc_now_ns());
                 if (hold >= 0 && (timeout < 0 || hold < timeout))
                         timeout = hold;
@@ -575,6 +706,7 @@ static int run_loop(struct server *s, fc_error_t *err)
                         return fc_error_setm(err, -errno, "cache poll");
                 }
                 release_held(s, fc_now_ns());
+                reap_keeper(s);
                 if (r == 0) {
                         if (want_idle)
                                 refill(s, true);
@@ -621,6 +753,12 @@ static void server_free(struct server *s)
                 close(s->sig_fd);
         free(s->sock_path);
         free(s->pid_path);
+        free(s->attach_warm_path);
+        if (s->keeper_sock >= 0)
+                close(s->keeper_sock); /* the keeper sees EOF and exits */
+        if (s->keeper_pid > 0)
+                while (waitpid(s->keeper_pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
 }
 
 int fc_parts_serve(const struct fc_context *ctx, const struct fc_parts_config *cfg,
@@ -628,7 +766,8 @@ int fc_parts_serve(const struct fc_context *ctx, const struct fc_parts_config *c
 {
         if (geteuid() != 0)
                 return fc_error_set(err, -EPERM, "the parts cache must run as root");
-        struct server s = {.ctx = ctx, .cfg = cfg, .listen_fd = -1, .sig_fd = -1};
+        struct server s = {
+                .ctx = ctx, .cfg = cfg, .listen_fd = -1, .sig_fd = -1, .keeper_sock = -1};
         int ready_fd = -1, lock_fd = -1, r;
         s.sock_path = absolute_path(opts->socket_path);
         s.pid_path = s.sock_path ? fc_parts_sibling_path(s.sock_path, ".pid") : NULL;

@@ -365,3 +365,37 @@ except Exception as e:
         run -0 fc --no-cache --cache-socket "$CACHE_SOCK" run --bundle "$FC_BUNDLE" "$FC_ID-off"
         [ "$(status_json | jq .retired)" -eq "$n" ]
 }
+
+@test "cache: on cgroup v1 a lease starts the attach keeper, which stops a second after the last" {
+        [ -d /sys/fs/cgroup/pids ] || [ -d /sys/fs/cgroup/memory ] ||
+                skip "pure cgroup v2: the init is cloned into its cgroup, no keeper is needed"
+        start_cache
+        [ "$(status_json | jq .attach_keeper)" -eq 0 ] || fail "a keeper runs before any lease"
+        lease_ok "granted "
+        local keeper
+        keeper=$(status_json | jq .attach_keeper)
+        [ "$keeper" -gt 0 ] || fail "no keeper after a lease: $(status_json)"
+        # It holds one cgroup.procs file of the cache's own cgroup and nothing of the cache's.
+        run -0 bash -c "ls -l /proc/$keeper/fd | grep -c cgroup.procs"
+        [ "$output" -eq 1 ]
+        run bash -c "ls -l /proc/$keeper/fd | grep -c 'socket:\|mnt:\|net:\|ipc:\|uts:\|cache.lock'"
+        [ "$output" -eq 1 ] || fail "the keeper holds more than its socket: $(ls -l /proc/$keeper/fd)"
+        # About a second after the last lease it is gone (and reaped).
+        local try
+        for ((try = 0; try < 60; try++)); do
+                [ "$(status_json | jq .attach_keeper)" -eq 0 ] && break
+                sleep 0.1
+        done
+        [ "$(status_json | jq .attach_keeper)" -eq 0 ] || fail "the keeper did not stop"
+        [ ! -e "/proc/$keeper" ] || fail "keeper $keeper left behind"
+        # stop ends a running keeper too.
+        lease_ok "granted "
+        keeper=$(status_json | jq .attach_keeper)
+        [ "$keeper" -gt 0 ]
+        run -0 cache stop
+        for ((try = 0; try < 50; try++)); do
+                [ -e "/proc/$keeper" ] || break
+                sleep 0.1
+        done
+        [ ! -e "/proc/$keeper" ] || fail "keeper $keeper outlived the cache"
+}
