@@ -5,6 +5,7 @@
  * cgroup.c handles like any other hierarchy).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,18 +80,33 @@ static int devices_apply(const struct fc_cgroup_hier *h, const struct fc_resourc
                 return fc_error_set(err, -ENOMEM, "out of memory");
         /* In order: the kernel keeps one exception list and each write
          * adds to or removes from it, so the last rule for a device wins,
-         * and a leading "a" deny resets to deny-by-default. */
+         * and a leading "a" deny resets to deny-by-default.  Each write(2)
+         * is one rule, so each file is opened once. */
+        cleanup_free char *allow_path = NULL, *deny_path = NULL;
+        if (asprintf(&allow_path, "%s/devices.allow", dir) < 0 ||
+            asprintf(&deny_path, "%s/devices.deny", dir) < 0)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        cleanup_close int allow_fd = -1;
+        cleanup_close int deny_fd = -1;
         for (size_t i = 0; i < n; i++) {
                 char *lines[2];
                 int k = fc_cgroup_device_v1_lines(&rules[i], lines, err);
                 if (k < 0)
                         return err->status;
+                const char *path = rules[i].allow ? allow_path : deny_path;
+                int *fd = rules[i].allow ? &allow_fd : &deny_fd;
                 int r = 0;
+                if (*fd < 0 && (*fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+                        r = fc_error_setm(err, -errno, "open %s", path);
                 for (int j = 0; j < k; j++) {
-                        if (r == 0)
-                                r = fc_cgroup_write_at(
-                                        dir, rules[i].allow ? "devices.allow" : "devices.deny",
-                                        lines[j], err);
+                        size_t len = strlen(lines[j]);
+                        ssize_t w = r == 0 ? write(*fd, lines[j], len) : 0;
+                        if (r == 0 && w < 0)
+                                r = fc_error_setm(err, -errno, "write \"%s\" to %s", lines[j],
+                                                  path);
+                        else if (r == 0 && (size_t) w != len)
+                                r = fc_error_set(err, -EIO, "short write of \"%s\" to %s", lines[j],
+                                                 path);
                         free(lines[j]);
                 }
                 if (r < 0)

@@ -595,13 +595,19 @@ static int remove_dirs_once(struct fc_cgroup *cg, fc_error_t *err)
                 cleanup_free char *leaf = fc_cgroup_hier_dir(h);
                 if (leaf == NULL)
                         return fc_error_set(err, -ENOMEM, "out of memory");
-                (void) remove_children(leaf);
-                if (rmdir(leaf) < 0 && errno != ENOENT) {
-                        if (errno == EBUSY || errno == ENOTEMPTY) {
+                /* Sub-cgroups (made inside the container) are rare: look
+                 * for them only when the leaf will not go. */
+                int e = rmdir(leaf) < 0 ? errno : 0;
+                if (e == EBUSY || e == ENOTEMPTY) {
+                        (void) remove_children(leaf);
+                        e = rmdir(leaf) < 0 ? errno : 0;
+                }
+                if (e != 0 && e != ENOENT) {
+                        if (e == EBUSY || e == ENOTEMPTY) {
                                 ret = -EBUSY;
                                 continue;
                         }
-                        return fc_error_setm(err, -errno, "remove cgroup %s", leaf);
+                        return fc_error_setm(err, -e, "remove cgroup %s", leaf);
                 }
                 for (unsigned up = 1; up < h->n_created; up++) {
                         cleanup_free char *d = dir_up(h, up);
