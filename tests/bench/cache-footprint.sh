@@ -12,7 +12,8 @@
 #    own, so the kernel memory charged to it (accounted allocations only: a
 #    lower bound, but free of other people's noise) is printed too;
 #  - the CPU it uses idle over 10 s (utime+stime, its reaped helpers
-#    included) and how often it woke up (context switches).
+#    included) and how often it woke up (context switches): once never used,
+#    once right after a few warm `run`s (refills, the attach keeper's tail).
 # Then `cache stop`, and a check that it left no process, file or mount.
 #
 # The cache runs in the foreground (`cache serve`, backgrounded here), not
@@ -24,7 +25,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 idle=10
 fc=${1:-$here/../../flashcube}
 fc=$(readlink -f "$fc")
-for t in python3 jq; do
+for t in python3 jq runc; do
         command -v $t >/dev/null || { echo "cache-footprint.sh: $t missing" >&2; exit 1; }
 done
 work=$(mktemp -d /run/fc-bench.XXXXXX)
@@ -36,7 +37,10 @@ memcg=
 # interrupted run stops it (by its socket, else by that pid, which is ours).
 cleanup()
 {
-        local pid
+        local pid id
+        for id in $("$fc" --no-cache --root "$work/fc-root" list -q 2>/dev/null); do
+                "$fc" --no-cache --root "$work/fc-root" delete -f "$id" >/dev/null 2>&1 || true
+        done
         if [ -f "$work/cache.bgpid" ]; then
                 pid=$(cat "$work/cache.bgpid")
                 "$fc" --cache-socket "$sock" cache stop >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
@@ -64,9 +68,13 @@ if [ -n "$memcg" ]; then
         mkdir "$memcg" || memcg=
 fi
 
+"$here/make-bundle.sh" "$work/bundle" true >/dev/null
+
 python3 - "$work" "$fc" "$sock" "$idle" "$memcg" <<'PY'
 import os, subprocess, sys, time, json, statistics
 work, fc, sock, idle, memcg = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+bundle = os.path.join(work, "bundle")
+tag = os.path.basename(work).split(".")[-1]
 hz = os.sysconf("SC_CLK_TCK")
 cycles = 5
 fills = []
@@ -196,12 +204,26 @@ rss_main = proc_field(srv.pid, "status", "VmRSS")
 rss_all = sum(proc_field(p, "status", "VmRSS") for p in pids)
 pss_all = sum(proc_field(p, "smaps_rollup", "Pss") for p in pids)
 
-c0, s0 = cpu_ms(srv.pid), switches(srv.pid)
-sched0 = proc_field(srv.pid, "sched", "nr_switches")
-time.sleep(idle)
-c1, s1 = cpu_ms(srv.pid), switches(srv.pid)
-sched1 = proc_field(srv.pid, "sched", "nr_switches")
-st_idle = status()
+def idle_window():
+    c0, s0 = cpu_ms(srv.pid), switches(srv.pid)
+    time.sleep(idle)
+    c1, s1 = cpu_ms(srv.pid), switches(srv.pid)
+    st = status()
+    return (c1 - c0, s1[0] - s0[0], s1[1] - s0[1],
+            all(p["ready"] >= p["target"] for p in st["pools"].values()))
+idle_fresh = idle_window()
+# After use, the cache has work of its own for a while: refilling, dropping
+# retired parts, its attach keeper (cgroup v1) running for a second after the
+# last lease.  So a second window starts right after a few warm runs.
+used = 16
+for i in range(used):
+    r = subprocess.run([fc, "--cache-socket", sock, "--root", os.path.join(work, "fc-root"),
+                        "run", "-b", bundle, f"fp{tag}-{i}"], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        sys.exit(f"flashcube run failed (exit {r.returncode}): {r.stderr.decode().strip()}")
+idle_used = idle_window()
+pids_end = descendants(srv.pid)
 
 stop(srv)
 time.sleep(2)  # the kernel frees namespaces asynchronously
@@ -229,14 +251,15 @@ if kdeltas:
           f" {'-':>7} {'':>16} {k3 - k1:>11}")
     print("(memcg kmem: kernel memory charged to the cache's own cgroup, accounted allocations only)")
 print("(MemAvailable: negative = memory taken)")
-dc, dv, dn = c1 - c0, s1[0] - s0[0], s1[1] - s0[1]
-full = all(p["ready"] >= p["target"] for p in st_idle["pools"].values())
-print(f"idle {idle} s with full pools: CPU {dc:.0f} ms (utime+stime incl. reaped helpers;"
-      f" tick {1000 / hz:.0f} ms), wakeups: {dv} voluntary + {dn} involuntary context"
-      f" switches (sched nr_switches {sched1 - sched0}); pools full at the end: {full}")
+print(f"CPU over {idle} s (utime+stime, reaped helpers included; tick {1000 / hz:.0f} ms) and the"
+      " cache process's wakeups (context switches, voluntary + involuntary):")
+for what, (dc, dv, dn, full) in (("idle, never used", idle_fresh),
+                                     (f"right after {used} warm runs", idle_used)):
+    print(f"  {what:<26} CPU {dc:>5.0f} ms, wakeups {dv} + {dn};"
+          f" pools full at the end: {full}")
 
 left = []
-alive = [p for p in pids if os.path.exists(f"/proc/{p}")]
+alive = [p for p in set(pids + pids_end) if os.path.exists(f"/proc/{p}")]
 if alive:
     left.append(f"processes {alive}")
 if memcg:
