@@ -8,9 +8,11 @@
 #    once full (Slab, SUnreclaim, KernelStack, PageTables, Percpu,
 #    MemAvailable), in total and per pooled part.  meminfo is machine-wide,
 #    so the same fields' drift over an equal span with no cache is printed
-#    beside it as the noise floor.  The cache runs in a memory cgroup of its
-#    own, so the kernel memory charged to it (accounted allocations only: a
-#    lower bound, but free of other people's noise) is printed too;
+#    beside it as the noise floor; and Slab grows by slab pages, not objects
+#    (freed objects are reused first), so it understates.  The cache runs in
+#    a memory cgroup of its own, so the kernel memory charged to it, per
+#    object (accounted allocations only, but free of other people's noise),
+#    is printed too;
 #  - the CPU it uses idle over 10 s (utime+stime, its reaped helpers
 #    included) and how often it woke up (context switches): once never used,
 #    once right after a few warm `run`s (refills, the attach keeper's tail).
@@ -249,7 +251,9 @@ if kdeltas:
     d = kdeltas
     print(f"{'memcg kmem':<13} {med(d):>13.0f} {f'[{min(d)}..{max(d)}]':>16} {med(d) / parts:>9.1f}"
           f" {'-':>7} {'':>16} {k3 - k1:>11}")
-    print("(memcg kmem: kernel memory charged to the cache's own cgroup, accounted allocations only)")
+    print("(memcg kmem: kernel memory charged to the cache's own cgroup, counted per object,")
+    print(" accounted allocations only; meminfo's Slab counts slab pages, and objects freed by")
+    print(" an earlier cycle or anyone else are reused without growing it: it understates)")
 print("(MemAvailable: negative = memory taken)")
 print(f"CPU over {idle} s (utime+stime, reaped helpers included; tick {1000 / hz:.0f} ms) and the"
       " cache process's wakeups (context switches, voluntary + involuntary):")
