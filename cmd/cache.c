@@ -356,7 +356,7 @@ const struct fc_cmd fc_cmd_cache_def = {
                 "   serve --config file  key=value settings (default "
                 "/etc/flashcube/cache.conf, optional)\n"
                 "   serve --pool-net N, --pool-ipc N, --pool-uts N  pool sizes (0: not pooled; "
-                "default 8)\n"
+                "default 16)\n"
                 "   serve --refill-jobs N  helpers creating parts at once (default 2)\n"
                 "   status --format value  'text' (default) or 'json'",
         .run = run_cache,
