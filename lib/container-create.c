@@ -28,6 +28,7 @@
 #include "lib/cleanup.h"
 #include "lib/container-internal.h"
 #include "lib/hooks.h"
+#include "lib/idmap.h"
 #include "lib/init.h"
 #include "lib/namespace.h"
 #include "lib/parts/parts.h"
@@ -665,7 +666,8 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         take_leased(&ns, FC_NS_IPC, &lease.ipc_fd);
         take_leased(&ns, FC_NS_UTS, &lease.uts_fd);
         fc_parts_lease_clear(&lease);
-        if (fc_ns_plan_open(&ns, err) < 0)
+        struct fc_idmap_mounts idmap = {NULL, 0};
+        if (fc_ns_plan_open(&ns, err) < 0 || fc_idmap_prepare(cfg, &ns, &idmap, err) < 0)
                 goto undo_ns;
         if (mkfifoat(dirfd, FC_EXEC_FIFO, 0622) < 0) {
                 fc_error_setm(err, -errno, "create exec.fifo");
@@ -711,6 +713,7 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 .fifo_fd = fifo_fd,
                 .console_fd = console[1],
                 .seccomp = filter,
+                .idmap = &idmap,
                 .no_pivot = o->no_pivot,
                 .no_new_keyring = o->no_new_keyring,
                 .preserve_fds = o->preserve_fds,
@@ -729,6 +732,7 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 fc_init_main(&args);
         }
         parent_ns_leave(&saved);
+        fc_idmap_mounts_clear(&idmap);
         close(sv[1]);
         sv[1] = -1;
         if (console[1] >= 0) {
@@ -798,6 +802,7 @@ undo_fds:
         if (fifo_fd >= 0)
                 close(fifo_fd);
 undo_ns:
+        fc_idmap_mounts_clear(&idmap);
         fc_ns_plan_close(&ns);
 undo_cgroup : {
         fc_error_t e2 = FC_ERROR_INIT;

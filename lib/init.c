@@ -335,6 +335,7 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
                 .new_userns = a->ns->mode[FC_NS_USER] == FC_NS_MODE_NEW,
                 .before_cgroup = enter_cgroup_cb,
                 .before_cgroup_data = &go,
+                .idmap_fds = a->idmap ? a->idmap->fds : NULL,
         };
         r = fc_rootfs_prepare(&rctx, err);
         if (r < 0)
@@ -436,14 +437,19 @@ static int cmp_int(const void *x, const void *y)
 static int sanitize_fds(struct fc_init_args *a, struct fc_ns_plan *ns)
 {
         int first = 3 + (int) a->preserve_fds;
-        int *slots[3 + FC_NS__MAX];
+        size_t n_idmap = a->idmap ? a->idmap->n : 0;
+        cleanup_free int **slots = malloc((3 + FC_NS__MAX + n_idmap) * sizeof(*slots));
+        cleanup_free int *keep = malloc((3 + FC_NS__MAX + n_idmap) * sizeof(*keep));
         size_t n = 0;
+        if (slots == NULL || keep == NULL)
+                return -ENOMEM;
         slots[n++] = &a->sync_fd;
         slots[n++] = &a->fifo_fd;
         slots[n++] = &a->console_fd;
         for (int t = 0; t < FC_NS__MAX; t++)
                 slots[n++] = &ns->fd[t];
-        int keep[3 + FC_NS__MAX];
+        for (size_t i = 0; i < n_idmap; i++)
+                slots[n++] = &a->idmap->fds[i];
         size_t k = 0;
         for (size_t i = 0; i < n; i++) {
                 int fd = *slots[i];

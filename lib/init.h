@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "lib/cgroup/cgroup.h"
+#include "lib/idmap.h"
 #include "lib/namespace.h"
 #include "lib/process.h"
 #include "lib/seccomp.h"
@@ -27,6 +28,7 @@ struct fc_init_args {
         int fifo_fd;            /* exec.fifo opened O_RDWR: the init blocks reading it */
         int console_fd;         /* where to send the pty master (process.terminal), or -1 */
         struct fc_seccomp_filter *seccomp; /* built by the runtime, loaded by the init, or NULL */
+        struct fc_idmap_mounts *idmap;     /* id-mapped trees made by the runtime, or NULL */
         bool no_pivot;
         bool no_new_keyring;
         unsigned int preserve_fds;

@@ -5,6 +5,7 @@ libflashcube_a_SOURCES += \
 
 include lib/cgroup/local.mk
 include lib/mount.mk
+include lib/idmap.mk
 include lib/process.mk
 include lib/core.mk
 include lib/parts.mk

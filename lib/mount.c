@@ -142,11 +142,9 @@ int fc_mount_plan_from_entry(const struct fc_mount *m, struct fc_mount_plan *ret
         struct fc_mount_plan p = {0};
         const char *dest = m->destination ? m->destination : "(null)";
 
-        if (m->n_uid_mappings > 0 || m->n_gid_mappings > 0)
-                return fc_error_set(err, -EOPNOTSUPP,
-                                    "mount %s: idmapped mounts (uidMappings/gidMappings) are "
-                                    "not supported",
-                                    dest);
+        /* Mappings without "idmap"/"ridmap" (the spec only says SHOULD)
+         * are a non-recursive id-mapped mount. */
+        p.idmap = m->n_uid_mappings > 0 || m->n_gid_mappings > 0;
 
         for (size_t i = 0; i < m->n_options; i++) {
                 const char *o = m->options[i];
@@ -165,9 +163,9 @@ int fc_mount_plan_from_entry(const struct fc_mount *m, struct fc_mount_plan *ret
                 if (strcmp(o, "defaults") == 0)
                         continue;
                 if (strcmp(o, "idmap") == 0 || strcmp(o, "ridmap") == 0) {
-                        fc_mount_plan_clear(&p);
-                        return fc_error_set(err, -EOPNOTSUPP,
-                                            "mount %s: option \"%s\" is not supported", dest, o);
+                        p.idmap = true;
+                        p.idmap_recursive = o[0] == 'r';
+                        continue;
                 }
                 for (size_t k = 0; k < sizeof(rec_attrs) / sizeof(rec_attrs[0]); k++) {
                         if (strcmp(o, rec_attrs[k].name) == 0) {

@@ -41,10 +41,7 @@ int fc_ns_clone_flag(enum fc_ns_type t)
         return 0;
 }
 
-/* The kernel refuses overlapping ranges and more than 340 lines; say so
- * with the JSON path instead of a bare EINVAL from the map write. */
-static int check_mappings(const char *what, const struct fc_id_mapping *m, size_t n,
-                          fc_error_t *err)
+int fc_ns_check_mappings(const char *what, const struct fc_id_mapping *m, size_t n, fc_error_t *err)
 {
         if (n > 340)
                 return fc_error_set(err, -EINVAL, "%s: at most 340 mappings are allowed", what);
@@ -68,30 +65,34 @@ static int check_mappings(const char *what, const struct fc_id_mapping *m, size_
         return 0;
 }
 
+int fc_ns_write_map(pid_t pid, const char *file, const struct fc_id_mapping *m, size_t n,
+                    fc_error_t *err)
+{
+        /* The whole map must arrive in one write(2). */
+        size_t cap = n * 40 + 1, len = 0;
+        cleanup_free char *buf = malloc(cap);
+        if (buf == NULL)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        for (size_t i = 0; i < n; i++)
+                len += (size_t) snprintf(buf + len, cap - len, "%u %u %u\n", m[i].container_id,
+                                         m[i].host_id, m[i].size);
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, file);
+        cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return fc_error_setm(err, -errno, "open %s", path);
+        if (write(fd, buf, len) != (ssize_t) len)
+                return fc_error_setm(err, -errno, "write %s", path);
+        return 0;
+}
+
 int fc_ns_write_id_maps(pid_t pid, const struct fc_config *cfg, fc_error_t *err)
 {
         const struct fc_linux *lx = cfg->linux_;
-        static const char *const files[] = {"uid_map", "gid_map"};
-        for (int k = 0; k < 2; k++) {
-                const struct fc_id_mapping *m = k ? lx->gid_mappings : lx->uid_mappings;
-                size_t n = k ? lx->n_gid_mappings : lx->n_uid_mappings;
-                /* The whole map must arrive in one write(2). */
-                size_t cap = n * 40 + 1, len = 0;
-                cleanup_free char *buf = malloc(cap);
-                if (buf == NULL)
-                        return fc_error_set(err, -ENOMEM, "out of memory");
-                for (size_t i = 0; i < n; i++)
-                        len += (size_t) snprintf(buf + len, cap - len, "%u %u %u\n",
-                                                 m[i].container_id, m[i].host_id, m[i].size);
-                char path[64];
-                snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, files[k]);
-                cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
-                if (fd < 0)
-                        return fc_error_setm(err, -errno, "open %s", path);
-                if (write(fd, buf, len) != (ssize_t) len)
-                        return fc_error_setm(err, -errno, "write %s", path);
-        }
-        return 0;
+        int r = fc_ns_write_map(pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, err);
+        if (r == 0)
+                r = fc_ns_write_map(pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err);
+        return r;
 }
 
 int fc_ns_plan_build(const struct fc_config *cfg, struct fc_ns_plan *ret, fc_error_t *err)
@@ -134,9 +135,11 @@ int fc_ns_plan_build(const struct fc_config *cfg, struct fc_ns_plan *ret, fc_err
                                     "User namespace mappings specified, but user namespace isn't "
                                     "enabled in the config");
         }
-        int r = check_mappings("linux.uidMappings", lx->uid_mappings, lx->n_uid_mappings, err);
+        int r = fc_ns_check_mappings("linux.uidMappings", lx->uid_mappings, lx->n_uid_mappings,
+                                     err);
         if (r == 0)
-                r = check_mappings("linux.gidMappings", lx->gid_mappings, lx->n_gid_mappings, err);
+                r = fc_ns_check_mappings("linux.gidMappings", lx->gid_mappings, lx->n_gid_mappings,
+                                         err);
         if (r < 0)
                 return r;
         if (lx->n_time_offsets && ret->mode[FC_NS_TIME] != FC_NS_MODE_NEW)

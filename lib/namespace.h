@@ -56,6 +56,16 @@ int fc_ns_join_in_child(const struct fc_ns_plan *p, fc_error_t *err);
  * root in the parent user namespace, so no newuidmap is needed). */
 int fc_ns_write_id_maps(pid_t pid, const struct fc_config *cfg, fc_error_t *err);
 
+/* Write one map file ("uid_map" or "gid_map") of `pid` in one write(2). */
+int fc_ns_write_map(pid_t pid, const char *file, const struct fc_id_mapping *m, size_t n,
+                    fc_error_t *err);
+
+/* The kernel refuses overlapping ranges, ranges past 2^32 and more than 340
+ * lines: say so naming `what` (the JSON path) instead of a bare EINVAL from
+ * the map write.  Empty sizes are refused too. */
+int fc_ns_check_mappings(const char *what, const struct fc_id_mapping *m, size_t n,
+                         fc_error_t *err);
+
 /* Bring `lo` up in a new network namespace, as runc does. */
 int fc_ns_loopback_up(fc_error_t *err);
 

@@ -28,6 +28,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/devices.h"
+#include "lib/idmap.h"
 #include "lib/sys.h"
 
 #define FD_PATH_MAX 32
@@ -318,7 +319,7 @@ static int post_mount(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m,
 }
 
 static int mount_bind(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m,
-                      const struct fc_mount_plan *plan, fc_error_t *err)
+                      const struct fc_mount_plan *plan, int idmap_fd, fc_error_t *err)
 {
         cleanup_close int fd = -1;
         cleanup_free char *resolved = NULL;
@@ -339,9 +340,13 @@ static int mount_bind(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m,
                                     m->destination);
         if (check_proc_dest(m, resolved, err) < 0)
                 return err->status;
-        if (mount(m->source, fc_mount_fd_path(fd, target, sizeof(target)), NULL,
-                  MS_BIND | (plan->recursive ? MS_REC : 0), NULL) < 0)
+        if (idmap_fd >= 0) {
+                if (fc_idmap_attach(idmap_fd, fd, m->destination, err) < 0)
+                        return err->status;
+        } else if (mount(m->source, fc_mount_fd_path(fd, target, sizeof(target)), NULL,
+                         MS_BIND | (plan->recursive ? MS_REC : 0), NULL) < 0) {
                 return fc_error_setm(err, -errno, "bind mount %s on %s", m->source, m->destination);
+        }
         return post_mount(ctx, m, plan, plan->needs_remount, err);
 }
 
@@ -432,8 +437,11 @@ static int mount_entry(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m
                 return fc_error_set(err, -EINVAL, "mounts[%zu]: destination is empty", i);
         if (fc_mount_plan_from_entry(m, &plan, err) < 0)
                 return err->status;
-        if (plan.bind)
-                r = mount_bind(ctx, m, &plan, err);
+        if (plan.idmap && (ctx->idmap_fds == NULL || ctx->idmap_fds[i] < 0))
+                r = fc_error_set(err, -EINVAL, "mount %s: id-mapped mount was not prepared",
+                                 m->destination);
+        else if (plan.bind)
+                r = mount_bind(ctx, m, &plan, plan.idmap ? ctx->idmap_fds[i] : -1, err);
         else if (str_eq(m->type, "cgroup") || str_eq(m->type, "cgroup2"))
                 r = mount_cgroup(ctx, m, &plan, err);
         else

@@ -33,6 +33,9 @@ struct fc_rootfs_ctx {
          * there until it is in its cgroup); NULL: nothing to wait for. */
         int (*before_cgroup)(void *data, fc_error_t *err);
         void *before_cgroup_data;
+        /* Per config mount, the detached id-mapped tree the runtime made
+         * (lib/idmap.h), or -1; NULL when no mount is id-mapped. */
+        const int *idmap_fds;
 };
 
 /* One mount entry turned into syscall arguments. */
@@ -49,6 +52,11 @@ struct fc_mount_plan {
          * mount_setattr(AT_RECURSIVE) after the mount; 0/0 when none. */
         unsigned int attr_set;
         unsigned int attr_clr;
+        /* An id-mapped bind mount (uidMappings/gidMappings, "idmap",
+         * "ridmap"); recursive ("ridmap") maps the submounts of an rbind
+         * too.  See lib/idmap.h. */
+        bool idmap;
+        bool idmap_recursive;
 };
 
 /* Parse a mount entry's options (libmount) into *ret.  Unknown options

@@ -189,6 +189,7 @@ static const char *const feature_mount_options[] = {
         "diratime",
         "dirsync",
         "exec",
+        "idmap",
         "iversion",
         "lazytime",
         "loud",
@@ -213,6 +214,7 @@ static const char *const feature_mount_options[] = {
         "relatime",
         "remount",
         "rexec",
+        "ridmap",
         "rnoatime",
         "rnodev",
         "rnodiratime",
@@ -370,6 +372,11 @@ char *fc_features_json(fc_error_t *err)
         gen_enabled(g, "apparmor", false);
         gen_enabled(g, "selinux", false);
         gen_enabled(g, "intelRdt", false);
+        /* runtime-spec features-linux.md: id-mapped mounts (lib/idmap.c). */
+        gen_str(g, "mountExtensions");
+        yajl_gen_map_open(g);
+        gen_enabled(g, "idmap", true);
+        yajl_gen_map_close(g);
         yajl_gen_map_close(g);
         gen_str(g, "annotations");
         yajl_gen_map_open(g);

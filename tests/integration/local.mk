@@ -15,6 +15,7 @@ EXTRA_DIST += \
 	tests/integration/hardening.bats \
 	tests/integration/helpers.bash \
 	tests/integration/hooks.bats \
+	tests/integration/idmap.bats \
 	tests/integration/ipc-dirty.c \
 	tests/integration/isolation.bats \
 	tests/integration/kill.bats \

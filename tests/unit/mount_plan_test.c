@@ -370,8 +370,6 @@ static void test_plans(void)
 static void test_bad_options(void)
 {
         const char *empty[] = {"nosuid", ""};
-        const char *idmap[] = {"rbind", "idmap"};
-        struct fc_id_mapping map = {0, 1000, 1};
         struct fc_mount m = {.destination = (char *) "/x", .type = (char *) "tmpfs"};
         struct fc_mount_plan p;
         fc_error_t err = FC_ERROR_INIT;
@@ -381,18 +379,37 @@ static void test_bad_options(void)
         ok(fc_mount_plan_from_entry(&m, &p, &err) == -EINVAL, "empty option refused");
         is_str(err.msg, "mount /x: options[1] is empty", "empty option message");
         fc_error_clear(&err);
+}
+
+static void test_idmap_options(void)
+{
+        const char *idmap[] = {"rbind", "idmap"};
+        const char *ridmap[] = {"bind", "ridmap"};
+        struct fc_id_mapping map = {0, 1000, 1};
+        struct fc_mount m = {.destination = (char *) "/x", .type = (char *) "none"};
+        struct fc_mount_plan p;
+        fc_error_t err = FC_ERROR_INIT;
 
         m.options = (char **) idmap;
-        ok(fc_mount_plan_from_entry(&m, &p, &err) == -EOPNOTSUPP, "idmap refused");
-        is_str(err.msg, "mount /x: option \"idmap\" is not supported", "idmap message");
-        fc_error_clear(&err);
+        m.n_options = 2;
+        ok(fc_mount_plan_from_entry(&m, &p, &err) == 0, "idmap parsed");
+        ok(p.idmap && !p.idmap_recursive && p.bind && p.recursive, "idmap: mapped, not recursive");
+        ok(p.data == NULL, "idmap is not passed to mount(2)");
+        fc_mount_plan_clear(&p);
+
+        m.options = (char **) ridmap;
+        ok(fc_mount_plan_from_entry(&m, &p, &err) == 0, "ridmap parsed");
+        ok(p.idmap && p.idmap_recursive && p.bind && !p.recursive, "ridmap: mapped, recursive");
+        ok(p.data == NULL, "ridmap is not passed to mount(2)");
+        fc_mount_plan_clear(&p);
 
         m.options = NULL;
         m.n_options = 0;
         m.uid_mappings = &map;
         m.n_uid_mappings = 1;
-        ok(fc_mount_plan_from_entry(&m, &p, &err) == -EOPNOTSUPP, "uidMappings refused");
-        fc_error_clear(&err);
+        ok(fc_mount_plan_from_entry(&m, &p, &err) == 0, "uidMappings parsed");
+        ok(p.idmap && !p.idmap_recursive, "uidMappings alone: mapped, not recursive");
+        fc_mount_plan_clear(&p);
 }
 
 static void test_propagation(void)
@@ -424,6 +441,7 @@ int main(void)
 {
         test_plans();
         test_bad_options();
+        test_idmap_options();
         test_propagation();
         return tap_done();
 }
