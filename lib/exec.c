@@ -36,6 +36,7 @@
 #include "lib/cleanup.h"
 #include "lib/namespace.h"
 #include "lib/process.h"
+#include "lib/seccomp-notify.h"
 #include "lib/seccomp.h"
 #include "lib/spawn.h"
 #include "lib/status.h"
@@ -582,17 +583,26 @@ static int close_fds_on_exec(unsigned int preserve_fds, fc_error_t *err)
         return 0;
 }
 
-static int load_filter(struct fc_seccomp_filter *f, fc_error_t *err)
+/* Load the container's filter.  A SCMP_ACT_NOTIFY profile yields a
+ * listener fd: the runtime hands it to the seccomp agent (a host path we
+ * no longer reach) and says so before we go on, so that the agent holds it
+ * before the program makes its first notified syscall. */
+static int load_filter(const struct child_args *a, fc_error_t *err)
 {
         int notify_fd = -1;
-        int r = fc_seccomp_load(f, &notify_fd, err);
+        int r = fc_seccomp_load(a->filter, &notify_fd, err);
+        if (r < 0 || notify_fd < 0)
+                return r;
+        r = fc_sync_send_fd(a->sync_fd, FC_SYNC_SECCOMP_FD, 0, NULL, notify_fd);
+        close(notify_fd);
+        if (r < 0)
+                return fc_error_setm(err, r, "send the seccomp notify fd to the runtime");
+        struct fc_sync_msg m;
+        r = fc_sync_recv(a->sync_fd, &m, err);
         if (r < 0)
                 return r;
-        if (notify_fd >= 0) {
-                close(notify_fd);
-                return fc_error_set(err, -EOPNOTSUPP,
-                                    "linux.seccomp: SCMP_ACT_NOTIFY is not supported yet");
-        }
+        if (m.type != FC_SYNC_SECCOMP_DONE)
+                return fc_error_set(err, -EPROTO, "unexpected message %u from runtime", m.type);
         return 0;
 }
 
@@ -650,7 +660,7 @@ static int child_setup(const struct child_args *a, char ***ret_env, char **ret_e
         /* Without no_new_privs loading needs CAP_SYS_ADMIN, which the user
          * may be about to lose: load it now, as runc (and our init) do. */
         if (a->filter && !p->no_new_privileges) {
-                r = load_filter(a->filter, err);
+                r = load_filter(a, err);
                 if (r < 0)
                         return r;
         }
@@ -675,7 +685,7 @@ _Noreturn static void child_main(const struct child_args *a)
                 _exit(127);
         /* With no_new_privs the filter is the last thing before execve, so
          * it need not allow what the setup above did. */
-        if (a->filter && a->proc->proc.no_new_privileges && load_filter(a->filter, &err) < 0)
+        if (a->filter && a->proc->proc.no_new_privileges && load_filter(a, &err) < 0)
                 goto fail;
         execve(exe, a->proc->proc.args, env);
         fc_error_set(&err, -errno, "exec: \"%s\": %s", a->proc->proc.args[0],
@@ -715,9 +725,35 @@ static int write_pid_file(const char *path, pid_t pid, fc_error_t *err)
         return 0;
 }
 
+/* The child loaded a filter with SCMP_ACT_NOTIFY rules: give the listener
+ * fd to the seccomp agent as for the init (lib/container-create.c), with
+ * the exec'd process's pid and the container's state, as runc does. */
+static int hand_notify_fd(int sync_fd, int notify_fd, const struct fc_config *cfg,
+                          const struct fc_state *st, pid_t pid, fc_error_t *err)
+{
+        const struct fc_seccomp *sc = cfg->linux_ ? cfg->linux_->seccomp : NULL;
+        int r;
+        if (notify_fd < 0)
+                r = fc_error_set(err, -EPROTO, "seccomp notify message without an fd");
+        else if (sc == NULL || sc->listener_path == NULL || sc->listener_path[0] == '\0')
+                r = fc_error_set(err, -EINVAL,
+                                 "linux.seccomp.listenerPath: required with SCMP_ACT_NOTIFY");
+        else
+                r = fc_seccomp_notify_send_pid(sc->listener_path, sc->listener_metadata, notify_fd,
+                                               st, (int) pid, err);
+        if (notify_fd >= 0)
+                close(notify_fd);
+        if (r < 0)
+                return r;
+        r = fc_sync_send(sync_fd, FC_SYNC_SECCOMP_DONE, 0, NULL);
+        return r < 0 ? fc_error_setm(err, r, "signal the exec'd process") : 0;
+}
+
 /* The parent's half of the sync protocol: GO, then READY, then EOF (the
- * CLOEXEC socket closed by a successful execve) or an ERROR. */
-static int drive_child(int sync_fd, fc_error_t *err)
+ * CLOEXEC socket closed by a successful execve) or an ERROR; a seccomp
+ * notify fd may come before READY or, with no_new_privs, after it. */
+static int drive_child(int sync_fd, const struct fc_config *cfg, const struct fc_state *st,
+                       pid_t pid, fc_error_t *err)
 {
         int r = fc_sync_send(sync_fd, FC_SYNC_GO, 0, NULL);
         if (r < 0)
@@ -728,7 +764,16 @@ static int drive_child(int sync_fd, fc_error_t *err)
         bool ready = false;
         for (;;) {
                 fc_error_t e = FC_ERROR_INIT;
-                r = fc_sync_recv(sync_fd, m, &e);
+                int fd = -1;
+                r = fc_sync_recv_fd(sync_fd, m, &fd, &e);
+                if (r >= 0 && m->type == FC_SYNC_SECCOMP_FD) {
+                        r = hand_notify_fd(sync_fd, fd, cfg, st, pid, err);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (fd >= 0)
+                        close(fd);
                 if (r == -EPIPE && ready) {
                         fc_error_clear(&e);
                         return 0;
@@ -851,6 +896,7 @@ struct exec_run {
         const struct fc_context *ctx;
         const struct fc_exec_opts *o;
         struct fc_state *state;
+        const struct fc_config *cfg; /* the container's: linux.seccomp.listenerPath */
         struct fc_exec_process *proc;
         struct fc_process_plan *pplan;
         struct fc_seccomp_filter *filter;
@@ -978,7 +1024,7 @@ static int run(struct exec_run *x, int *ret_exit_code, fc_error_t *err)
         if (r == 0)
                 r = fc_process_apply_cpu_affinity_final(pid, x->pplan, err);
         if (r == 0)
-                r = drive_child(sync_parent, err);
+                r = drive_child(sync_parent, x->cfg, x->state, pid, err);
         /* Sent before READY, so it is waiting in the socket by now. */
         if (r == 0 && console_ours >= 0) {
                 master = fc_terminal_recv_master(console_ours, err);
@@ -1077,6 +1123,7 @@ int fc_container_exec(const struct fc_context *ctx, const struct fc_exec_opts *o
                 .ctx = ctx,
                 .o = o,
                 .state = s,
+                .cfg = cfg,
                 .proc = &proc,
                 .pplan = &pplan,
                 .filter = filter,

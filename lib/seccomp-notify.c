@@ -80,12 +80,18 @@ static int send_with_fd(int sock, const char *buf, size_t len, int fd)
 int fc_seccomp_notify_send(const char *listener_path, const char *metadata, int notify_fd,
                            const struct fc_state *st, fc_error_t *err)
 {
+        return fc_seccomp_notify_send_pid(listener_path, metadata, notify_fd, st, 0, err);
+}
+
+int fc_seccomp_notify_send_pid(const char *listener_path, const char *metadata, int notify_fd,
+                               const struct fc_state *st, int pid, fc_error_t *err)
+{
         if (listener_path == NULL)
                 return fc_error_set(err, -EINVAL, "linux.seccomp.listenerPath is not set");
         if (notify_fd < 0)
                 return fc_error_set(err, -EBADF, "no seccomp notify fd to send to %s",
                                     listener_path);
-        cleanup_free char *doc = fc_container_process_state_json(st, metadata, err);
+        cleanup_free char *doc = fc_container_process_state_json(st, pid, metadata, err);
         if (doc == NULL)
                 return fc_error_wrap(err, "seccomp agent %s", listener_path);
         cleanup_close int sock = connect_agent(listener_path, err);

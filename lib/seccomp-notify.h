@@ -23,4 +23,9 @@
 int fc_seccomp_notify_send(const char *listener_path, const char *metadata, int notify_fd,
                            const struct fc_state *st, fc_error_t *err);
 
+/* The same for a process other than the init (an exec'd one): the
+ * document's "pid" is `pid`, its state stays the container's `st`. */
+int fc_seccomp_notify_send_pid(const char *listener_path, const char *metadata, int notify_fd,
+                               const struct fc_state *st, int pid, fc_error_t *err);
+
 #endif

@@ -65,7 +65,7 @@ char *fc_state_list_to_json(struct fc_state *const *states, size_t n, fc_error_t
  * as `state` does. */
 #define CPS_OCI_VERSION "1.2.0"
 
-char *fc_container_process_state_json(const struct fc_state *s, const char *metadata,
+char *fc_container_process_state_json(const struct fc_state *s, int pid, const char *metadata,
                                       fc_error_t *err)
 {
         static const char *const fds[] = {"seccompFd", NULL};
@@ -74,7 +74,7 @@ char *fc_container_process_state_json(const struct fc_state *s, const char *meta
                 yajl_gen_map_open(g);
                 gen_kstr(g, "ociVersion", CPS_OCI_VERSION);
                 gen_kstrv(g, "fds", fds);
-                gen_kint(g, "pid", s->pid);
+                gen_kint(g, "pid", pid > 0 ? pid : s->pid);
                 if (metadata && metadata[0] != '\0')
                         gen_kstr(g, "metadata", metadata);
                 /* The spec's State object, as runc sends it: none of the

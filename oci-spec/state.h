@@ -41,10 +41,11 @@ char *fc_state_to_oci_json(const struct fc_state *s, bool pretty, fc_error_t *er
 
 /* The OCI "container process state" sent to a seccomp agent at
  * linux.seccomp.listenerPath together with the notify fd: ociVersion,
- * fds ["seccompFd"], pid (s->pid), metadata (omitted when NULL or empty,
- * as runc omits it) and the plain OCI state object (no runc extras).
- * Returns malloc'd compact JSON. */
-char *fc_container_process_state_json(const struct fc_state *s, const char *metadata,
+ * fds ["seccompFd"], pid (`pid`, the process the fd belongs to: the init,
+ * or an exec'd process; <= 0 means s->pid), metadata (omitted when NULL
+ * or empty, as runc omits it) and the plain OCI state object of the
+ * container (no runc extras).  Returns malloc'd compact JSON. */
+char *fc_container_process_state_json(const struct fc_state *s, int pid, const char *metadata,
                                       fc_error_t *err);
 
 /* The on-disk form (OCI fields + private fields). */

@@ -2,18 +2,21 @@
 """seccomp-agent.py SOCKET OUTDIR MODE
 
 A minimal seccomp agent, as the runtime spec's listenerPath describes one:
-listen on SOCKET, accept one connection per container, receive the
-container process state (JSON) with the notify fd (SCM_RIGHTS), write the
-JSON to OUTDIR/state.json, then answer every notification on the fd until
-the filter has no users left.  MODE is how to answer:
+listen on SOCKET, accept one connection per process given a notify fd (the
+container's init, then each exec'd process), receive the container process
+state (JSON) with the notify fd (SCM_RIGHTS), write the JSON to
+OUTDIR/state.json (OUTDIR/state.N.json for the Nth connection, N >= 2),
+then answer every notification on the fd until the filter has no users
+left.  MODE is how to answer:
 
   errno:N   the syscall fails with errno N
   fake      the syscall "succeeds" (returns 0) without being run
   continue  the kernel runs the syscall (SECCOMP_USER_NOTIF_FLAG_CONTINUE)
 
 Each notification is appended to OUTDIR/notifications as
-"pid=<pid> nr=<syscall number> arch=<audit arch>"; OUTDIR/done appears when
-the agent is finished with a container.  "ready" on stdout once listening.
+"pid=<pid> nr=<syscall number> arch=<audit arch>"; OUTDIR/done (done.N)
+appears when the agent is finished with a connection's fd.  "ready" on
+stdout once listening.
 """
 import array
 import errno
@@ -24,6 +27,7 @@ import select
 import socket
 import struct
 import sys
+import threading
 
 path, outdir, mode = sys.argv[1], sys.argv[2], sys.argv[3]
 
@@ -96,8 +100,9 @@ def serve(fd):
                 continue  # the caller was interrupted or died first
             raise
         notif_id, pid, _, nr, arch, _, *_args = NOTIF.unpack(buf)
-        log.write("pid=%d nr=%d arch=0x%x\n" % (pid, nr, arch))
-        log.flush()
+        with log_lock:
+            log.write("pid=%d nr=%d arch=0x%x\n" % (pid, nr, arch))
+            log.flush()
         try:
             fcntl.ioctl(fd, NOTIF_SEND, bytearray(answer(notif_id)), True)
         except OSError as e:
@@ -105,19 +110,29 @@ def serve(fd):
                 raise
 
 
+def handle(conn, n):
+    suffix = "" if n == 1 else ".%d" % n
+    state, doc, fds = receive(conn)
+    conn.close()
+    write_atomic("raw" + suffix, doc.decode(errors="replace"))
+    if state is None or not fds:
+        write_atomic("done" + suffix, "bad message\n")
+        sys.stderr.write("seccomp-agent: expected a JSON document and an fd\n")
+        return
+    write_atomic("state%s.json" % suffix, json.dumps(state))
+    names = state.get("fds", [])
+    seccomp_fd = fds[names.index("seccompFd")] if "seccompFd" in names else fds[0]
+    serve(seccomp_fd)
+    write_atomic("done" + suffix, "ok\n")
+
+
+log_lock = threading.Lock()
 srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 srv.bind(path)
 srv.listen(4)
 print("ready", flush=True)
-conn, _ = srv.accept()
-state, doc, fds = receive(conn)
-conn.close()
-write_atomic("raw", doc.decode(errors="replace"))
-if state is None or not fds:
-    write_atomic("done", "bad message\n")
-    sys.exit("seccomp-agent: expected a JSON document and an fd")
-write_atomic("state.json", json.dumps(state))
-names = state.get("fds", [])
-seccomp_fd = fds[names.index("seccompFd")] if "seccompFd" in names else fds[0]
-serve(seccomp_fd)
-write_atomic("done", "ok\n")
+n = 0
+while True:
+    conn, _ = srv.accept()
+    n += 1
+    threading.Thread(target=handle, args=(conn, n), daemon=True).start()

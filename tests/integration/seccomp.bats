@@ -356,6 +356,75 @@ notify_mkdir() {
         assert_state_root_empty
 }
 
+# exec_notified MODE CMD...: a container whose init sleeps under the notify_mkdir filter (its fd
+# is the agent's first connection), then `exec ${FC_EXEC_OPTS[@]} ID CMD...` into it (the second).
+FC_EXEC_OPTS=()
+exec_notified() {
+        start_agent "$1"
+        shift
+        notify_mkdir
+        set_args sleep 100
+        run_detached
+        wait_for_file "$FC_AGENT/state.json"
+        run --separate-stderr fc exec "${FC_EXEC_OPTS[@]}" "$FC_ID" "$@"
+}
+
+@test "seccomp notify: exec hands its notify fd to the agent before the program runs" {
+        exec_notified errno:28 mkdir /tmp/fct-exec
+        [ "$status" -eq 1 ] || fail "exec: $status $output $stderr"
+        [ "$stderr" = "mkdir: can't create directory '/tmp/fct-exec': No space left on device" ]
+        [ ! -e "$FC_BUNDLE/rootfs/tmp/fct-exec" ]
+        local init doc=$FC_AGENT/state.2.json expid
+        init=$(container_pid)
+        wait_for_file "$doc"
+        # runc's document for an exec'd process: its own pid, the container's state.
+        expid=$(jq -r .pid "$doc")
+        [ "$expid" -gt 0 ] && [ "$expid" != "$init" ] || fail "pid $expid (init $init)"
+        [ "$(jq -c .fds "$doc")" = '["seccompFd"]' ]
+        [ "$(jq -r .metadata "$doc")" = fct-meta=1 ]
+        [ "$(jq -r .state.id "$doc")" = "$FC_ID" ]
+        [ "$(jq -r .state.pid "$doc")" = "$init" ]
+        [ "$(jq -r .state.status "$doc")" = running ]
+        [ "$(jq -r .state.bundle "$doc")" = "$FC_BUNDLE" ]
+        grep -q "^pid=$expid " "$FC_AGENT/notifications"
+        # The init's filter was not touched.
+        ! grep -q "^pid=$init " "$FC_AGENT/notifications"
+}
+
+@test "seccomp notify: exec without no_new_privs loads the filter early and still reaches the agent" {
+        update_config '.process.noNewPrivileges = false'
+        exec_notified fake sh -c 'mkdir /tmp/fct-exec && echo made'
+        [ "$status" -eq 0 ] || fail "exec: $status $output $stderr"
+        [ "$output" = made ]
+        [ ! -e "$FC_BUNDLE/rootfs/tmp/fct-exec" ]
+        wait_for_file "$FC_AGENT/state.2.json"
+}
+
+@test "seccomp notify: exec --no-new-privs and SECCOMP_USER_NOTIF_FLAG_CONTINUE" {
+        update_config '.process.noNewPrivileges = false'
+        FC_EXEC_OPTS=(--no-new-privs)
+        exec_notified continue mkdir /tmp/fct-exec
+        [ "$status" -eq 0 ] || fail "exec: $status $output $stderr"
+        [ -d "$FC_BUNDLE/rootfs/tmp/fct-exec" ]
+        wait_for_file "$FC_AGENT/state.2.json"
+        [ "$(wc -l <"$FC_AGENT/notifications")" -ge 1 ]
+}
+
+@test "seccomp notify: exec with the agent gone fails in one line, the container runs on" {
+        requires_flashcube
+        exec_notified errno:28 true
+        [ "$status" -eq 0 ] || fail "first exec: $stderr"
+        # The agent goes away (its fds with it: notified syscalls now fail with ENOSYS).
+        kill "${FC_HOLDERS[-1]}"
+        wait "${FC_HOLDERS[-1]}" 2>/dev/null || true
+        rm -f "$FC_AGENT/sock"
+        run --separate-stderr fc exec "$FC_ID" mkdir /tmp/fct-exec
+        assert_one_line_error
+        [[ "$stderr" == *"$FC_AGENT/sock"* ]] || fail "$stderr"
+        [ ! -e "$FC_BUNDLE/rootfs/tmp/fct-exec" ]
+        [ "$(container_status)" = running ]
+}
+
 # ---- refused profiles ----
 
 # refused JSON WORD: the profile is refused in one line mentioning WORD, leaving nothing behind.

@@ -126,7 +126,7 @@ static void test_container_process_state(void)
         fc_error_t err = FC_ERROR_INIT;
         struct fc_state a = sample;
         a.status = "creating";
-        char *s = fc_container_process_state_json(&a, "k=v;\"q\"", &err);
+        char *s = fc_container_process_state_json(&a, 0, "k=v;\"q\"", &err);
         is_str(s,
                "{\"ociVersion\":\"1.2.0\",\"fds\":[\"seccompFd\"],\"pid\":6233,"
                "\"metadata\":\"k=v;\\\"q\\\"\",\"state\":{\"ociVersion\":\"1.2.0\","
@@ -138,7 +138,7 @@ static void test_container_process_state(void)
         a.annotations = annotations;
         a.n_annotations = 2;
         a.oci_version = "1.0.2";
-        s = fc_container_process_state_json(&a, "", &err);
+        s = fc_container_process_state_json(&a, 0, "", &err);
         is_str(s,
                "{\"ociVersion\":\"1.2.0\",\"fds\":[\"seccompFd\"],\"pid\":6233,"
                "\"state\":{\"ociVersion\":\"1.0.2\",\"id\":\"t2\",\"status\":\"creating\","
@@ -148,12 +148,25 @@ static void test_container_process_state(void)
         free(s);
 
         struct fc_state b = {.id = "x", .status = "creating", .bundle = "/b"};
-        s = fc_container_process_state_json(&b, NULL, &err);
+        s = fc_container_process_state_json(&b, 0, NULL, &err);
         is_str(s,
                "{\"ociVersion\":\"1.2.0\",\"fds\":[\"seccompFd\"],\"pid\":0,"
                "\"state\":{\"ociVersion\":\"1.2.0\",\"id\":\"x\",\"status\":\"creating\","
                "\"bundle\":\"/b\"}}",
                "no pid: omitted from the state, 0 outside; no ociVersion: ours");
+        free(s);
+
+        a.status = "running";
+        a.annotations = NULL;
+        a.n_annotations = 0;
+        s = fc_container_process_state_json(&a, 7001, NULL, &err);
+        is_str(s,
+               "{" ociVersion ":" 1.2.0 "," fds ":[" seccompFd "]," pid ":7001,"
+                                        "" state ":{" ociVersion
+                                        ":" 1.0.2 "," id ":" t2 "," status ":" running ","
+                                                  "" pid ":6233," bundle ":" /
+                       tmp / ocib "}}",
+               "an exec'd process: its pid outside, the init's in the state");
         free(s);
         ok(err.status == 0, "no error set");
 }
