@@ -161,11 +161,9 @@ static void test_container_process_state(void)
         a.n_annotations = 0;
         s = fc_container_process_state_json(&a, 7001, NULL, &err);
         is_str(s,
-               "{" ociVersion ":" 1.2.0 "," fds ":[" seccompFd "]," pid ":7001,"
-                                        "" state ":{" ociVersion
-                                        ":" 1.0.2 "," id ":" t2 "," status ":" running ","
-                                                  "" pid ":6233," bundle ":" /
-                       tmp / ocib "}}",
+               "{\"ociVersion\":\"1.2.0\",\"fds\":[\"seccompFd\"],\"pid\":7001,"
+               "\"state\":{\"ociVersion\":\"1.0.2\",\"id\":\"t2\",\"status\":\"running\","
+               "\"pid\":6233,\"bundle\":\"/tmp/ocib\"}}",
                "an exec'd process: its pid outside, the init's in the state");
         free(s);
         ok(err.status == 0, "no error set");
