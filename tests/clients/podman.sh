@@ -8,6 +8,9 @@
 # starts the runtime's create with only containers.conf's conmon_env_vars, so that is where the
 # cache's environment goes.
 #
+# The runtime is given both ways users do it: MODE=warm with `podman --runtime PATH`, MODE=off
+# through containers.conf (engine.runtime = "flashcube" and an [engine.runtimes] entry).
+#
 # podman passes no --root: runtime state goes to the runtime's default (/run/flashcube).  As root
 # podman asks for RLIMIT_NOFILE 1048576; raising a hard limit needs CAP_SYS_RESOURCE, which some
 # machines (this one) lack, so default_ulimits stays within the inherited hard limits.
@@ -59,7 +62,15 @@ fc_runtime_setup "$1" "$2"
 fc_track_dirs "/run/$(basename "$RT")" /var/lib/containers /run/netns /run/containers /run/libpod
 
 PM=(podman --root "$WORK/root" --runroot "$WORK/runroot" --tmpdir "$WORK/tmp"
-        --cgroup-manager cgroupfs --events-backend file --runtime "$RT")
+        --cgroup-manager cgroupfs --events-backend file)
+RTCFG=
+if [ "$MODE" = warm ]; then
+        PM+=(--runtime "$RT")
+else
+        RTCFG="runtime = \"flashcube\"
+[engine.runtimes]
+flashcube = [\"$RT\"]"
+fi
 NOFILE=$(ulimit -Hn)
 [ "$NOFILE" = unlimited ] && NOFILE=1048576
 ENVS="\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\", \"FLASHCUBE_CACHE_SOCKET=$CACHE_SOCK\""
@@ -77,6 +88,7 @@ volume_path = "$WORK/volumes"
 tmp_dir = "$WORK/tmp"
 image_copy_tmp_dir = "$WORK/tmp"
 conmon_env_vars = [$ENVS]
+$RTCFG
 
 [network]
 network_config_dir = "$WORK/net"
@@ -90,6 +102,7 @@ EOT
 
 fc_log "runtime: $RT, parts cache: $MODE"
 fc_check "podman info" "${PM[@]}" info || fc_die "podman info failed"
+fc_expect "podman info: OCI runtime path" "$RT" "${PM[@]}" info --format '{{.Host.OCIRuntime.Path}}'
 fc_make_image "$WORK/image.tar"
 fc_check "podman load" "${PM[@]}" load -i "$WORK/image.tar" || fc_die "no image"
 IMG=$IMG_REF
