@@ -78,7 +78,11 @@ t0=\$EPOCHREALTIME
 "${REAL[$r]}" "\$@"
 rc=\$?
 t1=\$EPOCHREALTIME
-printf '%s %s %s\n' "$r" "\${t0/./}" "\${t1/./}" >>"$rtlog"
+cmd=other
+for a in "\$@"; do
+        case \$a in create | start | delete | kill | state) cmd=\$a; break ;; esac
+done
+printf '%s %s %s %s\n' "$r" "\${t0/./}" "\${t1/./}" "\$cmd" >>"$rtlog"
 exit \$rc
 EOT
         chmod 755 "${W[$r]}"
@@ -97,7 +101,9 @@ once() {
                 return 1
         fi
         t1=$EPOCHREALTIME
-        rt=$(awk '{ s += $3 - $2 } END { print s + 0 }' "$rtlog")
+        rt=$(awk '{ s += $3 - $2; c[$4] += $3 - $2 }
+                  END { printf "%d %d %d %d %d", s, c["create"], c["start"], c["delete"],
+                        s - c["create"] - c["start"] - c["delete"] }' "$rtlog")
         echo "$client $r $((${t1/./} - ${t0/./})) $rt" >>"$results"
 }
 
@@ -214,14 +220,15 @@ python3 - "$results" "$runs" <<'PY'
 import sys, statistics
 from collections import defaultdict
 res, runs = sys.argv[1], int(sys.argv[2])
-e2e, own = defaultdict(list), defaultdict(list)
+e2e, own, parts = defaultdict(list), defaultdict(list), defaultdict(list)
 order = []
 for line in open(res):
-    c, r, t, o = line.split()
+    c, r, t, o, *ph = line.split()
     if c not in order:
         order.append(c)
     e2e[c, r].append(int(t) / 1000)
     own[c, r].append(int(o) / 1000)
+    parts[c, r].append([int(x) / 1000 for x in ph])
 def pct(v, p):
     v = sorted(v); return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))]
 rts = ["fc", "fc-off", "runc", "crun"]
@@ -237,4 +244,12 @@ for c in order:
         print(f"{c:<11}{r:<8}{m[r]:>9.1f}{pct(e2e[c, r], 99):>9.1f}{mo[r]:>8.1f}{pct(own[c, r], 99):>8.1f}"
               f"{100 * mo[r] / m[r]:>8.0f}%{m[r] / m['runc']:>7.2f}{m[r] / m['crun']:>7.2f}"
               f"{mo[r] / mo['runc']:>8.2f}{mo[r] / mo['crun']:>8.2f}")
+print()
+print("runtime calls per container, medians in ms (other = state, kill, ...)")
+print(f"{'client':<11}{'runtime':<8}{'create':>8}{'start':>8}{'delete':>8}{'other':>8}")
+for c in order:
+    for r in rts:
+        if (c, r) in parts:
+            med = [statistics.median(col) for col in zip(*parts[c, r])]
+            print(f"{c:<11}{r:<8}" + "".join(f"{x:>8.1f}" for x in med))
 PY
