@@ -56,10 +56,13 @@ cleanup() {
         fc_cgroup_cleanup "$CG_PARENT"
         fc_umount_under "$WORK"
         rm -rf "$WORK"
+        fc_untrack_dirs
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 mkdir -m 0700 "$WORK/cache"
+# made outside $WORK whatever the configuration says; removed again if empty
+fc_track_dirs /run/docker /run/containerd /run/flashcube /run/runc /run/crun /var/lib/containers
 
 # ---- one timing wrapper per runtime, named like the runtime (podman keys on the name) ----
 RTS=(fc fc-off runc crun)
@@ -234,6 +237,7 @@ def pct(v, p):
 rts = ["fc", "fc-off", "runc", "crun"]
 print(f"client end-to-end latency of the smallest run, {runs} interleaved rounds; fc = flashcube, parts cache warm;")
 print("fc-off = flashcube --no-cache; 'runtime' = summed wall time of the client's runtime calls for that container")
+print("(Docker's create includes its libnetwork-setkey prestart hook, a re-exec of dockerd, run by the runtime)")
 print(f"{'client':<11}{'runtime':<8}{'e2e med':>9}{'e2e p99':>9}{'rt med':>8}{'rt p99':>8}{'rt share':>9}{'/runc':>7}{'/crun':>7}{'rt/runc':>8}{'rt/crun':>8}")
 for c in order:
     m = {r: statistics.median(e2e[c, r]) for r in rts if e2e[c, r]}

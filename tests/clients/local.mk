@@ -5,4 +5,5 @@ EXTRA_DIST += \
 	tests/clients/containerd.sh tests/clients/podman.sh tests/clients/ptyrun.py \
 	tests/clients/cri.py tests/bench/clients.sh \
 	contrib/docker/daemon.json contrib/docker/README.md contrib/containerd/config.toml \
-	contrib/kubernetes/runtimeclass.yaml contrib/podman/containers.conf
+	contrib/kubernetes/runtimeclass.yaml contrib/podman/containers.conf \
+	contrib/systemd/flashcube-cache.service contrib/flashcube-cache.conf
