@@ -46,6 +46,7 @@ cleanup() {
         fc_cgroup_cleanup "$CG_PARENT"
         fc_umount_under "$WORK"
         [ "$KEEP" = 1 ] || rm -rf "$WORK"
+        rmdir "$FC_BASE" 2>/dev/null
         fc_untrack_dirs
         exit $rc
 }

@@ -34,6 +34,7 @@ cleanup() {
         fc_umount_under "$WORK"
         fc_net_restore "$WORK.net"
         [ "$KEEP" = 1 ] || rm -rf "$WORK"
+        rmdir "$FC_BASE" 2>/dev/null
         fc_untrack_dirs
         exit $rc
 }
