@@ -216,8 +216,9 @@ fc_cache_finish() {
                 return 0
         fi
         st=$("${CACHE_STATUS[@]}" 2>&1)
-        hits=$(printf '%s' "$st" | sed -n 's/.*"leases":\([0-9]*\).*/\1/p')
-        errors=$(printf '%s' "$st" | sed -n 's/.*"errors":\([0-9]*\)}*$/\1/p')
+        # top-level counters of `cache status --format json` (the pools have no such keys)
+        hits=$(printf '%s' "$st" | sed -n 's/.*"leases":\([0-9]*\)[,}].*/\1/p')
+        errors=$(printf '%s' "$st" | sed -n 's/.*"errors":\([0-9]*\)[,}].*/\1/p')
         fc_log "cache status: $st"
         if [ "${hits:-0}" -gt 0 ] && [ "${errors:-1}" = 0 ]; then
                 fc_pass "containers used pooled parts (leases=$hits, errors=0)"
