@@ -351,7 +351,12 @@ int fc_container_kill(const struct fc_context *ctx, const char *id, int sig, boo
         cleanup_state struct fc_state *s = open_container(ctx, id, &dirfd, err);
         if (s == NULL)
                 return err->status;
-        if (strcmp(s->status, "stopped") == 0 || strcmp(s->status, "creating") == 0)
+        /* --all still reaches a stopped container's cgroup, as runc's does: without a pid
+         * namespace of its own, processes outlive the init, and containerd's shim cleans them
+         * up with `kill --all ID KILL` after the init exited (it waits and retries when that
+         * fails). */
+        bool stopped = strcmp(s->status, "stopped") == 0;
+        if ((stopped && !(all && s->cgroup && s->cgroup[0])) || strcmp(s->status, "creating") == 0)
                 return fc_error_set(err, -ESRCH, "container not running");
         if (all && s->cgroup && s->cgroup[0]) {
                 struct fc_cgroup *cg = fc_cgroup_deserialize(s->cgroup, err);

@@ -104,6 +104,24 @@ expect_signal() {
         [[ "$stderr" == *"not running"* ]]
 }
 
+@test "kill: --all reaches what a stopped container left in its cgroup" {
+        # No pid namespace: the background sleep outlives the init, as in a pod sharing the
+        # host's pids; containerd's shim then sends `kill --all ID KILL` and waits when it fails.
+        update_config '.linux.namespaces |= map(select(.type != "pid"))'
+        set_cmd 'sleep 1000 & echo $! > /shared/pid'
+        run_detached
+        wait_for_status stopped
+        wait_for_file "$FC_TMP/shared/pid"
+        pid=$(cat "$FC_TMP/shared/pid")
+        run -0 fc kill --all "$FC_ID" KILL
+        for ((n = 0; n < 200; n++)); do
+                kill -0 "$pid" 2>/dev/null || break
+                sleep 0.01
+        done
+        ! kill -0 "$pid" 2>/dev/null || fail "process $pid left in the cgroup survived kill --all"
+        run -0 fc kill --all "$FC_ID" KILL
+}
+
 @test "kill: a created container can be killed" {
         set_args sleep 100
         create_container
