@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -646,6 +647,48 @@ int fc_process_apply_cpu_affinity_final(pid_t pid, const struct fc_process_plan 
         return 0;
 }
 
+/* CVE-2019-5736: until its execve, this process's /proc/self/exe is the
+ * runtime's binary on the host.  A command (or a #! interpreter, to the
+ * kernel's depth of nesting) that resolves to it would run the runtime
+ * inside the container, where any container process could open the host
+ * binary through /proc/<pid>/exe and later write to it.  Refuse that. */
+static int refuse_own_binary(const char *exe, fc_error_t *err)
+{
+        struct stat self;
+        if (stat("/proc/self/exe", &self) < 0)
+                return 0; /* no procfs: nothing resolves to us through it either */
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s", exe);
+        for (int depth = 0; depth < 6; depth++) {
+                int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+                if (fd < 0)
+                        fd = open(path, O_PATH | O_CLOEXEC); /* execute-only file */
+                if (fd < 0)
+                        return 0; /* execve will report it */
+                struct stat st = {0};
+                char head[PATH_MAX + 3];
+                ssize_t n = -1;
+                if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+                        n = pread(fd, head, sizeof(head) - 1, 0);
+                close(fd);
+                if (st.st_dev == self.st_dev && st.st_ino == self.st_ino)
+                        return fc_error_set(err, -EPERM,
+                                            "exec %s: refusing to run the runtime's own binary in "
+                                            "the container (CVE-2019-5736)",
+                                            exe);
+                if (n < 3 || head[0] != '#' || head[1] != '!')
+                        return 0;
+                head[n] = '\0';
+                char *p = head + 2 + strspn(head + 2, " \t");
+                size_t len = strcspn(p, " \t\n");
+                if (len == 0)
+                        return 0;
+                p[len] = '\0';
+                snprintf(path, sizeof(path), "%s", p);
+        }
+        return 0;
+}
+
 int fc_process_prepare_exec(const struct fc_config *cfg, const struct fc_process_plan *plan,
                             char ***ret_env, char **ret_exe, fc_error_t *err)
 {
@@ -662,6 +705,10 @@ int fc_process_prepare_exec(const struct fc_config *cfg, const struct fc_process
         if (env == NULL)
                 return err->status ? err->status : -ENOMEM;
         char *exe = fc_process_find_executable(cfg->process->args[0], env, err);
+        if (exe != NULL && refuse_own_binary(exe, err) < 0) {
+                free(exe);
+                exe = NULL;
+        }
         if (exe == NULL) {
                 for (char **e = env; *e; e++)
                         free(*e);
