@@ -32,7 +32,7 @@ tests/fuzz/fuzz-parts-recv: $(top_srcdir)/tests/fuzz/fuzz-parts-recv.c $(FUZZ_DE
 	$(FUZZ_BUILD) $(top_srcdir)/tests/fuzz/fuzz-parts-recv.c $(FUZZ_PARTS_SRC)
 
 CLEANFILES = $(FUZZ_TARGETS)
-EXTRA_DIST += tests/fuzz/README tests/fuzz/fuzz.h tests/fuzz/run.sh \
+EXTRA_DIST += tests/fuzz/README tests/fuzz/fuzz.h tests/fuzz/run.sh tests/fuzz/make-seeds.sh \
 	tests/fuzz/fuzz-config.c tests/fuzz/fuzz-process.c tests/fuzz/fuzz-state.c \
 	tests/fuzz/fuzz-resources.c tests/fuzz/fuzz-parts-decode.c tests/fuzz/fuzz-parts-recv.c \
 	tests/fuzz/corpus

@@ -334,7 +334,15 @@ static void test_process(void)
 
 /* Repeated keys in annotations/sysctl/unified: the last value wins at the
  * place of the first, and an object of 200000 keys (a hostile config)
- * parses in well under a second instead of comparing every pair. */
+ * parses in well under a second instead of comparing every pair.  Under
+ * ASan only 20000: yajl's tree grows an object's arrays one element per
+ * key, which glibc's realloc does in place (mremap) but ASan's copies, so
+ * there the size alone makes yajl quadratic. */
+#if defined(__SANITIZE_ADDRESS__)
+#define MANY_KEYS 20000
+#else
+#define MANY_KEYS 200000
+#endif
 static void test_many_keys(void)
 {
         const char dups[] = "{\"ociVersion\":\"1.0.2\",\"annotations\":{\"b\":\"1\",\"a\":\"x\","
@@ -351,7 +359,7 @@ static void test_many_keys(void)
         }
         fc_config_free(c);
 
-        const size_t n = 200000;
+        const size_t n = MANY_KEYS;
         size_t cap = n * 24 + 64, len = 0;
         char *big = malloc(cap);
         len += (size_t) snprintf(big, cap, "{\"ociVersion\":\"1.0.2\",\"annotations\":{");
@@ -363,8 +371,8 @@ static void test_many_keys(void)
         c = fc_config_parse(big, len, &err);
         clock_gettime(CLOCK_MONOTONIC, &b);
         double secs = (double) (b.tv_sec - a.tv_sec) + (double) (b.tv_nsec - a.tv_nsec) / 1e9;
-        ok(c && c->n_annotations == n, "200000 annotations parse");
-        ok(secs < 5.0, "200000 annotations parse in %.2f s (< 5 s, also under sanitizers)", secs);
+        ok(c && c->n_annotations == n, "%zu annotations parse", n);
+        ok(secs < 5.0, "%zu annotations parse in %.2f s (< 5 s)", n, secs);
         fc_config_free(c);
         fc_error_clear(&err);
         free(big);
