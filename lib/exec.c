@@ -615,6 +615,12 @@ static int child_setup(const struct child_args *a, char ***ret_env, char **ret_e
 
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
                 return fc_error_setm(err, -errno, "prctl(PR_SET_PDEATHSIG)");
+        /* From the moment it drops to the container's capabilities until
+         * execve (which resets this), we are the runtime's binary inside the
+         * container's pid namespace: its processes must not open our
+         * /proc/<pid>/exe or fds (CVE-2019-5736), as with the init. */
+        if (prctl(PR_SET_DUMPABLE, 0) < 0)
+                return fc_error_setm(err, -errno, "prctl(PR_SET_DUMPABLE)");
         int r = reset_signals(err);
         if (r < 0)
                 return r;

@@ -645,10 +645,37 @@ static int readonly_path(const char *path, fc_error_t *err)
                                      0, err);
 }
 
-static int mask_path(const char *path, const char *mount_label, fc_error_t *err)
+/* The source of every masking bind: the container's /dev/null, checked to
+ * be the null device itself (opened without following a last symlink, and
+ * then bound through that fd).  A rootfs whose /dev/null is a symlink (to
+ * /proc/sys/kernel/core_pattern, say) or some other file would otherwise
+ * have us bind what it names over the masked paths, exposing instead of
+ * hiding (CVE-2025-31133).  Opened on first use: a rootfs without it is
+ * fine as long as nothing needs masking. */
+static int null_source(int *null_fd, char *buf, size_t size, fc_error_t *err)
+{
+        struct stat sb;
+
+        if (*null_fd < 0) {
+                int fd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        return fc_error_setm(err, -errno, "open /dev/null to mask paths");
+                if (fstat(fd, &sb) < 0 || !S_ISCHR(sb.st_mode) || sb.st_rdev != makedev(1, 3)) {
+                        close(fd);
+                        return fc_error_set(err, -EINVAL,
+                                            "/dev/null is not the null device: refusing to mask "
+                                            "paths with it");
+                }
+                *null_fd = fd;
+        }
+        fc_mount_fd_path(*null_fd, buf, size);
+        return 0;
+}
+
+static int mask_path(const char *path, const char *mount_label, int *null_fd, fc_error_t *err)
 {
         cleanup_close int fd = -1;
-        char target[FD_PATH_MAX];
+        char target[FD_PATH_MAX], null_path[FD_PATH_MAX];
         struct stat sb;
 
         if (open_existing(path, &fd, err) < 0)
@@ -665,7 +692,9 @@ static int mask_path(const char *path, const char *mount_label, fc_error_t *err)
                         return fc_error_set(err, -ENOMEM, "out of memory");
                 if (mount("tmpfs", target, "tmpfs", MS_RDONLY, data) < 0)
                         return fc_error_setm(err, -errno, "mask %s", path);
-        } else if (mount("/dev/null", target, NULL, MS_BIND, NULL) < 0) {
+        } else if (null_source(null_fd, null_path, sizeof(null_path), err) < 0) {
+                return err->status;
+        } else if (mount(null_path, target, NULL, MS_BIND, NULL) < 0) {
                 return fc_error_setm(err, -errno, "mask %s", path);
         }
         return 0;
@@ -682,8 +711,9 @@ int fc_rootfs_finish(const struct fc_rootfs_ctx *ctx, fc_error_t *err)
         for (size_t i = 0; l && i < l->n_readonly_paths; i++)
                 if (readonly_path(l->readonly_paths[i], err) < 0)
                         return err->status;
+        cleanup_close int null_fd = -1;
         for (size_t i = 0; l && i < l->n_masked_paths; i++)
-                if (mask_path(l->masked_paths[i], l->mount_label, err) < 0)
+                if (mask_path(l->masked_paths[i], l->mount_label, &null_fd, err) < 0)
                         return err->status;
 
         /* /dev was mounted writable so the nodes could be created. */

@@ -103,7 +103,11 @@ static size_t utf8_len(const unsigned char *s, size_t avail)
 /* yajl builds the tree iteratively but frees it recursively, and a hostile
  * config.json is untrusted input: bound the nesting first.  The same pass
  * refuses malformed UTF-8 and "\u0000", which yajl would decode into a C string and thereby
- * silently truncate (a path "/a\u0000/../x" must not become "/a"). */
+ * silently truncate (a path "/a\u0000/../x" must not become "/a").
+ * yajl_tree_parse() also accepts comments: a comment holding a '"' would
+ * make this scan take everything after it for a string and miss any depth of
+ * nesting there.  JSON has no comments (Go, and so runc, refuse them), so a
+ * '/' outside a string is refused. */
 static int json_prescan(const char *s, size_t len, fc_error_t *err)
 {
         bool in_str = false;
@@ -136,6 +140,9 @@ static int json_prescan(const char *s, size_t len, fc_error_t *err)
                 }
                 if (c == '"') {
                         in_str = true;
+                } else if (c == '/') {
+                        return fc_error_set(err, -EINVAL,
+                                            "invalid JSON: invalid character '/' at offset %zu", i);
                 } else if (c == '[' || c == '{') {
                         if (++depth > FC_JSON_MAX_DEPTH)
                                 return fc_error_set(err, -EINVAL,
@@ -419,6 +426,63 @@ int j_strv(struct jp *p, yajl_val obj, const char *key, char ***ret, size_t *n, 
         return r;
 }
 
+struct kv_ref {
+        const char *key;
+        size_t i;
+};
+
+static int kv_ref_cmp(const void *a, const void *b)
+{
+        const struct kv_ref *x = a, *y = b;
+        int c = strcmp(x->key, y->key);
+        if (c != 0)
+                return c;
+        return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* A repeated key replaces the earlier value, as in Go, and keeps the place
+ * of its first occurrence.  Duplicates are found by sorting, not by
+ * comparing every pair: a hostile config with 100000 annotations took half
+ * a minute that way. */
+static int kv_dedup(struct fc_kv *kv, size_t *n)
+{
+        if (*n < 2)
+                return 0;
+        struct kv_ref *refs = calloc(*n, sizeof(*refs));
+        if (refs == NULL)
+                return -ENOMEM;
+        for (size_t i = 0; i < *n; i++)
+                refs[i] = (struct kv_ref){kv[i].key, i};
+        qsort(refs, *n, sizeof(*refs), kv_ref_cmp);
+        bool dropped = false;
+        for (size_t a = 0, b; a < *n; a = b) {
+                for (b = a + 1; b < *n && strcmp(refs[b].key, refs[a].key) == 0; b++)
+                        ;
+                if (b - a == 1)
+                        continue;
+                struct fc_kv *first = &kv[refs[a].i], *last = &kv[refs[b - 1].i];
+                free(first->value);
+                first->value = last->value;
+                last->value = NULL;
+                for (size_t k = a + 1; k < b; k++) {
+                        struct fc_kv *e = &kv[refs[k].i];
+                        free(e->key);
+                        free(e->value);
+                        e->key = e->value = NULL;
+                }
+                dropped = true;
+        }
+        free(refs);
+        if (dropped) {
+                size_t w = 0;
+                for (size_t i = 0; i < *n; i++)
+                        if (kv[i].key != NULL)
+                                kv[w++] = kv[i];
+                *n = w;
+        }
+        return 0;
+}
+
 int j_kv(struct jp *p, yajl_val obj, const char *key, struct fc_kv **ret, size_t *n)
 {
         yajl_val o = NULL;
@@ -436,24 +500,18 @@ int j_kv(struct jp *p, yajl_val obj, const char *key, struct fc_kv **ret, size_t
         size_t old = jp_key(p, key);
         for (size_t i = 0; i < len && r == 0; i++) {
                 const char *k = o->u.object.keys[i];
-                yajl_val v = o->u.object.values[i];
                 size_t o2 = jp_key(p, k);
-                /* A repeated key replaces the earlier value, as in Go. */
-                size_t j;
-                for (j = 0; j < *n; j++)
-                        if (strcmp(kv[j].key, k) == 0)
-                                break;
-                if (j == *n) {
-                        kv[j].key = strdup(k);
-                        if (kv[j].key == NULL) {
-                                r = jp_nomem(p);
-                                break;
-                        }
+                kv[i].key = strdup(k);
+                if (kv[i].key == NULL) {
+                        r = jp_nomem(p);
+                } else {
                         (*n)++;
+                        r = v_str(p, o->u.object.values[i], &kv[i].value);
                 }
-                r = v_str(p, v, &kv[j].value);
                 jp_pop(p, o2);
         }
+        if (r == 0 && kv_dedup(kv, n) < 0)
+                r = jp_nomem(p);
         jp_pop(p, old);
         return r;
 }

@@ -12,7 +12,8 @@ log() { printf '\n=== %s\n' "$*"; }
 
 pkgs=(build-essential autoconf automake libtool pkg-config libseccomp-dev libyajl-dev libcap-dev
       busybox-static runc crun bats jq valgrind iproute2 python3 util-linux kmod
-      nftables docker.io containerd podman iptables containernetworking-plugins python3-grpcio)
+      nftables docker.io containerd podman iptables containernetworking-plugins python3-grpcio
+      clang libclang-rt-dev)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -65,6 +66,12 @@ mkdir -p build/werror build/asan build/dynamic
 
 step "unit tests (werror build)" make -s -C build/werror check
 step "unit tests (ASan+UBSan build)" make -s -C build/asan check
+
+# The libFuzzer harnesses (tests/fuzz): built with clang, then a short run of each over the
+# committed corpus, so that a parser change that crashes, leaks or hangs on a known input, or
+# breaks the harness build, fails here.  The long runs are recorded in README's Reliability.
+step "fuzz harnesses build (clang, ASan+UBSan)" make -s -C build/werror fuzz
+step "fuzz smoke (20 s per harness)" tests/fuzz/run.sh build/werror 20
 
 it_log=$(mktemp)
 log "integration tests (werror build, parts cache warm)"

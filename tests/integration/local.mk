@@ -8,13 +8,16 @@ EXTRA_DIST += \
 	tests/integration/cgroups.bats \
 	tests/integration/cli.bats \
 	tests/integration/console-recv.py \
+	tests/integration/cve.bats \
 	tests/integration/differential.bats \
 	tests/integration/errors.bats \
 	tests/integration/events.bats \
+	tests/integration/exe-scan.c \
 	tests/integration/exec.bats \
 	tests/integration/hardening.bats \
 	tests/integration/helpers.bash \
 	tests/integration/hooks.bats \
+	tests/integration/hostile.bats \
 	tests/integration/idmap.bats \
 	tests/integration/ipc-dirty.c \
 	tests/integration/isolation.bats \
