@@ -193,9 +193,6 @@ int fc_mount_plan_from_entry(const struct fc_mount *m, struct fc_mount_plan *ret
                 p.clear_flags = (p.clear_flags & ~set) | clr;
         }
 
-        /* Type "bind" binds even without a bind option, as with runc. */
-        if (m->type && strcmp(m->type, "bind") == 0)
-                p.flags |= MS_BIND;
         p.bind = (p.flags & MS_BIND) != 0;
         p.recursive = p.bind && (p.flags & MS_REC) != 0;
         /* A bind mount ignores every flag but MS_BIND|MS_REC; anything else

@@ -84,15 +84,6 @@ run_cmd() {
         [ "$(cat "$FC_TMP/src/new")" = written ]
 }
 
-@test "rootfs: type bind without a bind option is a bind mount, as with runc" {
-        local s=$FC_TMP/typebind
-        mkdir -p "$s" && echo typed >"$s/f"
-        add_mount '{"destination": "/tb", "type": "bind", "source": $s}' --arg s "$s"
-        set_cmd 'cat /tb/f'
-        run -0 fc run --bundle "$FC_BUNDLE" "$FC_ID"
-        [ "$output" = typed ]
-}
-
 @test "rootfs: rbind brings submounts, bind does not" {
         mkdir -p "$FC_TMP/src/sub"
         mount -t tmpfs fct-sub "$FC_TMP/src/sub"
