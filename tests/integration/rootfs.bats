@@ -84,6 +84,17 @@ run_cmd() {
         [ "$(cat "$FC_TMP/src/new")" = written ]
 }
 
+@test "rootfs: type bind without a bind or rbind option is not a bind mount, as with runc" {
+        # The spec: the type of a bind mount is a dummy, bind/rbind in options make it one.
+        local s=$FC_TMP/typebind
+        mkdir -p "$s"
+        add_mount '{"destination": "/tb", "type": "bind", "source": $s}' --arg s "$s"
+        set_cmd true
+        run --separate-stderr fc run --bundle "$FC_BUNDLE" "$FC_ID"
+        [ "$status" -ne 0 ]
+        runtime_is_runc || assert_one_line_error
+}
+
 @test "rootfs: rbind brings submounts, bind does not" {
         mkdir -p "$FC_TMP/src/sub"
         mount -t tmpfs fct-sub "$FC_TMP/src/sub"
