@@ -203,3 +203,144 @@ expect_killed() {
         done
         [ "$failed" -eq 0 ]
 }
+
+# --- the kernel says no: EMFILE, ENOSPC, EAGAIN --------------------------------------------
+
+# try_cmd WHAT CMD...: run CMD (stdin /dev/null, stdout and stderr to files: a container keeps
+# them open); it must succeed, or fail with one `flashcube: ` line.  Sets $status.
+try_cmd() {
+        local what=$1
+        shift
+        status=0
+        "$@" </dev/null >"$FC_TMP/try.out" 2>"$FC_TMP/try.err" || status=$?
+        stderr=$(cat "$FC_TMP/try.err")
+        [ "$status" -eq 0 ] && return 0
+        assert_one_line_error || fail "$what" || return
+        [[ "$stderr" == "flashcube: "* ]] || fail "$what: error does not start 'flashcube: ': $stderr"
+}
+
+# with_nofile N CMD...: CMD with a soft fd limit of N (the hard one stays, so the container's own
+# RLIMIT_NOFILE can still be set).
+with_nofile() {
+        local n=$1
+        shift
+        (
+                # Only stdio: bats' own fds would count against the limit.
+                local fd
+                for fd in /proc/$BASHPID/fd/*; do
+                        fd=${fd##*/}
+                        [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+                done
+                ulimit -Sn "$n" || exit 99
+                exec "$@"
+        )
+}
+
+@test "faults: EMFILE (ulimit -n) in create, run and exec: one clear line, nothing leaked" {
+        local n id failed=0 errors=0
+        for n in 4 5 6 7 8 10 12 16; do
+                for cmd in create run; do
+                        id=$(fc_random_id)
+                        track_id "$id"
+                        local args=(create --bundle "$FC_BUNDLE")
+                        [ "$cmd" = run ] && args=(run -d --bundle "$FC_BUNDLE")
+                        try_cmd "$cmd with nofile $n" with_nofile "$n" "$FC_RUNTIME" --root "$FC_ROOT" \
+                                "${args[@]}" "$id" || failed=$((failed + 1))
+                        [ "$status" -ne 0 ] && errors=$((errors + 1))
+                        truthful "$id" "$cmd@nofile=$n" && clean_after "$id" "$cmd@nofile=$n" ||
+                                failed=$((failed + 1))
+                done
+        done
+        run_detached
+        for n in 4 5 6 7 8 10 12 16; do
+                try_cmd "exec with nofile $n" with_nofile "$n" "$FC_RUNTIME" --root "$FC_ROOT" \
+                        exec "$FC_ID" true || failed=$((failed + 1))
+                [ "$status" -ne 0 ] && errors=$((errors + 1))
+                [ "$(container_status)" = running ] || fail "exec@nofile=$n: container stopped" ||
+                        failed=$((failed + 1))
+        done
+        clean_after "$FC_ID" "exec@nofile" || failed=$((failed + 1))
+        echo "# $errors commands failed with EMFILE, cleanly" >&3
+        [ "$errors" -gt 0 ] || fail "no limit made flashcube fail: the test tests nothing"
+        [ "$failed" -eq 0 ]
+}
+
+@test "faults: ENOSPC on the state root (a full tmpfs): one clear line, nothing leaked" {
+        local full=$FC_TMP/full i failed=0 errors=0 id
+        mkdir -p "$full"
+        mount -t tmpfs -o size=256k tmpfs "$full" || skip "cannot mount tmpfs"
+        on_teardown "umount -l '$full'"
+        # From completely full to a few KiB free, so each step of create meets the wall.
+        local kib
+        for kib in 256 252 248 244 240 236; do
+                rm -f "$full/fill"
+                dd if=/dev/zero of="$full/fill" bs=1k count="$kib" 2>/dev/null
+                for i in 1 2 3; do
+                        id=$(fc_random_id)
+                        try_cmd "create with $kib KiB used" \
+                                timeout 20 "$FC_RUNTIME" --root "$full" create --bundle "$FC_BUNDLE" "$id" ||
+                                failed=$((failed + 1))
+                        [ "$status" -ne 0 ] && errors=$((errors + 1))
+                done
+        done
+        # Everything created is listed truthfully and deleted; nothing else is left.
+        local listed
+        listed=$("$FC_RUNTIME" --root "$full" list -q)
+        for id in $listed; do
+                [ "$("$FC_RUNTIME" --root "$full" state "$id" | jq -r .status)" = created ] ||
+                        fail "ENOSPC: $id is not created" || failed=$((failed + 1))
+                "$FC_RUNTIME" --root "$full" delete -f "$id" || failed=$((failed + 1))
+        done
+        [ -z "$(ls -A "$full" | grep -v '^fill$')" ] || fail "left in the state root: $(ls -A "$full")" ||
+                failed=$((failed + 1))
+        FC_LEAK_IGNORE=' cache serve |mount .*/full tmpfs' FC_LEAK_PREFIX=$FC_PREFIX \
+                "$FC_INTEG_DIR/leakcheck.sh" compare "$FC_LEAK_SNAP" || failed=$((failed + 1))
+        echo "# $errors creates failed with ENOSPC, cleanly; $(wc -w <<<"$listed") succeeded" >&3
+        [ "$errors" -gt 0 ] || fail "the full tmpfs made nothing fail"
+        [ "$failed" -eq 0 ]
+}
+
+# in_pids_cgroup MAX CMD...: CMD as the only process of a pids cgroup whose pids.max is MAX.  The
+# containers flashcube creates from there nest below it (no cgroupsPath), so it is removed in
+# teardown; its name lacks the run's prefix so that leakcheck looks only at theirs.
+in_pids_cgroup() {
+        local max=$1
+        shift
+        local cg=/sys/fs/cgroup/pids/fcfaults-$$
+        [ -d /sys/fs/cgroup/pids ] || cg=/sys/fs/cgroup/fcfaults-$$
+        if [ ! -d "$cg" ]; then
+                mkdir "$cg" || return 98
+                on_teardown "rmdir '$cg'"
+        fi
+        echo "$max" >"$cg/pids.max" || return 98
+        bash -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' - "$cg" "$@"
+}
+
+@test "faults: EAGAIN (pids.max on flashcube itself) in create, run and exec: one clear line" {
+        [ -f /sys/fs/cgroup/pids/pids.max ] || [ -d /sys/fs/cgroup/pids ] ||
+                [ -f /sys/fs/cgroup/cgroup.subtree_control ] || skip "no pids controller"
+        local max id failed=0 errors=0 cmd
+        for max in 1 2 3; do
+                for cmd in create run; do
+                        id=$(fc_random_id)
+                        track_id "$id"
+                        local args=(create --bundle "$FC_BUNDLE")
+                        [ "$cmd" = run ] && args=(run -d --bundle "$FC_BUNDLE")
+                        try_cmd "$cmd with pids.max $max" in_pids_cgroup "$max" "$FC_RUNTIME" \
+                                --root "$FC_ROOT" "${args[@]}" "$id" || failed=$((failed + 1))
+                        [ "$status" -ne 0 ] && errors=$((errors + 1))
+                        truthful "$id" "$cmd@pids=$max" && clean_after "$id" "$cmd@pids=$max" ||
+                                failed=$((failed + 1))
+                done
+        done
+        run_detached
+        for max in 1 2; do
+                try_cmd "exec with pids.max $max" in_pids_cgroup "$max" "$FC_RUNTIME" --root "$FC_ROOT" \
+                        exec "$FC_ID" true || failed=$((failed + 1))
+                [ "$status" -ne 0 ] && errors=$((errors + 1))
+        done
+        clean_after "$FC_ID" "exec@pids" || failed=$((failed + 1))
+        echo "# $errors commands failed with EAGAIN, cleanly" >&3
+        [ "$errors" -gt 0 ] || fail "pids.max made nothing fail"
+        [ "$failed" -eq 0 ]
+}
