@@ -344,3 +344,121 @@ in_pids_cgroup() {
         [ "$errors" -gt 0 ] || fail "pids.max made nothing fail"
         [ "$failed" -eq 0 ]
 }
+
+# --- the parts cache killed, restarted or slow during a burst of creates -------------------
+
+# A private cache on a socket in the test's dir (also in the suite's cold pass).
+private_cache() {
+        unset FLASHCUBE_NO_CACHE
+        mkdir -m 0700 "$FC_TMP/cache"
+        export FLASHCUBE_CACHE_SOCKET=$FC_TMP/cache/cache.sock
+        on_teardown "kill_private_caches"
+}
+
+cache_cmd() {
+        timeout --kill-after=5 "$FC_TIMEOUT" "$FC_RUNTIME" --cache-socket "$FLASHCUBE_CACHE_SOCKET" cache "$@"
+}
+
+# Every cache process serving our socket (the main one, refill helpers, autostarted ones).
+private_cache_pids() {
+        local p cmd
+        for p in /proc/[0-9]*; do
+                cmd=$( { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null) || continue
+                case $cmd in
+                *" cache serve "*"$FLASHCUBE_CACHE_SOCKET"* | *"$FLASHCUBE_CACHE_SOCKET cache serve"*)
+                        echo "${p#/proc/}"
+                        ;;
+                esac
+        done
+}
+
+kill_private_caches() {
+        cache_cmd stop >/dev/null 2>&1 || true
+        local p
+        for p in $(private_cache_pids); do kill -KILL "$p" 2>/dev/null; done
+        return 0
+}
+
+# burst N JOBS: N creates, JOBS at a time, in the background ($BURST_PID); ids in $BURST_IDS.
+burst() {
+        local n=$1 jobs=$2 base i
+        base=$(fc_random_id)-
+        BURST_IDS=()
+        for ((i = 0; i < n; i++)); do
+                BURST_IDS+=("$base$i")
+                track_id "$base$i"
+        done
+        export FC_RUNTIME FC_ROOT FC_BUNDLE FC_TMP FLASHCUBE_CACHE_SOCKET
+        printf '%s\n' "${BURST_IDS[@]}" | xargs -P "$jobs" -I'{}' bash -c \
+                'timeout 60 "$FC_RUNTIME" --root "$FC_ROOT" create --bundle "$FC_BUNDLE" "$1" </dev/null >/dev/null 2>"$FC_TMP/err.$1"; echo $? >"$FC_TMP/rc.$1"' - '{}' &
+        BURST_PID=$!
+}
+
+# burst_ok WHAT: every create of the burst succeeded, all are created; then all are deleted.
+burst_ok() {
+        local what=$1 id bad=0
+        wait "$BURST_PID"
+        for id in "${BURST_IDS[@]}"; do
+                if [ "$(cat "$FC_TMP/rc.$id" 2>/dev/null)" != 0 ]; then
+                        echo "$what: create $id: $(cat "$FC_TMP/err.$id" 2>/dev/null)" >&2
+                        bad=$((bad + 1))
+                elif [ "$(container_status "$id")" != created ]; then
+                        echo "$what: $id is $(container_status "$id")" >&2
+                        bad=$((bad + 1))
+                fi
+                fc delete --force "$id" >/dev/null 2>&1 || bad=$((bad + 1))
+        done
+        [ "$bad" -eq 0 ] || fail "$what: $bad of ${#BURST_IDS[@]} creates failed"
+}
+
+cache_main_pid() {
+        cat "$FC_TMP/cache/cache.pid" 2>/dev/null
+}
+
+@test "faults: the parts cache killed (SIGKILL) during bursts of creates: none fails" {
+        requires_flashcube
+        private_cache
+        local round pid kills=0
+        for round in 1 2 3; do
+                cache_cmd serve --detach >/dev/null 2>&1 ||
+                        [ -n "$(private_cache_pids)" ] || fail "cache did not start"
+                burst 48 8
+                sleep 0."$round"
+                # Kill every cache process serving us, helpers included, twice during the burst
+                # (the second time the one a create autostarted).
+                for pid in $(private_cache_pids); do kill -KILL "$pid" && kills=$((kills + 1)); done
+                sleep 0.3
+                for pid in $(private_cache_pids); do kill -KILL "$pid" && kills=$((kills + 1)); done
+                burst_ok "kill round $round"
+        done
+        echo "# $kills cache processes killed under 3 bursts of 48 creates" >&3
+        kill_private_caches
+        clean_after nonexistent "cache kill"
+}
+
+@test "faults: the parts cache stopped and restarted during a burst: none fails" {
+        requires_flashcube
+        private_cache
+        cache_cmd serve --detach >/dev/null
+        burst 48 8
+        sleep 0.2
+        cache_cmd stop >/dev/null 2>&1 || true
+        cache_cmd serve --detach >/dev/null 2>&1 || true
+        sleep 0.2
+        cache_cmd stop >/dev/null 2>&1 || true
+        burst_ok "restart"
+        kill_private_caches
+        clean_after nonexistent "cache restart"
+}
+
+@test "faults: a slow parts cache (200 ms replies) during a burst: none fails" {
+        requires_flashcube
+        private_cache
+        cache_cmd serve --detach --test-reply-delay-us 200000 >/dev/null
+        burst 32 8
+        burst_ok "slow"
+        run -0 cache_cmd status --format json
+        echo "$output" | jq -e '.errors == 0'
+        kill_private_caches
+        clean_after nonexistent "slow cache"
+}
