@@ -114,6 +114,7 @@ expect_killed() {
         local phase id failed=0 n=0
         for phase in "${CREATE_PHASES[@]}"; do
                 id=$(fc_random_id)
+                track_id "$id"
                 kill_at "$phase" create --bundle "$FC_BUNDLE" "$id"
                 n=$((n + 1))
                 # Up to init-ready the container is half made; create-done is
@@ -133,6 +134,7 @@ expect_killed() {
         local phase id failed=0
         for phase in "${START_PHASES[@]}"; do
                 id=$(fc_random_id)
+                track_id "$id"
                 fc create --bundle "$FC_BUNDLE" "$id" </dev/null >/dev/null 2>&1 ||
                         fail "create $id failed"
                 kill_at "$phase" start "$id"
@@ -168,6 +170,8 @@ expect_killed() {
         for how in created running; do
                 for phase in "${DELETE_PHASES[@]}"; do
                         id=$(fc_random_id)
+                        track_id "$id"
+                track_id "$id"
                         if [ "$how" = running ]; then
                                 fc run -d --bundle "$FC_BUNDLE" "$id" </dev/null >/dev/null 2>&1
                         else
@@ -196,6 +200,8 @@ expect_killed() {
                                 set_args true
                         fi
                         id=$(fc_random_id)
+                        track_id "$id"
+                track_id "$id"
                         kill_at "$phase" "${args[@]}" "$id"
                         expect_killed "$phase" "run-$mode@$phase" &&
                                 truthful "$id" "run-$mode@$phase" &&
@@ -243,6 +249,8 @@ with_nofile() {
                 for cmd in create run; do
                         id=$(fc_random_id)
                         track_id "$id"
+                track_id "$id"
+                        track_id "$id"
                         local args=(create --bundle "$FC_BUNDLE")
                         [ "$cmd" = run ] && args=(run -d --bundle "$FC_BUNDLE")
                         try_cmd "$cmd with nofile $n" with_nofile "$n" "$FC_RUNTIME" --root "$FC_ROOT" \
@@ -270,6 +278,7 @@ with_nofile() {
         local full=$FC_TMP/full i failed=0 errors=0 id
         mkdir -p "$full"
         mount -t tmpfs -o size=256k tmpfs "$full" || skip "cannot mount tmpfs"
+        on_teardown "for i in \$('$FC_RUNTIME' --root '$full' list -q); do '$FC_RUNTIME' --root '$full' delete -f \$i; done"
         on_teardown "umount -l '$full'"
         # From completely full to a few KiB free, so each step of create meets the wall.
         local kib
@@ -278,6 +287,8 @@ with_nofile() {
                 dd if=/dev/zero of="$full/fill" bs=1k count="$kib" 2>/dev/null
                 for i in 1 2 3; do
                         id=$(fc_random_id)
+                        track_id "$id"
+                track_id "$id"
                         try_cmd "create with $kib KiB used" \
                                 timeout 20 "$FC_RUNTIME" --root "$full" create --bundle "$FC_BUNDLE" "$id" ||
                                 failed=$((failed + 1))
@@ -324,6 +335,8 @@ in_pids_cgroup() {
         for max in 1 2 3; do
                 for cmd in create run; do
                         id=$(fc_random_id)
+                        track_id "$id"
+                track_id "$id"
                         track_id "$id"
                         local args=(create --bundle "$FC_BUNDLE")
                         [ "$cmd" = run ] && args=(run -d --bundle "$FC_BUNDLE")
