@@ -811,6 +811,9 @@ undo_cgroup : {
         fc_cgroup_free(cg);
 }
 undo_state : {
+        /* The removal needs two fds, and EMFILE is one way to get here. */
+        close(ret->dirfd);
+        ret->dirfd = -1;
         fc_error_t e2 = FC_ERROR_INIT;
         if (fc_status_remove(ctx->root, o->id, &e2) < 0)
                 fc_error_append(err, &e2);

@@ -130,6 +130,7 @@ int fc_container_start_internal(const struct fc_context *ctx, int dirfd, struct 
                                             "cannot start an already running container");
                 return fc_error_setm(err, -errno, "remove exec.fifo");
         }
+        fc_trace(ctx, "start-claimed");
         if (write(fifo, "0", 1) != 1)
                 return fc_error_setm(err, -errno, "write exec.fifo");
         r = fc_state_set_status(s, "running", err);
@@ -200,6 +201,7 @@ int fc_container_destroy(const struct fc_context *ctx, struct fc_state *s,
                 fc_error_clear(&e);
                 cfg = loaded;
         }
+        fc_trace(ctx, "destroy-cgroup");
         if (s->cgroup && s->cgroup[0]) {
                 fc_error_t e = FC_ERROR_INIT;
                 struct fc_cgroup *cg = fc_cgroup_deserialize(s->cgroup, &e);
@@ -222,6 +224,7 @@ int fc_container_destroy(const struct fc_context *ctx, struct fc_state *s,
                         fc_log(ctx, FC_LOG_WARN, "%s", e.msg ? e.msg : "poststop hook failed");
                 fc_error_clear(&e);
         }
+        fc_trace(ctx, "destroy-state");
         fc_error_t e = FC_ERROR_INIT;
         if (fc_status_remove(ctx->root, s->id, &e) < 0) {
                 r = e.status;
@@ -323,6 +326,7 @@ int fc_container_delete(const struct fc_context *ctx, const char *id, bool force
                         return fc_error_set(err, -EBUSY,
                                             "cannot delete container %s that is not stopped: %s",
                                             id, st);
+                fc_trace(ctx, "delete-kill");
                 int r = kill_and_wait(s, err);
                 if (r < 0)
                         return r;

@@ -38,6 +38,20 @@ void fc_log(const struct fc_context *ctx, enum fc_log_level level, const char *f
  * profiled phase by phase without a profiler. Cheap no-op without --debug. */
 void fc_trace(const struct fc_context *ctx, const char *phase);
 
+/* Fault injection (configure --enable-failpoints only): when the
+ * environment has FLASHCUBE_FAILPOINT=<phase>, the process dies by SIGKILL on
+ * reaching that phase, as if `kill -9` had hit it there.  fc_trace() checks
+ * its phase; code without a context (the container's init before execve)
+ * calls fc_failpoint() directly.  A no-op in production builds. */
+#ifdef FC_FAILPOINTS
+void fc_failpoint(const char *phase);
+#else
+static inline void fc_failpoint(const char *phase)
+{
+        (void) phase;
+}
+#endif
+
 uint64_t fc_now_ns(void);
 
 #endif

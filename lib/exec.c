@@ -34,6 +34,7 @@
 
 #include "lib/cgroup/cgroup.h"
 #include "lib/cleanup.h"
+#include "lib/context.h"
 #include "lib/namespace.h"
 #include "lib/process.h"
 #include "lib/seccomp-notify.h"
@@ -633,6 +634,7 @@ static int child_setup(const struct child_args *a, char ***ret_env, char **ret_e
         r = join_namespaces(a->state, a->pidfd, a->ns_flags, err);
         if (r < 0)
                 return r;
+        fc_failpoint("exec-child-joined");
         if (a->pidfd >= 0)
                 close(a->pidfd);
         /* In a joined user namespace we are still the host's root, whom it

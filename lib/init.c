@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/context.h"
 #include "lib/hooks.h"
 #include "lib/rootfs.h"
 #include "lib/seccomp.h"
@@ -230,6 +231,7 @@ static int await_go(struct init_go *go, fc_error_t *err)
         go->done = true;
         go->a->state->pid = (pid_t) m.status;
         go->unshare_cgroupns = strcmp(m.text, FC_SYNC_GO_UNSHARE_CGROUPNS) == 0;
+        fc_failpoint("init-go");
         return 0;
 }
 
@@ -340,6 +342,7 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
         r = fc_rootfs_prepare(&rctx, err);
         if (r < 0)
                 return r;
+        fc_failpoint("init-mounted");
         /* Hooks, and everything after, see the init in its cgroup. */
         r = enter_cgroup(&go, err);
         if (r < 0)
@@ -361,6 +364,7 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
         r = fc_rootfs_pivot(&rctx, err);
         if (r < 0)
                 return r;
+        fc_failpoint("init-pivoted");
         /* The pty comes from the container's own devpts, so after pivot;
          * and before finish, which may make /dev read-only. */
         if (cfg->process->terminal) {
@@ -501,6 +505,7 @@ _Noreturn void fc_init_main(struct fc_init_args *a)
                 _exit(1);
         close(a->sync_fd);
 
+        fc_failpoint("init-fifo");
         if (a->fifo_fd >= 0) {
                 /* Blocks until `start` writes a byte.  The fifo was opened
                  * read-write before we dropped privileges, so nothing has to
@@ -515,6 +520,7 @@ _Noreturn void fc_init_main(struct fc_init_args *a)
         }
         if (run_child_hooks(a, FC_HOOK_START_CONTAINER, "created", &err) < 0)
                 goto fail;
+        fc_failpoint("init-exec");
         execve(exe, a->cfg->process->args, env);
         fc_error_setm(&err, -errno, "exec %s", exe);
 fail:

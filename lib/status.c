@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -75,6 +76,16 @@ int fc_status_reserve(const char *root, const char *id, fc_error_t *err)
                 r = -errno;
                 unlinkat(rootfd, id, AT_REMOVEDIR);
                 return fc_error_setm(err, r, "open state directory %s/%s", root, id);
+        }
+        /* The creator's lock, held while this fd is open: a "creating"
+         * container whose creator died (kill -9) is seen as stopped, not as
+         * creating forever (fc_status_refresh).  The dir is new, so nobody
+         * else can hold it. */
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                r = -errno;
+                close(fd);
+                unlinkat(rootfd, id, AT_REMOVEDIR);
+                return fc_error_setm(err, r, "lock state directory %s/%s", root, id);
         }
         return fd;
 }
@@ -364,10 +375,23 @@ static int set_status(struct fc_state *s, const char *status, fc_error_t *err)
         return 0;
 }
 
+/* The create that reserved the state dir still runs: it holds the dir's
+ * flock (fc_status_reserve) until it returns, and the kernel drops the lock
+ * when it dies. */
+static bool creator_alive(int dirfd)
+{
+        cleanup_close int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return true;
+        if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+                return errno == EWOULDBLOCK || errno == EINTR;
+        return false;
+}
+
 int fc_status_refresh(int dirfd, struct fc_state *s, fc_error_t *err)
 {
         if (s->status != NULL && strcmp(s->status, "creating") == 0 && s->pid <= 0)
-                return 0;
+                return creator_alive(dirfd) ? 0 : set_status(s, "stopped", err);
         if (!fc_status_init_alive(s))
                 return set_status(s, "stopped", err);
         struct stat st;

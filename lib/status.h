@@ -21,7 +21,8 @@ int fc_status_validate_id(const char *id, fc_error_t *err);
 
 /* Create the root (0700, parents as needed) and <root>/<id> (0711)
  * atomically; an existing id fails with "container with given ID already
- * exists" (-EEXIST).  Returns an O_DIRECTORY fd of the state dir. */
+ * exists" (-EEXIST).  Returns an O_DIRECTORY fd of the state dir, holding
+ * an exclusive flock on it: the create is alive while that fd is open. */
 int fc_status_reserve(const char *root, const char *id, fc_error_t *err);
 
 /* Open <root>/<id>; a missing one fails with "container does not exist"
@@ -51,7 +52,7 @@ bool fc_status_init_alive(const struct fc_state *s);
 
 /* Derive the current status ("creating", "created", "running", "paused",
  * "stopped") from liveness, exec.fifo and the freezer, and store it into
- * s->status. */
+ * s->status.  "creating" whose creator has died is "stopped". */
 int fc_status_refresh(int dirfd, struct fc_state *s, fc_error_t *err);
 
 /* RFC 3339 UTC timestamp with nanoseconds, as runc's `created`. */

@@ -57,12 +57,14 @@ count_from() { # add "N passed, N failed, N skipped" found in a log
 
 log "build (werror)"
 ./autogen.sh >/dev/null 2>&1 || { echo "autogen failed"; exit 1; }
-mkdir -p build/werror build/asan build/dynamic
+mkdir -p build/werror build/asan build/dynamic build/failpoints
 (cd build/werror && ../../configure -q --enable-werror && make -s -j"$(nproc)") || { echo "build failed"; exit 1; }
 # valgrind cannot follow malloc in the (default) static binary: it checks a dynamic one.
 (cd build/dynamic && ../../configure -q --enable-werror --disable-static-binary &&
         make -s -j"$(nproc)" flashcube) || { echo "dynamic build failed"; exit 1; }
 (cd build/asan && ../../configure -q --enable-werror --enable-sanitizers && make -s -j"$(nproc)") || { echo "sanitizer build failed"; exit 1; }
+# A third flavour for fault injection: FLASHCUBE_FAILPOINT=<phase> kills it there (faults.bats).
+(cd build/failpoints && ../../configure -q --enable-werror --enable-failpoints && make -s -j"$(nproc)") || { echo "failpoints build failed"; exit 1; }
 
 step "unit tests (werror build)" make -s -C build/werror check
 step "unit tests (ASan+UBSan build)" make -s -C build/asan check
@@ -89,6 +91,15 @@ count_from "$it_log"
 log "client tests: docker, containerd, podman (werror build)"
 FC_CLIENT_REPEAT=10 FC_RUNTIME="$top/build/werror/flashcube" tests/clients/run.sh 2>&1 | tee "$it_log"
 count_from "$it_log"
+
+log "fault injection (failpoints build: kill -9 at every phase; parts cache warm, then off)"
+FC_TEST_CACHE=warm FC_RUNTIME="$top/build/failpoints/flashcube" tests/integration/run.sh tests/integration/faults.bats 2>&1 | tee "$it_log"
+count_from "$it_log"
+FC_TEST_CACHE=off FC_RUNTIME="$top/build/failpoints/flashcube" tests/integration/run.sh tests/integration/faults.bats 2>&1 | tee "$it_log"
+count_from "$it_log"
+
+# The 10,000-run soak is run by hand (README, Reliability); CI runs a short one.
+step "soak (300 runs, cache warm)" nice -n 10 env FC_RUNTIME="$top/build/werror/flashcube" tests/load/soak.sh 300
 
 step "valgrind on every command" tests/valgrind.sh "$top/build/dynamic/flashcube"
 step "lint (banned calls, CLOEXEC, clang-format)" python3 tests/lint.py

@@ -5,7 +5,11 @@
 #   - cgroups whose name starts with the run's prefix, under every /sys/fs/cgroup hierarchy
 #   - mounts (mount point, fs type, source) in /proc/self/mountinfo that mention the test dir or
 #     the prefix; FC_LEAK_ALL_MOUNTS=1 compares every mount (only safe when nothing else runs)
-#   - processes whose command line mentions the suite's test dir
+#   - processes whose command line mentions the suite's test dir, and processes in a cgroup named
+#     with the prefix (a container's processes: their command line and root name nothing of ours)
+#
+# FC_LEAK_IGNORE: an extended regex of lines not to count (a test that may autostart the suite's
+# parts cache ignores "cache serve").
 #
 #   leakcheck.sh snapshot FILE
 #   leakcheck.sh compare FILE     exit 1 and list what is new since the snapshot
@@ -37,6 +41,13 @@ collect() {
                 case $cmd in
                 *leakcheck.sh*) ;;
                 *"$testdir"*) echo "process ${p#/proc/} $cmd" ;;
+                *)
+                        # A zombie holds nothing but its pid; one whose parent died is the
+                        # reaper's business (pid 1 of this sandbox does not reap).
+                        grep -q '^State:[[:space:]]*Z' "$p/status" 2>/dev/null && continue
+                        grep -qF "/$prefix" "$p/cgroup" 2>/dev/null &&
+                                echo "process ${p#/proc/} in a cgroup of ours: $cmd"
+                        ;;
                 esac
         done
 }
@@ -51,6 +62,9 @@ compare)
         trap 'rm -f "$after"' EXIT
         collect | sort -u >"$after"
         leaked=$(comm -13 "$before" "$after")
+        if [ -n "${FC_LEAK_IGNORE:-}" ]; then
+                leaked=$(printf '%s\n' "$leaked" | grep -vE "$FC_LEAK_IGNORE")
+        fi
         if [ -n "$leaked" ]; then
                 echo "leakcheck: leaked since the snapshot:" >&2
                 printf '%s\n' "$leaked" | sed 's/^/  /' >&2
