@@ -417,8 +417,16 @@ static int make_cgroup(const struct fc_context *ctx, struct fc_cgroup *cg,
                        fc_error_t *err)
 {
         fc_trace(ctx, "cgroup-make");
+        /* Recorded before any directory exists: a runtime killed while it
+         * makes them leaves nothing `delete` cannot find. */
+        fc_cgroup_claim_missing(cg);
+        free(st->cgroup);
+        st->cgroup = fc_cgroup_serialize(cg, err);
+        if (st->cgroup == NULL || fc_status_write(dirfd, st, err) < 0)
+                return err->status;
         if (fc_cgroup_make(cg, res, err) < 0)
                 return err->status;
+        fc_trace(ctx, "cgroup-made");
         /* After make: the record says which directories are ours. */
         free(st->cgroup);
         st->cgroup = fc_cgroup_serialize(cg, err);

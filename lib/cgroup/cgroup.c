@@ -940,6 +940,21 @@ static struct fc_cgroup *plan_in(enum fc_cgroup_mode mode, const char *proc_cgro
         return steal_ptr(&cg);
 }
 
+void fc_cgroup_claim_missing(struct fc_cgroup *cg)
+{
+        for (size_t i = 0; i < cg->n_hier; i++) {
+                struct fc_cgroup_hier *h = &cg->hier[i];
+                h->n_created = 0;
+                for (unsigned up = 0;; up++) {
+                        cleanup_free char *d = up ? dir_up(h, up) : fc_cgroup_hier_dir(h);
+                        struct stat sb;
+                        if (d == NULL || strlen(d) <= strlen(h->mount) || stat(d, &sb) == 0)
+                                break;
+                        h->n_created++;
+                }
+        }
+}
+
 int fc_cgroup_make(struct fc_cgroup *cg, const struct fc_resources *res, fc_error_t *err)
 {
         struct fc_cgroup_write *writes = NULL;

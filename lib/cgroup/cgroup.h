@@ -46,6 +46,11 @@ struct fc_cgroup *fc_cgroup_plan(const char *cgroups_path, const char *id, bool 
                                  const struct fc_resources *res, fc_error_t *err);
 int fc_cgroup_make(struct fc_cgroup *cg, const struct fc_resources *res, fc_error_t *err);
 
+/* Before make: count as ours the trailing directories that do not exist
+ * yet, so that a record written now lets `delete` remove what make is
+ * about to create even if the runtime dies half way. */
+void fc_cgroup_claim_missing(struct fc_cgroup *cg);
+
 /* Pure cgroup v2 (where clone3 can place the init in its cgroup). */
 bool fc_cgroup_is_v2(const struct fc_cgroup *cg);
 

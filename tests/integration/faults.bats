@@ -13,7 +13,8 @@ load helpers
 # Phases in the order a command reaches them (`--debug` prints them); init-* and exec-child-* are
 # reached in the container's init or exec'd child before its execve.
 CREATE_PHASES=(load-config validate process-plan reserve cgroup lease clone cgroup-make
-        cgroup-enter init-go init-mounted init-pivoted init-setup init-ready init-fifo create-done)
+        cgroup-made cgroup-enter init-go init-mounted init-pivoted init-setup init-ready init-fifo
+        create-done)
 START_PHASES=(start-fifo start-claimed init-exec)
 EXEC_PHASES=(exec-clone exec-child-joined exec-started)
 DELETE_PHASES=(delete-kill destroy-cgroup destroy-state)
