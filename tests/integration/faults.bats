@@ -130,6 +130,24 @@ expect_killed() {
         [ "$failed" -eq 0 ]
 }
 
+@test "faults: SIGKILL at the seccomp and hooks-createRuntime phases of create" {
+        requires_failpoints
+        # These phases exist only with a seccomp profile and with prestart/createRuntime hooks.
+        update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+                "syscalls": [{"names": ["swapon"], "action": "SCMP_ACT_ERRNO"}]}
+                | .hooks = {"createRuntime": [{"path": "/bin/true"}]}'
+        local phase id failed=0
+        for phase in seccomp hooks-createRuntime; do
+                id=$(fc_random_id)
+                track_id "$id"
+                kill_at "$phase" create --bundle "$FC_BUNDLE" "$id"
+                expect_killed "$phase" "create@$phase" &&
+                        truthful "$id" "create@$phase" half &&
+                        clean_after "$id" "create@$phase" || failed=$((failed + 1))
+        done
+        [ "$failed" -eq 0 ]
+}
+
 @test "faults: SIGKILL at every phase of start" {
         requires_failpoints
         local phase id failed=0
