@@ -69,7 +69,13 @@ fi
 if [ $# -gt 0 ]; then
         files=("$@")
 else
-        files=("$here"/*.bats)
+        # faults.bats kills the runtime at its failpoints: it needs a build configured with
+        # --enable-failpoints (tests/run-all.sh runs it on its own with one), and would only
+        # skip here.
+        files=()
+        for f in "$here"/*.bats; do
+                [ "$(basename "$f")" = faults.bats ] || files+=("$f")
+        done
 fi
 
 "$here/leakcheck.sh" snapshot "$FC_TEST_DIR/leak.before"
