@@ -344,7 +344,10 @@ in_pids_cgroup() {
                 on_teardown "rmdir '$cg'"
         fi
         echo "$max" >"$cg/pids.max" || return 98
-        bash -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' - "$cg" "$@"
+        # A sanitizer build's leak check clones a tracer at exit, which pids.max forbids too: it
+        # is not what is tested here.
+        ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+                bash -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' - "$cg" "$@"
 }
 
 @test "faults: EAGAIN (pids.max on flashcube itself) in create, run and exec: one clear line" {
