@@ -427,10 +427,16 @@ static int make_cgroup(const struct fc_context *ctx, struct fc_cgroup *cg,
         if (fc_cgroup_make(cg, res, err) < 0)
                 return err->status;
         fc_trace(ctx, "cgroup-made");
-        /* After make: the record says which directories are ours. */
-        free(st->cgroup);
-        st->cgroup = fc_cgroup_serialize(cg, err);
-        if (st->cgroup == NULL || fc_status_write(dirfd, st, err) < 0 ||
+        /* After make the record says which directories are ours; it is
+         * written again only when that differs from the claim (a racing
+         * creator made one of them), so the usual create writes it once. */
+        char *made = fc_cgroup_serialize(cg, err);
+        bool rewrite = made != NULL && strcmp(made, st->cgroup) != 0;
+        if (made != NULL) {
+                free(st->cgroup);
+                st->cgroup = made;
+        }
+        if (made == NULL || (rewrite && fc_status_write(dirfd, st, err) < 0) ||
             save_config(dirfd, st, cfg, cfg_text, cfg_len, ctx->root, err) < 0) {
                 fc_error_t e2 = FC_ERROR_INIT;
                 if (fc_cgroup_destroy(cg, &e2) < 0)

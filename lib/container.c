@@ -466,8 +466,9 @@ int fc_container_list(const struct fc_context *ctx, struct fc_state ***ret, size
 static void abandon_run(const struct fc_context *ctx, struct fc_created *c)
 {
         fc_error_t e = FC_ERROR_INIT;
-        kill_and_wait(c->state, &e);
-        waitpid(c->pid, NULL, 0);
+        /* Reap it; without blocking if it did not die in time. */
+        int killed = kill_and_wait(c->state, &e);
+        waitpid(c->pid, NULL, killed == 0 ? 0 : WNOHANG);
         fc_container_destroy(ctx, c->state, c->cfg, &e);
         fc_error_clear(&e);
 }

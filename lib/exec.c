@@ -1051,8 +1051,13 @@ static int run(struct exec_run *x, int *ret_exit_code, fc_error_t *err)
                 goto out;
         }
         fc_trace(x->ctx, "exec-started");
-        if (!o->detach)
+        if (!o->detach) {
                 r = wait_forwarding(pid, child_pidfd, &fwd, relay, master, ret_exit_code, err);
+                /* The process must not outlive a failed wait (signalfd, poll):
+                 * it has no parent-death signal any more. */
+                if (r < 0)
+                        kill_and_reap(pid, child_pidfd);
+        }
 out:
         /* The caller's terminal mode back before anything is reported. */
         fc_terminal_relay_free(relay);

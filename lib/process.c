@@ -668,7 +668,9 @@ static int refuse_own_binary(const char *exe, fc_error_t *err)
                 struct stat st = {0};
                 char head[PATH_MAX + 3];
                 ssize_t n = -1;
-                if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+                /* Two bytes tell a script; only a script is read further. */
+                if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && pread(fd, head, 2, 0) == 2 &&
+                    head[0] == '#' && head[1] == '!')
                         n = pread(fd, head, sizeof(head) - 1, 0);
                 close(fd);
                 if (st.st_dev == self.st_dev && st.st_ino == self.st_ino)

@@ -957,6 +957,10 @@ void fc_cgroup_claim_missing(struct fc_cgroup *cg)
 
 int fc_cgroup_make(struct fc_cgroup *cg, const struct fc_resources *res, fc_error_t *err)
 {
+        /* A claim (fc_cgroup_claim_missing) is for the record only: a failed
+         * make must undo what it made, not what it meant to. */
+        for (size_t i = 0; i < cg->n_hier; i++)
+                cg->hier[i].n_created = 0;
         struct fc_cgroup_write *writes = NULL;
         size_t n_writes = 0;
         int r = fc_cgroup_resources_plan(cg->mode, res, &writes, &n_writes, err);

@@ -46,6 +46,8 @@
  * long after the last lease it keeps doing so. */
 #define KEEPER_PERIOD_NS (1ULL * 1000000ULL)
 #define KEEPER_HOT_NS    (1000ULL * 1000000ULL)
+/* The keeper's exit status when it cannot move itself: no more keepers. */
+#define KEEPER_CANNOT 3
 
 struct server {
         const struct fc_context *ctx;
@@ -412,23 +414,48 @@ static char *attach_warm_path(void)
         return NULL;
 }
 
+static int cmp_fd(const void *x, const void *y)
+{
+        int a = *(const int *) x, b = *(const int *) y;
+        return (a > b) - (a < b);
+}
+
+/* In a child of the cache: close every fd from 3 up but the n in `keep`
+ * (reordered), so that it holds nothing of the cache's - not its lock,
+ * listening socket, clients or pooled parts. */
+static void close_all_but(int *keep, size_t n)
+{
+        qsort(keep, n, sizeof(int), cmp_fd);
+        unsigned from = 3;
+        for (size_t i = 0; i < n; i++) {
+                if (keep[i] < (int) from)
+                        continue;
+                if ((unsigned) keep[i] > from)
+                        fc_sys_close_range(from, (unsigned) keep[i] - 1, 0);
+                from = (unsigned) keep[i] + 1;
+        }
+        fc_sys_close_range(from, ~0U, 0);
+}
+
 /* The attach keeper's loop: move ourselves into our own cgroup every
  * KEEPER_PERIOD_NS, until KEEPER_HOT_NS after the last lease (each lease
  * sends a byte on `sock`); exit then, or when the cache is gone. */
 static _Noreturn void keeper_main(const char *procs, int sock)
 {
+        /* The cache blocks its stop signals for its signalfd: the keeper
+         * must die of them. */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
         int fd = open(procs, O_WRONLY | O_CLOEXEC);
         if (fd < 0)
-                _exit(1);
-        /* Hold nothing of the cache's: not its lock, socket or parts. */
-        int lo = fd < sock ? fd : sock, hi = fd < sock ? sock : fd;
-        fc_sys_close_range(3, (unsigned) lo - 1, 0);
-        fc_sys_close_range((unsigned) lo + 1, (unsigned) hi - 1, 0);
-        fc_sys_close_range((unsigned) hi + 1, ~0U, 0);
+                _exit(KEEPER_CANNOT);
+        int keep[2] = {fd, sock};
+        close_all_but(keep, 2);
         uint64_t deadline = fc_now_ns() + KEEPER_HOT_NS;
         for (;;) {
                 if (write(fd, "0", 1) < 0)
-                        _exit(1);
+                        _exit(KEEPER_CANNOT);
                 struct pollfd p = {.fd = sock, .events = POLLIN};
                 int r = poll(&p, 1, (int) (KEEPER_PERIOD_NS / 1000000ULL));
                 if (r > 0) {
@@ -440,6 +467,19 @@ static _Noreturn void keeper_main(const char *procs, int sock)
                 if (fc_now_ns() > deadline)
                         _exit(0);
         }
+}
+
+/* A keeper that has ended: note why (one that cannot move itself turns
+ * the warm-up off instead of being restarted on every lease). */
+static void keeper_ended(struct server *s, int status)
+{
+        if (WIFEXITED(status) && WEXITSTATUS(status) == KEEPER_CANNOT) {
+                free(s->attach_warm_path);
+                s->attach_warm_path = NULL;
+        }
+        s->keeper_pid = 0;
+        close(s->keeper_sock);
+        s->keeper_sock = -1;
 }
 
 /* On cgroup v1 the runtime's move of the init into its cgroup takes the
@@ -459,18 +499,17 @@ static void warm_attach(struct server *s)
         }
         if (s->attach_warm_path == NULL)
                 return;
-        if (s->keeper_sock >= 0 && send(s->keeper_sock, "x", 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1)
-                return;
-        if (s->keeper_sock >= 0 && errno == EAGAIN)
-                return; /* it has bytes to read already */
-        /* None, or it has exited: reap it, start another. */
-        if (s->keeper_sock >= 0) {
-                close(s->keeper_sock);
-                s->keeper_sock = -1;
-        }
         if (s->keeper_pid > 0) {
-                waitpid(s->keeper_pid, NULL, WNOHANG);
-                s->keeper_pid = 0;
+                if (send(s->keeper_sock, "x", 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1 ||
+                    errno == EAGAIN)
+                        return; /* told, or it has bytes to read already */
+                /* Its end is closed: it is exiting.  Wait for it. */
+                int status = 0;
+                while (waitpid(s->keeper_pid, &status, 0) < 0 && errno == EINTR)
+                        ;
+                keeper_ended(s, status);
+                if (s->attach_warm_path == NULL)
+                        return;
         }
         int sv[2];
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -492,11 +531,9 @@ static void warm_attach(struct server *s)
 /* Reap an exited keeper (the loop calls this now and then). */
 static void reap_keeper(struct server *s)
 {
-        if (s->keeper_pid > 0 && waitpid(s->keeper_pid, NULL, WNOHANG) == s->keeper_pid) {
-                s->keeper_pid = 0;
-                close(s->keeper_sock);
-                s->keeper_sock = -1;
-        }
+        int status = 0;
+        if (s->keeper_pid > 0 && waitpid(s->keeper_pid, &status, WNOHANG) == s->keeper_pid)
+                keeper_ended(s, status);
 }
 
 static void handle_lease(struct server *s, int fd, const struct fc_parts_msg *m)
@@ -535,9 +572,16 @@ static void release_held(struct server *s, uint64_t now)
                  * which outlives us, has closed its own. */
                 if (fork() != 0)
                         _exit(0);
+                /* Keep only the due parts: not the cache's lock, socket or
+                 * pools, which must go with the cache. */
+                int keep[MAX_HELD];
+                size_t k = 0;
                 for (unsigned i = 0; i < s->n_held; i++)
                         if (s->held[i].due_ns <= now)
-                                close(s->held[i].fd);
+                                keep[k++] = s->held[i].fd;
+                close_all_but(keep, k);
+                for (size_t i = 0; i < k; i++)
+                        close(keep[i]);
                 _exit(0);
         }
         /* Without a child (fork failed) the teardown happens here. */
