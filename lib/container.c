@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/process.h"
 #include "lib/container-internal.h"
 #include "lib/hooks.h"
 #include "lib/status.h"
@@ -381,31 +382,6 @@ int fc_container_kill(const struct fc_context *ctx, const char *id, int sig, boo
         return 0;
 }
 
-/* The user name of `uid` from /etc/passwd, or NULL.  Read directly (as
- * runc does) rather than through NSS, which a static binary cannot load. */
-static char *passwd_name(uid_t uid)
-{
-        cleanup_fclose FILE *f = fopen("/etc/passwd", "re");
-        if (f == NULL)
-                return NULL;
-        cleanup_free char *line = NULL;
-        size_t cap = 0;
-        while (getline(&line, &cap, f) > 0) {
-                /* name:password:uid:... */
-                char *c1 = strchr(line, ':');
-                char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-                if (c2 == NULL || c1 == line)
-                        continue;
-                char *end = NULL;
-                errno = 0;
-                unsigned long v = strtoul(c2 + 1, &end, 10);
-                if (errno != 0 || end == c2 + 1 || *end != ':' || v != (unsigned long) uid)
-                        continue;
-                return strndup(line, (size_t) (c1 - line));
-        }
-        return NULL;
-}
-
 /* `list` shows the state dir owner's name, as runc does (while `state`
  * keeps the OCI "owner" field as stored). */
 static void set_owner_name(struct fc_state *s, int dirfd)
@@ -413,9 +389,12 @@ static void set_owner_name(struct fc_state *s, int dirfd)
         struct stat st;
         if (fstat(dirfd, &st) < 0)
                 return;
-        char *name = passwd_name(st.st_uid);
-        if (name == NULL && asprintf(&name, "#%u", (unsigned) st.st_uid) < 0)
+        char *name = NULL;
+        fc_error_t e = FC_ERROR_INIT;
+        if (fc_process_passwd_lookup("/etc/passwd", st.st_uid, FC_PASSWD_NAME, &name, &e) <= 0 &&
+            asprintf(&name, "#%u", (unsigned) st.st_uid) < 0)
                 name = NULL;
+        fc_error_clear(&e);
         if (name) {
                 free(s->owner);
                 s->owner = name;

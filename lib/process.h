@@ -84,11 +84,14 @@ int fc_process_prepare_exec(const struct fc_config *cfg, const struct fc_process
  * new NULL-terminated env vector. */
 char **fc_process_build_env(const struct fc_config *cfg, fc_error_t *err);
 
-/* The home directory of `uid` in the passwd(5) file at `path`, parsed by
- * hand (getpwuid() would let NSS load libraries from the container).
- * Returns 1 and a malloc()ed *ret_home when found, 0 when the file or the
+/* Field `field` (FC_PASSWD_NAME, FC_PASSWD_HOME) of `uid`'s entry in the
+ * passwd(5) file at `path`, parsed by hand (getpwuid() would let NSS load
+ * libraries from the container, and a static binary cannot use NSS).
+ * Returns 1 and a malloc()ed *ret when found, 0 when the file or the
  * entry is missing, < 0 on read errors. */
-int fc_process_passwd_home(const char *path, uid_t uid, char **ret_home, fc_error_t *err);
+#define FC_PASSWD_NAME 0
+#define FC_PASSWD_HOME 5
+int fc_process_passwd_lookup(const char *path, uid_t uid, int field, char **ret, fc_error_t *err);
 
 /* Parse a Linux CPU list ("0-3,7") into a CPU_ALLOC()ed set (CPU_FREE()
  * it); *ret_size is its size in bytes.  -EINVAL on syntax errors. */

@@ -47,7 +47,7 @@ static char *passwd_field(char *line, int n, char **ret_end)
         return s;
 }
 
-int fc_process_passwd_home(const char *path, uid_t uid, char **ret_home, fc_error_t *err)
+int fc_process_passwd_lookup(const char *path, uid_t uid, int field, char **ret, fc_error_t *err)
 {
         cleanup_fclose FILE *f = fopen(path, "re");
         if (f == NULL) {
@@ -66,23 +66,21 @@ int fc_process_passwd_home(const char *path, uid_t uid, char **ret_home, fc_erro
                         continue;
                 char *end;
                 char *uid_s = passwd_field(line, 2, &end);
-                if (uid_s == NULL || end == uid_s)
+                if (uid_s == NULL || end == uid_s || uid_s[0] == '-')
                         continue;
-                *end = '\0';
                 char *num_end;
                 errno = 0;
                 unsigned long long v = strtoull(uid_s, &num_end, 10);
-                if (errno != 0 || *num_end != '\0' || uid_s[0] == '-' ||
-                    v != (unsigned long long) uid)
+                if (errno != 0 || num_end != end || v != (unsigned long long) uid)
                         continue;
-                char *home = passwd_field(end + 1, 2, &end);
-                if (home == NULL)
+                char *want = passwd_field(line, field, &end);
+                if (want == NULL)
                         continue;
                 *end = '\0';
-                char *h = strdup(home);
-                if (h == NULL)
+                char *copy = strdup(want);
+                if (copy == NULL)
                         return fc_error_set(err, -ENOMEM, "out of memory");
-                *ret_home = h;
+                *ret = copy;
                 return 1;
         }
         if (ferror(f))
@@ -115,7 +113,7 @@ char **fc_process_build_env(const struct fc_config *cfg, fc_error_t *err)
         /* runc appends HOME from the user's passwd entry, "/" without one. */
         cleanup_free char *home = NULL;
         uid_t uid = proc ? proc->user.uid : 0;
-        if (fc_process_passwd_home("/etc/passwd", uid, &home, err) < 0)
+        if (fc_process_passwd_lookup("/etc/passwd", uid, FC_PASSWD_HOME, &home, err) < 0)
                 return NULL;
         if (asprintf(&env[n], "HOME=%s", home && home[0] ? home : "/") < 0) {
                 env[n] = NULL;

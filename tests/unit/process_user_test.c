@@ -44,28 +44,36 @@ static void test_passwd(void)
                    0644);
         fc_error_t err = FC_ERROR_INIT;
         char *home = NULL;
-        ok(fc_process_passwd_home(path, 1000, &home, &err) == 1, "passwd: uid 1000 found");
+        ok(fc_process_passwd_lookup(path, 1000, FC_PASSWD_HOME, &home, &err) == 1,
+           "passwd: uid 1000 found");
         is_str(home, "/home/app", "passwd: first entry wins, comments and +entries skipped");
         free(home);
         home = NULL;
-        ok(fc_process_passwd_home(path, 0, &home, &err) == 1, "passwd: root found");
+        ok(fc_process_passwd_lookup(path, 1000, FC_PASSWD_NAME, &home, &err) == 1,
+           "passwd: name of uid 1000 found");
+        is_str(home, "app", "passwd: the name field");
+        free(home);
+        home = NULL;
+        ok(fc_process_passwd_lookup(path, 0, FC_PASSWD_HOME, &home, &err) == 1,
+           "passwd: root found");
         is_str(home, "/root", "passwd: root home");
         free(home);
         home = NULL;
-        ok(fc_process_passwd_home(path, 1001, &home, &err) == 1, "passwd: empty home field");
+        ok(fc_process_passwd_lookup(path, 1001, FC_PASSWD_HOME, &home, &err) == 1,
+           "passwd: empty home field");
         is_str(home, "", "passwd: empty home is empty");
         free(home);
         home = NULL;
-        ok(fc_process_passwd_home(path, 4294967294u, &home, &err) == 1,
+        ok(fc_process_passwd_lookup(path, 4294967294u, FC_PASSWD_HOME, &home, &err) == 1,
            "passwd: last line without newline");
         is_str(home, "/home/last", "passwd: last line home");
         free(home);
         home = NULL;
-        ok(fc_process_passwd_home(path, 7, &home, &err) == 0 && home == NULL,
+        ok(fc_process_passwd_lookup(path, 7, FC_PASSWD_HOME, &home, &err) == 0 && home == NULL,
            "passwd: truncated line is no match");
-        ok(fc_process_passwd_home(path, 4242, &home, &err) == 0 && home == NULL,
+        ok(fc_process_passwd_lookup(path, 4242, FC_PASSWD_HOME, &home, &err) == 0 && home == NULL,
            "passwd: unknown uid");
-        ok(fc_process_passwd_home("/nonexistent/passwd", 0, &home, &err) == 0,
+        ok(fc_process_passwd_lookup("/nonexistent/passwd", 0, FC_PASSWD_HOME, &home, &err) == 0,
            "passwd: missing file is not an error");
         ok(err.msg == NULL, "passwd: no error set");
 }
