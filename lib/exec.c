@@ -815,31 +815,11 @@ static int signal_child(int pidfd, pid_t pid, int sig)
         return kill(pid, sig);
 }
 
-/* After the process exited: what it wrote is still on its way through the
- * pty.  Copy until the master reports the slave closed, or, when processes
- * it left behind still hold the slave, until nothing comes for a moment
- * (runc returns with the process, not with them). */
-static void relay_drain(struct fc_terminal_relay *relay, int master)
-{
-        for (;;) {
-                struct pollfd p = {.fd = master, .events = POLLIN};
-                int pr = poll(&p, 1, 50);
-                if (pr < 0 && errno == EINTR)
-                        continue;
-                if (pr <= 0)
-                        return;
-                const short rev[2] = {p.revents, 0};
-                if (fc_terminal_relay_step(relay, rev) == 0)
-                        return;
-        }
-}
-
 /* Forward every signal we get to the process until it exits (as `run`
  * does for the init), relaying the caller's terminal to the pty master
  * when there is a `relay`; *ret_exit_code as a shell would report it. */
 static int wait_forwarding(pid_t pid, int pidfd, const sigset_t *fwd,
-                           struct fc_terminal_relay *relay, int master, int *ret_exit_code,
-                           fc_error_t *err)
+                           struct fc_terminal_relay *relay, int *ret_exit_code, fc_error_t *err)
 {
         cleanup_close int sfd = signalfd(-1, fwd, SFD_CLOEXEC);
         if (sfd < 0)
@@ -894,7 +874,7 @@ static int wait_forwarding(pid_t pid, int pidfd, const sigset_t *fwd,
                         else if (WIFSIGNALED(ws))
                                 *ret_exit_code = 128 + WTERMSIG(ws);
                         if (relay_open)
-                                relay_drain(relay, master);
+                                fc_terminal_relay_drain(relay);
                         return 0;
                 }
         }
@@ -1052,7 +1032,7 @@ static int run(struct exec_run *x, int *ret_exit_code, fc_error_t *err)
         }
         fc_trace(x->ctx, "exec-started");
         if (!o->detach) {
-                r = wait_forwarding(pid, child_pidfd, &fwd, relay, master, ret_exit_code, err);
+                r = wait_forwarding(pid, child_pidfd, &fwd, relay, ret_exit_code, err);
                 /* The process must not outlive a failed wait (signalfd, poll):
                  * it has no parent-death signal any more. */
                 if (r < 0)

@@ -204,14 +204,19 @@ int fc_terminal_relay_step(struct fc_terminal_relay *r, const short *revents)
 
 void fc_terminal_relay_drain(struct fc_terminal_relay *r)
 {
-        char buf[16384];
-        int fl = fcntl(r->master, F_GETFL);
-        fcntl(r->master, F_SETFL, fl | O_NONBLOCK);
+        /* Until the master reports every slave closed (at once, when the
+         * process was the last one holding the pty), or, while others still
+         * hold it, until 50 ms pass with nothing to copy. */
         for (;;) {
-                ssize_t n = read(r->master, buf, sizeof(buf));
-                if (n <= 0)
-                        break;
-                write_all(1, buf, (size_t) n);
+                struct pollfd p = {.fd = r->master, .events = POLLIN};
+                int pr = poll(&p, 1, 50);
+                if (pr < 0 && errno == EINTR)
+                        continue;
+                if (pr <= 0)
+                        return;
+                const short rev[2] = {p.revents, 0};
+                if (fc_terminal_relay_step(r, rev) == 0)
+                        return;
         }
 }
 

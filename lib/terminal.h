@@ -45,7 +45,8 @@ int fc_terminal_relay_fds(const struct fc_terminal_relay *r, int *ret_fds, short
                           int max);
 int fc_terminal_relay_step(struct fc_terminal_relay *r, const short *revents);
 void fc_terminal_relay_resize(struct fc_terminal_relay *r);
-/* Copy what is still buffered in the master to stdout, without blocking. */
+/* Copy what is still in the master to stdout after the process exited:
+ * until every slave is closed, or 50 ms pass with nothing to copy. */
 void fc_terminal_relay_drain(struct fc_terminal_relay *r);
 /* Restore the caller's terminal mode and free.  Accepts NULL. */
 void fc_terminal_relay_free(struct fc_terminal_relay *r);
