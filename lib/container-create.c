@@ -367,34 +367,6 @@ static void kill_and_reap(pid_t pid, int pidfd)
                 ;
 }
 
-/* The init loaded a filter with SCMP_ACT_NOTIFY rules: give the listener
- * fd to the seccomp agent at listenerPath with the container's state, as
- * runc's seccomp agent protocol does, then let the init go on. */
-static int hand_notify_fd(int sync_fd, int notify_fd, const struct fc_config *cfg,
-                          struct fc_state *st, pid_t pid, fc_error_t *err)
-{
-        const struct fc_seccomp *sc = cfg->linux_ ? cfg->linux_->seccomp : NULL;
-        int r;
-        if (notify_fd < 0) {
-                r = fc_error_set(err, -EPROTO, "seccomp notify message without an fd");
-        } else if (sc == NULL || sc->listener_path == NULL || sc->listener_path[0] == '\0') {
-                r = fc_error_set(err, -EINVAL,
-                                 "linux.seccomp.listenerPath: required with SCMP_ACT_NOTIFY");
-        } else {
-                st->pid = pid;
-                r = fc_state_set_status(st, "creating", err);
-                if (r == 0)
-                        r = fc_seccomp_notify_send(sc->listener_path, sc->listener_metadata,
-                                                   notify_fd, st, err);
-        }
-        if (notify_fd >= 0)
-                close(notify_fd);
-        if (r < 0)
-                return r;
-        r = fc_sync_send(sync_fd, FC_SYNC_SECCOMP_DONE, 0, NULL);
-        return r < 0 ? fc_error_setm(err, r, "signal container init") : 0;
-}
-
 /* The init's mount namespace goes to the parts cache too: when the init
  * exits, the last reference is the cache's, and the teardown of every
  * mount in it (which waits for an RCU grace period, ~0.5 ms) happens
@@ -494,7 +466,15 @@ static int drive_init(const struct fc_context *ctx, int sync_fd, pid_t *pidp, in
                 if (m->type == FC_SYNC_READY) {
                         break;
                 } else if (m->type == FC_SYNC_SECCOMP_FD) {
-                        r = hand_notify_fd(sync_fd, notify_fd, cfg, st, pid, err);
+                        /* The agent gets the state of a container "creating". */
+                        st->pid = pid;
+                        r = fc_state_set_status(st, "creating", err);
+                        if (r == 0)
+                                r = fc_seccomp_notify_relay(
+                                        sync_fd, notify_fd,
+                                        cfg->linux_ ? cfg->linux_->seccomp : NULL, st, pid, err);
+                        else
+                                close(notify_fd);
                         notify_fd = -1;
                         if (r < 0)
                                 break;

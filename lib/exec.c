@@ -584,29 +584,6 @@ static int close_fds_on_exec(unsigned int preserve_fds, fc_error_t *err)
         return 0;
 }
 
-/* Load the container's filter.  A SCMP_ACT_NOTIFY profile yields a
- * listener fd: the runtime hands it to the seccomp agent (a host path we
- * no longer reach) and says so before we go on, so that the agent holds it
- * before the program makes its first notified syscall. */
-static int load_filter(const struct child_args *a, fc_error_t *err)
-{
-        int notify_fd = -1;
-        int r = fc_seccomp_load(a->filter, &notify_fd, err);
-        if (r < 0 || notify_fd < 0)
-                return r;
-        r = fc_sync_send_fd(a->sync_fd, FC_SYNC_SECCOMP_FD, 0, NULL, notify_fd);
-        close(notify_fd);
-        if (r < 0)
-                return fc_error_setm(err, r, "send the seccomp notify fd to the runtime");
-        struct fc_sync_msg m;
-        r = fc_sync_recv(a->sync_fd, &m, err);
-        if (r < 0)
-                return r;
-        if (m.type != FC_SYNC_SECCOMP_DONE)
-                return fc_error_set(err, -EPROTO, "unexpected message %u from runtime", m.type);
-        return 0;
-}
-
 /* What the init does from its chdir on (lib/init.c), in the same order. */
 static int child_setup(const struct child_args *a, char ***ret_env, char **ret_exe, fc_error_t *err)
 {
@@ -668,7 +645,7 @@ static int child_setup(const struct child_args *a, char ***ret_env, char **ret_e
         /* Without no_new_privs loading needs CAP_SYS_ADMIN, which the user
          * may be about to lose: load it now, as runc (and our init) do. */
         if (a->filter && !p->no_new_privileges) {
-                r = load_filter(a, err);
+                r = fc_seccomp_load_notify(a->sync_fd, a->filter, err);
                 if (r < 0)
                         return r;
         }
@@ -693,7 +670,8 @@ _Noreturn static void child_main(const struct child_args *a)
                 _exit(127);
         /* With no_new_privs the filter is the last thing before execve, so
          * it need not allow what the setup above did. */
-        if (a->filter && a->proc->proc.no_new_privileges && load_filter(a, &err) < 0)
+        if (a->filter && a->proc->proc.no_new_privileges &&
+            fc_seccomp_load_notify(a->sync_fd, a->filter, &err) < 0)
                 goto fail;
         execve(exe, a->proc->proc.args, env);
         fc_error_set(&err, -errno, "exec: \"%s\": %s", a->proc->proc.args[0],
@@ -733,30 +711,6 @@ static int write_pid_file(const char *path, pid_t pid, fc_error_t *err)
         return 0;
 }
 
-/* The child loaded a filter with SCMP_ACT_NOTIFY rules: give the listener
- * fd to the seccomp agent as for the init (lib/container-create.c), with
- * the exec'd process's pid and the container's state, as runc does. */
-static int hand_notify_fd(int sync_fd, int notify_fd, const struct fc_config *cfg,
-                          const struct fc_state *st, pid_t pid, fc_error_t *err)
-{
-        const struct fc_seccomp *sc = cfg->linux_ ? cfg->linux_->seccomp : NULL;
-        int r;
-        if (notify_fd < 0)
-                r = fc_error_set(err, -EPROTO, "seccomp notify message without an fd");
-        else if (sc == NULL || sc->listener_path == NULL || sc->listener_path[0] == '\0')
-                r = fc_error_set(err, -EINVAL,
-                                 "linux.seccomp.listenerPath: required with SCMP_ACT_NOTIFY");
-        else
-                r = fc_seccomp_notify_send_pid(sc->listener_path, sc->listener_metadata, notify_fd,
-                                               st, (int) pid, err);
-        if (notify_fd >= 0)
-                close(notify_fd);
-        if (r < 0)
-                return r;
-        r = fc_sync_send(sync_fd, FC_SYNC_SECCOMP_DONE, 0, NULL);
-        return r < 0 ? fc_error_setm(err, r, "signal the exec'd process") : 0;
-}
-
 /* The parent's half of the sync protocol: GO, then READY, then EOF (the
  * CLOEXEC socket closed by a successful execve) or an ERROR; a seccomp
  * notify fd may come before READY or, with no_new_privs, after it. */
@@ -775,7 +729,9 @@ static int drive_child(int sync_fd, const struct fc_config *cfg, const struct fc
                 int fd = -1;
                 r = fc_sync_recv_fd(sync_fd, m, &fd, &e);
                 if (r >= 0 && m->type == FC_SYNC_SECCOMP_FD) {
-                        r = hand_notify_fd(sync_fd, fd, cfg, st, pid, err);
+                        r = fc_seccomp_notify_relay(sync_fd, fd,
+                                                    cfg->linux_ ? cfg->linux_->seccomp : NULL, st,
+                                                    (int) pid, err);
                         if (r < 0)
                                 return r;
                         continue;

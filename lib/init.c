@@ -16,6 +16,7 @@
 #include "lib/context.h"
 #include "lib/hooks.h"
 #include "lib/rootfs.h"
+#include "lib/seccomp-notify.h"
 #include "lib/seccomp.h"
 #include "lib/spawn.h"
 #include "lib/sys.h"
@@ -190,25 +191,6 @@ static int close_fds_on_exec(unsigned int preserve_fds, fc_error_t *err)
                         fcntl((int) fd, F_SETFD, fl & ~FD_CLOEXEC);
         }
         return 0;
-}
-
-/* Load the filter built by the runtime.  A SCMP_ACT_NOTIFY profile yields a
- * listener fd: it goes to the runtime, which hands it to the seccomp agent
- * at linux.seccomp.listenerPath (a host path we can no longer reach). */
-static int load_seccomp(const struct fc_init_args *a, fc_error_t *err)
-{
-        int notify_fd = -1;
-        int r = fc_seccomp_load(a->seccomp, &notify_fd, err);
-        if (r < 0)
-                return r;
-        if (notify_fd < 0)
-                return 0;
-        r = fc_sync_send_fd(a->sync_fd, FC_SYNC_SECCOMP_FD, 0, NULL, notify_fd);
-        close(notify_fd);
-        if (r < 0)
-                return fc_error_setm(err, r, "send the seccomp notify fd to the runtime");
-        struct fc_sync_msg m;
-        return wait_for(a->sync_fd, FC_SYNC_SECCOMP_DONE, &m, err);
 }
 
 struct init_go {
@@ -398,7 +380,7 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
         /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which
          * the user may be about to lose: load it now, as runc does. */
         if (a->seccomp && !p->no_new_privileges) {
-                r = load_seccomp(a, err);
+                r = fc_seccomp_load_notify(a->sync_fd, a->seccomp, err);
                 if (r < 0)
                         return r;
         }
@@ -422,7 +404,7 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
          * possible of our own code runs under it; still before READY, so a
          * notify fd can reach the agent through the runtime. */
         if (a->seccomp && p->no_new_privileges)
-                return load_seccomp(a, err);
+                return fc_seccomp_load_notify(a->sync_fd, a->seccomp, err);
         return 0;
 }
 

@@ -11,7 +11,10 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/fdpass.h"
 #include "lib/seccomp-notify.h"
+#include "lib/seccomp.h"
+#include "lib/spawn.h"
 
 static int connect_agent(const char *path, fc_error_t *err)
 {
@@ -41,30 +44,9 @@ static int connect_agent(const char *path, fc_error_t *err)
  * matters only if the agent's receive buffer is smaller than the document. */
 static int send_with_fd(int sock, const char *buf, size_t len, int fd)
 {
-        union {
-                struct cmsghdr align;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } control;
-        memset(&control, 0, sizeof(control));
-        struct iovec iov = {.iov_base = (void *) buf, .iov_len = len};
-        struct msghdr msg = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = control.buf,
-                .msg_controllen = sizeof(control.buf),
-        };
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof(int));
-
-        ssize_t n;
-        do
-                n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-        while (n < 0 && errno == EINTR);
+        ssize_t n = fc_fdpass_send(sock, buf, len, fd);
         if (n < 0)
-                return -errno;
+                return (int) n;
         size_t done = (size_t) n;
         while (done < len) {
                 n = send(sock, buf + done, len - done, MSG_NOSIGNAL);
@@ -101,5 +83,44 @@ int fc_seccomp_notify_send_pid(const char *listener_path, const char *metadata, 
         if (r < 0)
                 return fc_error_setm(err, r, "send the seccomp notify fd to the agent at %s",
                                      listener_path);
+        return 0;
+}
+
+int fc_seccomp_notify_relay(int sync_fd, int notify_fd, const struct fc_seccomp *sc,
+                            const struct fc_state *st, int pid, fc_error_t *err)
+{
+        int r;
+        if (notify_fd < 0)
+                r = fc_error_set(err, -EPROTO, "seccomp notify message without an fd");
+        else if (sc == NULL || sc->listener_path == NULL || sc->listener_path[0] == '\0')
+                r = fc_error_set(err, -EINVAL,
+                                 "linux.seccomp.listenerPath: required with SCMP_ACT_NOTIFY");
+        else
+                r = fc_seccomp_notify_send_pid(sc->listener_path, sc->listener_metadata, notify_fd,
+                                               st, pid, err);
+        if (notify_fd >= 0)
+                close(notify_fd);
+        if (r < 0)
+                return r;
+        r = fc_sync_send(sync_fd, FC_SYNC_SECCOMP_DONE, 0, NULL);
+        return r < 0 ? fc_error_setm(err, r, "signal the container process") : 0;
+}
+
+int fc_seccomp_load_notify(int sync_fd, struct fc_seccomp_filter *filter, fc_error_t *err)
+{
+        int notify_fd = -1;
+        int r = fc_seccomp_load(filter, &notify_fd, err);
+        if (r < 0 || notify_fd < 0)
+                return r;
+        r = fc_sync_send_fd(sync_fd, FC_SYNC_SECCOMP_FD, 0, NULL, notify_fd);
+        close(notify_fd);
+        if (r < 0)
+                return fc_error_setm(err, r, "send the seccomp notify fd to the runtime");
+        struct fc_sync_msg m;
+        r = fc_sync_recv(sync_fd, &m, err);
+        if (r < 0)
+                return r;
+        if (m.type != FC_SYNC_SECCOMP_DONE)
+                return fc_error_set(err, -EPROTO, "unexpected message %u from runtime", m.type);
         return 0;
 }

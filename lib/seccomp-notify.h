@@ -28,4 +28,17 @@ int fc_seccomp_notify_send(const char *listener_path, const char *metadata, int 
 int fc_seccomp_notify_send_pid(const char *listener_path, const char *metadata, int notify_fd,
                                const struct fc_state *st, int pid, fc_error_t *err);
 
+/* The runtime's half of the sync protocol for a notify fd the init (or an
+ * exec'd process) sent it: check the config has a listenerPath, hand the
+ * fd to the agent with the document for `pid`, close the fd, and tell the
+ * child (FC_SYNC_SECCOMP_DONE) so it goes on to its execve. */
+struct fc_seccomp;
+int fc_seccomp_notify_relay(int sync_fd, int notify_fd, const struct fc_seccomp *sc,
+                            const struct fc_state *st, int pid, fc_error_t *err);
+
+/* The child's half: load `filter`; if it yields a listener fd, send it to
+ * the runtime and wait until the agent has it. */
+struct fc_seccomp_filter;
+int fc_seccomp_load_notify(int sync_fd, struct fc_seccomp_filter *filter, fc_error_t *err);
+
 #endif
