@@ -10,6 +10,18 @@
 
 /* Field order and omissions follow what `runc state` prints: annotations
  * only when there are some, between `created` and `owner`. */
+/* "annotations", omitted when there are none (the spec's omitempty). */
+static void gen_annotations(yajl_gen g, const struct fc_state *s)
+{
+        if (s->n_annotations == 0)
+                return;
+        gen_str(g, "annotations");
+        yajl_gen_map_open(g);
+        for (size_t i = 0; i < s->n_annotations; i++)
+                gen_kstr(g, s->annotations[i].key, s->annotations[i].value);
+        yajl_gen_map_close(g);
+}
+
 static void gen_oci_fields(yajl_gen g, const struct fc_state *s)
 {
         gen_kstr(g, "ociVersion", s->oci_version);
@@ -19,13 +31,7 @@ static void gen_oci_fields(yajl_gen g, const struct fc_state *s)
         gen_kstr(g, "bundle", s->bundle);
         gen_kstr(g, "rootfs", s->rootfs);
         gen_kstr(g, "created", s->created);
-        if (s->n_annotations > 0) {
-                gen_str(g, "annotations");
-                yajl_gen_map_open(g);
-                for (size_t i = 0; i < s->n_annotations; i++)
-                        gen_kstr(g, s->annotations[i].key, s->annotations[i].value);
-                yajl_gen_map_close(g);
-        }
+        gen_annotations(g, s);
         gen_kstr(g, "owner", s->owner);
 }
 
@@ -88,13 +94,7 @@ char *fc_container_process_state_json(const struct fc_state *s, int pid, const c
                 if (s->pid > 0)
                         gen_kint(g, "pid", s->pid);
                 gen_kstr(g, "bundle", s->bundle);
-                if (s->n_annotations > 0) {
-                        gen_str(g, "annotations");
-                        yajl_gen_map_open(g);
-                        for (size_t i = 0; i < s->n_annotations; i++)
-                                gen_kstr(g, s->annotations[i].key, s->annotations[i].value);
-                        yajl_gen_map_close(g);
-                }
+                gen_annotations(g, s);
                 yajl_gen_map_close(g);
                 yajl_gen_map_close(g);
         }
