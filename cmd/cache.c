@@ -34,6 +34,7 @@ static int run_serve(struct fc_context *ctx, int argc, char **argv)
                 OPT_IPC,
                 OPT_UTS,
                 OPT_JOBS,
+                OPT_CGROUP,
                 OPT_LOCK_FD,
                 OPT_DELAY
         };
@@ -45,6 +46,7 @@ static int run_serve(struct fc_context *ctx, int argc, char **argv)
                 {"pool-ipc", required_argument, NULL, OPT_IPC},
                 {"pool-uts", required_argument, NULL, OPT_UTS},
                 {"refill-jobs", required_argument, NULL, OPT_JOBS},
+                {"pool-cgroup", required_argument, NULL, OPT_CGROUP},
                 {"lock-fd", required_argument, NULL, OPT_LOCK_FD},
                 {"test-reply-delay-us", required_argument, NULL, OPT_DELAY},
                 {NULL, 0, NULL, 0},
@@ -73,6 +75,7 @@ static int run_serve(struct fc_context *ctx, int argc, char **argv)
                 case OPT_IPC:
                 case OPT_UTS:
                 case OPT_JOBS:
+                case OPT_CGROUP:
                         if (parse_count(ctx, opts[c - OPT_SOCKET + 1].name, optarg,
                                         &vals[c - OPT_NET]) != 0)
                                 return 1;
@@ -100,12 +103,13 @@ static int run_serve(struct fc_context *ctx, int argc, char **argv)
         if (fc_parts_config_load(config ? config : FC_PARTS_DEFAULT_CONFIG, config == NULL, &cfg,
                                  &err) < 0)
                 return fail_err(ctx, &err);
-        unsigned *dst[4] = {&cfg.pool_net, &cfg.pool_ipc, &cfg.pool_uts, &cfg.refill_jobs};
-        for (unsigned i = 0; i < 4; i++)
+        unsigned *dst[5] = {&cfg.pool_net, &cfg.pool_ipc, &cfg.pool_uts, &cfg.refill_jobs,
+                            &cfg.pool_cgroup};
+        for (unsigned i = 0; i < 5; i++)
                 if (set[i])
                         *dst[i] = vals[i];
         if (cfg.refill_jobs == 0 || cfg.refill_jobs > 64 || cfg.pool_net > 1024 ||
-            cfg.pool_ipc > 1024 || cfg.pool_uts > 1024)
+            cfg.pool_ipc > 1024 || cfg.pool_uts > 1024 || cfg.pool_cgroup > 1024)
                 return fc_cmd_failf(ctx, "pool sizes must be 0..1024 and --refill-jobs 1..64");
         cfg.reply_delay_us = delay;
         if (have_lock_fd)
@@ -169,6 +173,9 @@ static int run_status(struct fc_context *ctx, int argc, char **argv)
                         printf("pool %s:  %llu ready, target %llu\n", kinds[i],
                                json_num(json, kinds[i], "ready"),
                                json_num(json, kinds[i], "target"));
+                printf("pool cgroup: %llu ready, target %llu (%llu places)\n",
+                       json_num(json, "cgroup", "ready"), json_num(json, "cgroup", "target"),
+                       json_num(json, "cgroup", "places"));
                 static const char *const totals[] = {"leases",  "hits",     "misses", "discarded",
                                                      "retired", "rejected", "errors"};
                 for (unsigned i = 0; i < sizeof(totals) / sizeof(totals[0]); i++)
@@ -278,7 +285,7 @@ static int run_lease_test(struct fc_context *ctx, int argc, char **argv)
         for (unsigned i = 0; i < count; i++) {
                 struct fc_parts_lease l;
                 uint64_t t0 = fc_now_ns();
-                fc_parts_lease(ctx, want, autostart, &l);
+                fc_parts_lease(ctx, want, NULL, autostart, &l);
                 uint64_t dt = fc_now_ns() - t0;
                 if (l.granted == want)
                         hit_ns[hits++] = dt;
@@ -358,6 +365,8 @@ const struct fc_cmd fc_cmd_cache_def = {
                 "   serve --pool-net N, --pool-ipc N, --pool-uts N  pool sizes (0: not pooled; "
                 "default 16)\n"
                 "   serve --refill-jobs N  helpers creating parts at once (default 2)\n"
+                "   serve --pool-cgroup N  pooled cgroups per place containers' cgroups go "
+                "(cgroup v1;\n                          0: not pooled; default 8)\n"
                 "   status --format value  'text' (default) or 'json'",
         .run = run_cache,
 };

@@ -384,9 +384,9 @@ static void retire_mount_ns(const struct fc_context *ctx, pid_t pid)
  * delete needs it) before anything can crash, so that `delete` of a
  * half-created container finds it. */
 static int make_cgroup(const struct fc_context *ctx, struct fc_cgroup *cg,
-                       const struct fc_resources *res, int dirfd, struct fc_state *st,
-                       const struct fc_config *cfg, const char *cfg_text, size_t cfg_len,
-                       fc_error_t *err)
+                       const struct fc_resources *res, const char *pooled, int dirfd,
+                       struct fc_state *st, const struct fc_config *cfg, const char *cfg_text,
+                       size_t cfg_len, fc_error_t *err)
 {
         fc_trace(ctx, "cgroup-make");
         /* Recorded before any directory exists: a runtime killed while it
@@ -396,7 +396,7 @@ static int make_cgroup(const struct fc_context *ctx, struct fc_cgroup *cg,
         st->cgroup = fc_cgroup_serialize(cg, err);
         if (st->cgroup == NULL || fc_status_write(dirfd, st, err) < 0)
                 return err->status;
-        if (fc_cgroup_make(cg, res, err) < 0)
+        if (fc_cgroup_make_from(cg, res, pooled, err) < 0)
                 return err->status;
         fc_trace(ctx, "cgroup-made");
         /* After make the record says which directories are ours; it is
@@ -625,6 +625,8 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         if (cg == NULL)
                 goto undo_state;
         bool cgroup_made = false;
+        /* The name of a pooled cgroup leased for this one, "" when none. */
+        char pooled_cg[sizeof(((struct fc_parts_lease *) 0)->cgroup)] = "";
         st->systemd_cgroup = ctx->systemd_cgroup;
         /* On v1 and hybrid hosts moving the init into its cgroup waits for
          * an RCU grace period (the cgroup threadgroup rwsem): milliseconds.
@@ -635,7 +637,7 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
          * own must wait for its id maps anyway: cgroup first there. */
         bool cgroup_first = fc_cgroup_is_v2(cg) || ns.mode[FC_NS_USER] != FC_NS_MODE_SHARE;
         if (cgroup_first) {
-                if (make_cgroup(ctx, cg, res, dirfd, st, cfg, cfg_text, cfg_len, err) < 0)
+                if (make_cgroup(ctx, cg, res, NULL, dirfd, st, cfg, cfg_text, cfg_len, err) < 0)
                         goto undo_cgroup;
                 cgroup_made = true;
         }
@@ -653,9 +655,13 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 if (ns.mode[FC_NS_UTS] == FC_NS_MODE_NEW)
                         want |= FC_PART_UTS;
         }
+        /* A cgroup made later (v1) can be a pooled one, renamed into place. */
+        char *cg_key = cgroup_made || ctx->systemd_cgroup ? NULL : fc_cgroup_pool_key(cg);
         fc_trace(ctx, "lease");
-        fc_parts_lease(ctx, want, true, &lease);
-        bool cache_up = lease.granted != 0;
+        fc_parts_lease(ctx, want, cg_key, true, &lease);
+        free(cg_key);
+        bool cache_up = lease.granted != 0 || lease.cgroup[0] != '\0';
+        memcpy(pooled_cg, lease.cgroup, sizeof(pooled_cg));
         take_leased(&ns, FC_NS_NETWORK, &lease.net_fd);
         take_leased(&ns, FC_NS_IPC, &lease.ipc_fd);
         take_leased(&ns, FC_NS_UTS, &lease.uts_fd);
@@ -739,7 +745,8 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         ret->pidfd = pidfd;
 
         if (!cgroup_made) {
-                if (make_cgroup(ctx, cg, res, dirfd, st, cfg, cfg_text, cfg_len, err) < 0)
+                if (make_cgroup(ctx, cg, res, pooled_cg, dirfd, st, cfg, cfg_text, cfg_len,
+                                err) < 0)
                         goto undo_child;
                 cgroup_made = true;
         }
@@ -802,6 +809,8 @@ undo_cgroup : {
         fc_error_t e2 = FC_ERROR_INIT;
         if (cgroup_made && fc_cgroup_destroy(cg, &e2) < 0)
                 fc_error_append(err, &e2);
+        if (!cgroup_made)
+                fc_cgroup_drop_pooled(cg, pooled_cg);
         fc_cgroup_free(cg);
 }
 undo_state : {

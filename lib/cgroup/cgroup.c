@@ -955,7 +955,91 @@ void fc_cgroup_claim_missing(struct fc_cgroup *cg)
         }
 }
 
+static int append_raw(char **buf, size_t *len, const char *s);
+
+/* The parent of a hierarchy's leaf, relative to its mount ("/" at the
+ * top).  malloc'd. */
+static char *parent_rel(const struct fc_cgroup_hier *h)
+{
+        const char *slash = strrchr(h->rel, '/');
+        if (slash == NULL || slash == h->rel)
+                return strdup("/");
+        return strndup(h->rel, (size_t) (slash - h->rel));
+}
+
+char *fc_cgroup_pool_key(const struct fc_cgroup *cg)
+{
+        if (cg == NULL || cg->mode == FC_CGROUP_MODE_V2)
+                return NULL;
+        char *key = NULL;
+        size_t len = 0;
+        for (size_t i = 0; i < cg->n_hier; i++) {
+                const struct fc_cgroup_hier *h = &cg->hier[i];
+                if (h->v2)
+                        continue;
+                cleanup_free char *parent = parent_rel(h);
+                cleanup_free char *line = NULL;
+                if (parent == NULL || strpbrk(parent, "\t\n") || strpbrk(h->mount, "\t\n") ||
+                    asprintf(&line, "%s\t%s\n", h->mount, parent) < 0 ||
+                    append_raw(&key, &len, line) < 0) {
+                        free(key);
+                        return NULL;
+                }
+        }
+        if (key == NULL || len >= FC_CGROUP_POOL_KEY_MAX) {
+                free(key);
+                return NULL;
+        }
+        return key;
+}
+
+/* The pooled directory beside h's leaf.  malloc'd. */
+static char *pooled_dir(const struct fc_cgroup_hier *h, const char *pooled)
+{
+        cleanup_free char *leaf = fc_cgroup_hier_dir(h);
+        char *slash = leaf ? strrchr(leaf, '/') : NULL;
+        char *src = NULL;
+        if (slash == NULL || asprintf(&src, "%.*s/%s", (int) (slash - leaf), leaf, pooled) < 0)
+                return NULL;
+        return src;
+}
+
+void fc_cgroup_drop_pooled(const struct fc_cgroup *cg, const char *pooled)
+{
+        if (cg == NULL || pooled == NULL || pooled[0] == '\0')
+                return;
+        for (size_t i = 0; i < cg->n_hier; i++) {
+                if (cg->hier[i].v2)
+                        continue;
+                cleanup_free char *src = pooled_dir(&cg->hier[i], pooled);
+                if (src)
+                        (void) rmdir(src);
+        }
+}
+
+/* Rename the pooled directory beside h's leaf to the leaf.  On failure the
+ * pooled one is removed (it is empty: nothing has entered it). */
+static bool take_pooled(struct fc_cgroup_hier *h, const char *pooled)
+{
+        cleanup_free char *leaf = fc_cgroup_hier_dir(h);
+        cleanup_free char *src = pooled_dir(h, pooled);
+        if (leaf == NULL || src == NULL)
+                return false;
+        if (rename(src, leaf) == 0) {
+                h->n_created = 1;
+                return true;
+        }
+        (void) rmdir(src);
+        return false;
+}
+
 int fc_cgroup_make(struct fc_cgroup *cg, const struct fc_resources *res, fc_error_t *err)
+{
+        return fc_cgroup_make_from(cg, res, NULL, err);
+}
+
+int fc_cgroup_make_from(struct fc_cgroup *cg, const struct fc_resources *res, const char *pooled,
+                        fc_error_t *err)
 {
         /* A claim (fc_cgroup_claim_missing) is for the record only: a failed
          * make must undo what it made, not what it meant to. */
@@ -964,12 +1048,17 @@ int fc_cgroup_make(struct fc_cgroup *cg, const struct fc_resources *res, fc_erro
         struct fc_cgroup_write *writes = NULL;
         size_t n_writes = 0;
         int r = fc_cgroup_resources_plan(cg->mode, res, &writes, &n_writes, err);
-        for (size_t i = 0; i < cg->n_hier && r == 0; i++)
-                r = make_dirs(&cg->hier[i], err);
+        for (size_t i = 0; i < cg->n_hier && r == 0; i++) {
+                struct fc_cgroup_hier *h = &cg->hier[i];
+                if (pooled && pooled[0] && !h->v2 && take_pooled(h, pooled))
+                        continue;
+                r = make_dirs(h, err);
+        }
         if (r == 0)
                 r = cg->ops->setup(cg, res, writes, n_writes, err);
         fc_cgroup_writes_free(writes, n_writes);
         if (r < 0) {
+                fc_cgroup_drop_pooled(cg, pooled);
                 /* Nothing has entered yet, so no process can keep a
                  * directory busy: one pass removes everything we made. */
                 fc_error_t second = FC_ERROR_INIT;

@@ -51,6 +51,26 @@ int fc_cgroup_make(struct fc_cgroup *cg, const struct fc_resources *res, fc_erro
  * about to create even if the runtime dies half way. */
 void fc_cgroup_claim_missing(struct fc_cgroup *cg);
 
+/* cgroup v1 and hybrid: the key under which the parts cache pools
+ * cgroups where this plan's cgroup goes - one "<mount>\t<parent>\n" line
+ * per v1 hierarchy, the parent relative to the mount - or NULL when
+ * nothing can be pooled for it (v2; a path too long for the protocol). */
+char *fc_cgroup_pool_key(const struct fc_cgroup *cg);
+#define FC_CGROUP_POOL_KEY_MAX 2048
+
+/* fc_cgroup_make, taking a pooled cgroup: `pooled` names a fresh, empty
+ * directory beside the planned leaf in every v1 hierarchy of the key,
+ * which is renamed to the leaf (cgroup v1 renames within a parent).  Where
+ * that fails the leaf is made as usual and the pooled one removed, so a
+ * stale or stolen name only costs the mkdir.  NULL: fc_cgroup_make. */
+int fc_cgroup_make_from(struct fc_cgroup *cg, const struct fc_resources *res, const char *pooled,
+                        fc_error_t *err);
+
+/* Remove the pooled cgroup `pooled` ("" or NULL: nothing) wherever it is
+ * still there under that name: a create that leased it and failed before
+ * (or while) taking it. */
+void fc_cgroup_drop_pooled(const struct fc_cgroup *cg, const char *pooled);
+
 /* Pure cgroup v2 (where clone3 can place the init in its cgroup). */
 bool fc_cgroup_is_v2(const struct fc_cgroup *cg);
 

@@ -10,6 +10,7 @@
 #include <net/if.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/cgroup/cgroup.h"
 #include "lib/cleanup.h"
 #include "lib/parts/cache.h"
 #include "lib/parts/parts.h"
@@ -177,8 +179,12 @@ void fc_parts_lease_clear(struct fc_parts_lease *l)
         lease_reset(l);
 }
 
-static int lease(const struct fc_context *ctx, uint32_t want, bool autostart_ok,
-                 struct fc_parts_lease *ret, fc_error_t *err)
+_Static_assert(FC_PARTS_CG_KEY_MAX == FC_CGROUP_POOL_KEY_MAX, "one cgroup key size");
+_Static_assert(FC_PARTS_CG_NAME_MAX == sizeof(((struct fc_parts_lease *) 0)->cgroup),
+               "one cgroup name size");
+
+static int lease(const struct fc_context *ctx, uint32_t want, const char *cg_key,
+                 bool autostart_ok, struct fc_parts_lease *ret, fc_error_t *err)
 {
         uint64_t deadline = fc_now_ns() + LEASE_TIMEOUT_NS;
         cleanup_close int fd = connect_cache(ctx->cache_socket, err);
@@ -187,8 +193,15 @@ static int lease(const struct fc_context *ctx, uint32_t want, bool autostart_ok,
                         autostart(ctx);
                 return fd;
         }
-        struct fc_parts_lease_req req = {.want = want};
-        if (fc_parts_send(fd, FC_PARTS_OP_LEASE, 0, &req, sizeof(req), NULL, 0, err) < 0)
+        /* With a cgroup key, the LEASE_CG form: one request for both. */
+        uint16_t op = cg_key ? FC_PARTS_OP_LEASE_CG : FC_PARTS_OP_LEASE;
+        struct fc_parts_lease_cg_req req;
+        memset(&req, 0, sizeof(req));
+        req.lease.want = want;
+        if (cg_key)
+                snprintf(req.key, sizeof(req.key), "%s", cg_key);
+        if (fc_parts_send(fd, op, 0, &req, cg_key ? sizeof(req) : sizeof(req.lease), NULL, 0,
+                          err) < 0)
                 return err->status;
         char buf[sizeof(struct fc_parts_header) + FC_PARTS_MAX_PAYLOAD];
         struct fc_parts_msg m;
@@ -196,7 +209,7 @@ static int lease(const struct fc_context *ctx, uint32_t want, bool autostart_ok,
         if (r < 0)
                 return r;
         struct fc_parts_lease_reply rep;
-        if (m.op != (FC_PARTS_OP_LEASE | FC_PARTS_OP_REPLY) || m.status != 0) {
+        if (m.op != (op | FC_PARTS_OP_REPLY) || m.status != 0) {
                 fc_parts_msg_close_fds(&m);
                 return fc_error_set(err, -EBADMSG, "parts cache refused the lease (op 0x%x, %d)",
                                     m.op, m.status);
@@ -224,19 +237,29 @@ static int lease(const struct fc_context *ctx, uint32_t want, bool autostart_ok,
         }
         ret->granted = rep.granted;
         ret->lease_id = rep.lease_id;
+        if (cg_key) {
+                /* Decoding checked the name is terminated; a name that is
+                 * not one plain directory entry is ignored. */
+                const char *name = (const char *) m.payload +
+                                   offsetof(struct fc_parts_lease_cg_reply, name);
+                if (strncmp(name, FC_PARTS_CG_PREFIX, strlen(FC_PARTS_CG_PREFIX)) != 0 ||
+                    strchr(name, '/') != NULL)
+                        name = "";
+                snprintf(ret->cgroup, sizeof(ret->cgroup), "%s", name);
+        }
         return 0;
 }
 
-void fc_parts_lease(const struct fc_context *ctx, uint32_t want, bool autostart,
-                    struct fc_parts_lease *ret)
+void fc_parts_lease(const struct fc_context *ctx, uint32_t want, const char *cgroup_key,
+                    bool autostart, struct fc_parts_lease *ret)
 {
         lease_reset(ret);
         want &= FC_PARTS_ALL_KINDS;
-        if (ctx == NULL || ctx->no_cache || want == 0 || ctx->cache_socket == NULL ||
-            ctx->cache_socket[0] == '\0')
+        if (ctx == NULL || ctx->no_cache || (want == 0 && cgroup_key == NULL) ||
+            ctx->cache_socket == NULL || ctx->cache_socket[0] == '\0')
                 return;
         fc_error_t err = FC_ERROR_INIT;
-        if (lease(ctx, want, autostart, ret, &err) < 0)
+        if (lease(ctx, want, cgroup_key, autostart, ret, &err) < 0)
                 fc_log(ctx, FC_LOG_DEBUG, "parts cache miss: %s", err.msg);
         fc_error_clear(&err);
 }

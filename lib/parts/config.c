@@ -29,6 +29,9 @@ void fc_parts_config_defaults(struct fc_parts_config *cfg)
                 .pool_net = 16,
                 .pool_ipc = 16,
                 .pool_uts = 16,
+                /* Per place containers' cgroups go (docker's, containerd's
+                 * ...); each pins a memory cgroup's per-cpu state. */
+                .pool_cgroup = 8,
                 .refill_jobs = 2,
         };
 }
@@ -90,6 +93,8 @@ int fc_parts_config_parse(const char *text, const char *path, struct fc_parts_co
                         dst = &c.pool_ipc;
                 else if (strcmp(key, "pool_uts") == 0)
                         dst = &c.pool_uts;
+                else if (strcmp(key, "pool_cgroup") == 0)
+                        dst = &c.pool_cgroup;
                 else if (strcmp(key, "refill_jobs") == 0) {
                         dst = &c.refill_jobs;
                         max = JOBS_MAX;

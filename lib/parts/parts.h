@@ -33,17 +33,21 @@ struct fc_parts_lease {
         int ipc_fd;
         int uts_fd;
         uint64_t lease_id; /* for the trace and for `retire` */
+        /* A pooled cgroup (cgroup v1): its directory name beside the
+         * container's leaf in every hierarchy of the key; "" when none. */
+        char cgroup[64];
 };
 
-/* Ask the cache for `want` (FC_PART_* bits).  Returns 0 and fills *ret
+/* Ask the cache for `want` (FC_PART_* bits), and with a `cgroup_key`
+ * (fc_cgroup_pool_key) for a pooled cgroup too.  Returns 0 and fills *ret
  * (possibly with nothing granted) in every case the cache is absent, slow
  * (bounded wait of a few ms), empty, mismatched or broken; the runtime then
  * creates the missing parts itself.  With `autostart`, a missing cache is
  * started in the background (detached, own session and cgroup) for later
  * creates.  Never fails: the error of a broken cache is logged at debug
  * level through ctx. */
-void fc_parts_lease(const struct fc_context *ctx, uint32_t want, bool autostart,
-                    struct fc_parts_lease *ret);
+void fc_parts_lease(const struct fc_context *ctx, uint32_t want, const char *cgroup_key,
+                    bool autostart, struct fc_parts_lease *ret);
 
 /* Hand used parts (fds; closed here in every case) to the cache, which
  * holds them a moment and drops them off the critical path: the init's

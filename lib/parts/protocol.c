@@ -2,6 +2,7 @@
 #include "lib/parts/protocol.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,9 @@ static long payload_size(uint16_t op, int32_t status)
                 return 0;
         case FC_PARTS_OP_RETIRE:
                 return reply ? 0 : (long) sizeof(struct fc_parts_retire_req);
+        case FC_PARTS_OP_LEASE_CG:
+                return reply ? (long) sizeof(struct fc_parts_lease_cg_reply)
+                             : (long) sizeof(struct fc_parts_lease_cg_req);
         }
         return -2;
 }
@@ -82,7 +86,23 @@ int fc_parts_decode(const void *buf, size_t size, bool truncated, bool reply,
                                     "parts message: op 0x%x wants %ld payload bytes, got %u", h.op,
                                     want, h.length);
         const void *payload = (const char *) buf + sizeof(h);
-        if (h.op == FC_PARTS_OP_LEASE) {
+        uint16_t base_op = h.op & ~FC_PARTS_OP_REPLY;
+        if (h.op == FC_PARTS_OP_LEASE_CG) {
+                const char *key =
+                        (const char *) payload + offsetof(struct fc_parts_lease_cg_req, key);
+                if (memchr(key, '\0', FC_PARTS_CG_KEY_MAX) == NULL)
+                        return fc_error_set(err, -EBADMSG,
+                                            "parts message: cgroup key not terminated");
+        } else if (h.op == (FC_PARTS_OP_LEASE_CG | FC_PARTS_OP_REPLY) && h.status == 0) {
+                const char *name =
+                        (const char *) payload + offsetof(struct fc_parts_lease_cg_reply, name);
+                if (memchr(name, '\0', FC_PARTS_CG_NAME_MAX) == NULL)
+                        return fc_error_set(err, -EBADMSG,
+                                            "parts message: cgroup name not terminated");
+        }
+        if (base_op == FC_PARTS_OP_LEASE_CG)
+                base_op = FC_PARTS_OP_LEASE; /* the lease part is checked alike */
+        if (base_op == FC_PARTS_OP_LEASE && !(h.op & FC_PARTS_OP_REPLY)) {
                 struct fc_parts_lease_req r;
                 memcpy(&r, payload, sizeof(r));
                 if (r.want & ~FC_PARTS_ALL_KINDS || r.flags != 0)
@@ -90,7 +110,7 @@ int fc_parts_decode(const void *buf, size_t size, bool truncated, bool reply,
                                             "parts message: lease of unknown kinds 0x%x (flags "
                                             "0x%x)",
                                             r.want, r.flags);
-        } else if (h.op == (FC_PARTS_OP_LEASE | FC_PARTS_OP_REPLY) && h.status == 0) {
+        } else if (base_op == FC_PARTS_OP_LEASE && (h.op & FC_PARTS_OP_REPLY) && h.status == 0) {
                 struct fc_parts_lease_reply r;
                 memcpy(&r, payload, sizeof(r));
                 if (r.granted & ~FC_PARTS_ALL_KINDS || r.n_fds != fc_parts_kind_count(r.granted))
@@ -110,7 +130,8 @@ int fc_parts_decode(const void *buf, size_t size, bool truncated, bool reply,
 
 unsigned fc_parts_max_fds(uint16_t op)
 {
-        if (op == (FC_PARTS_OP_LEASE | FC_PARTS_OP_REPLY) || op == FC_PARTS_OP_RETIRE)
+        if (op == (FC_PARTS_OP_LEASE | FC_PARTS_OP_REPLY) ||
+            op == (FC_PARTS_OP_LEASE_CG | FC_PARTS_OP_REPLY) || op == FC_PARTS_OP_RETIRE)
                 return FC_PARTS_MAX_FDS;
         return 0;
 }

@@ -39,6 +39,9 @@ enum fc_parts_op {
          * the cache holds the fds a moment, then drops them off the runtime's
          * critical path; the runtime does not wait for the reply. */
         FC_PARTS_OP_RETIRE = 4, /* payload: struct fc_parts_retire_req, 0..3 fds */
+        /* LEASE plus a pooled cgroup (cgroup v1): the request names the
+         * parent directories, the reply the pooled cgroup's name in them. */
+        FC_PARTS_OP_LEASE_CG = 5, /* payload: struct fc_parts_lease_cg_req */
 };
 
 /* A reply carries the request's op with this bit set. */
@@ -61,6 +64,25 @@ struct fc_parts_lease_reply {
         uint32_t granted; /* FC_PART_* bits; one fd per bit, in bit order */
         uint32_t n_fds;
         uint64_t lease_id;
+};
+
+/* The key of a pooled cgroup: one line "<mount>\t<parent>\n" per cgroup v1
+ * hierarchy, the parent relative to the mount ("/" or "/docker");
+ * NUL-terminated inside the fixed-size field. */
+#define FC_PARTS_CG_KEY_MAX 2048u
+/* A pooled cgroup's directory name, the same in every hierarchy, begins
+ * with this (hidden from `ls`, and never a name a container gets). */
+#define FC_PARTS_CG_NAME_MAX 64u
+#define FC_PARTS_CG_PREFIX   ".fc-pool-"
+
+struct fc_parts_lease_cg_req {
+        struct fc_parts_lease_req lease;
+        char key[FC_PARTS_CG_KEY_MAX];
+};
+
+struct fc_parts_lease_cg_reply {
+        struct fc_parts_lease_reply lease;
+        char name[FC_PARTS_CG_NAME_MAX]; /* "" when no cgroup is granted */
 };
 
 struct fc_parts_retire_req {
@@ -89,7 +111,7 @@ size_t fc_parts_encode(void *buf, uint16_t op, int32_t status, const void *paylo
 int fc_parts_decode(const void *buf, size_t size, bool truncated, bool reply,
                     struct fc_parts_msg *ret, fc_error_t *err);
 
-/* The number of fds an op may carry: LEASE replies exactly popcount(granted)
+/* The number of fds an op may carry: LEASE (and LEASE_CG) replies exactly popcount(granted)
  * (checked by the caller against the payload), RETIRE requests up to 3,
  * everything else none. */
 unsigned fc_parts_max_fds(uint16_t op);

@@ -28,6 +28,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/parts/cache.h"
+#include "lib/parts/cgpool.h"
 #include "lib/parts/pool.h"
 #include "lib/parts/protocol.h"
 #include "lib/sys.h"
@@ -57,6 +58,10 @@ struct server {
         int clients[MAX_CLIENTS];
         unsigned n_clients;
         struct fc_parts_pools pools;
+        struct fc_cgpools cgpools;
+        /* Idle and the cgroup pools below target: poll without waiting
+         * between refills, until a request comes. */
+        bool cg_filling;
         uint64_t leases, retired, rejected, next_lease_id, started_ns;
         struct {
                 int fd;
@@ -372,6 +377,17 @@ static int status_json(struct server *s, char *out, size_t size)
                               (unsigned long long) pool->hits, (unsigned long long) pool->misses,
                               (unsigned long long) pool->discarded);
         }
+        const struct fc_cgpools *cgp = &s->cgpools;
+        if (n >= 0 && (size_t) n < size)
+                n += snprintf(out + n, size - (size_t) n,
+                              ",\"cgroup\":{\"ready\":%u,\"target\":%u,\"per_place\":%u,"
+                              "\"low\":%u,\"places\":%u,\"hits\":%llu,\"misses\":%llu,"
+                              "\"made\":%llu,\"refused\":%llu,\"errors\":%llu}",
+                              fc_cgpools_ready(cgp), cgp->target * cgp->n_sets, cgp->target,
+                              cgp->low, cgp->n_sets,
+                              (unsigned long long) cgp->hits, (unsigned long long) cgp->misses,
+                              (unsigned long long) cgp->made, (unsigned long long) cgp->refused,
+                              (unsigned long long) cgp->errors);
         if (n >= 0 && (size_t) n < size)
                 n += snprintf(out + n, size - (size_t) n,
                               "},\"refill_jobs\":%u,\"helpers\":%u,\"leases\":%llu,\"hits\":%llu,"
@@ -538,19 +554,27 @@ static void reap_keeper(struct server *s)
 
 static void handle_lease(struct server *s, int fd, const struct fc_parts_msg *m)
 {
-        struct fc_parts_lease_req req;
-        memcpy(&req, m->payload, sizeof(req));
+        /* LEASE_CG begins with a LEASE request and its reply with a LEASE
+         * reply (decoding checked the sizes and the key's NUL). */
+        bool cg = m->op == FC_PARTS_OP_LEASE_CG;
+        struct fc_parts_lease_cg_req req;
+        memcpy(&req, m->payload, cg ? sizeof(req) : sizeof(req.lease));
         int fds[FC_PARTS_MAX_FDS];
-        struct fc_parts_lease_reply rep = {.lease_id = ++s->next_lease_id};
-        rep.granted = fc_parts_pools_take(&s->pools, req.want, fds);
-        rep.n_fds = fc_parts_kind_count(rep.granted);
+        struct fc_parts_lease_cg_reply rep;
+        memset(&rep, 0, sizeof(rep));
+        rep.lease.lease_id = ++s->next_lease_id;
+        rep.lease.granted = fc_parts_pools_take(&s->pools, req.lease.want, fds);
+        rep.lease.n_fds = fc_parts_kind_count(rep.lease.granted);
+        if (cg)
+                fc_cgpools_take(&s->cgpools, req.key, rep.name, fc_now_ns());
         s->leases++;
+        s->cg_filling = false;
         if (s->cfg->reply_delay_us)
                 usleep(s->cfg->reply_delay_us);
-        reply(s, fd, FC_PARTS_OP_LEASE, 0, &rep, sizeof(rep), fds, rep.n_fds);
+        reply(s, fd, m->op, 0, &rep, cg ? sizeof(rep) : sizeof(rep.lease), fds, rep.lease.n_fds);
         warm_attach(s);
         /* Single use: our copies go whether or not the send worked. */
-        for (unsigned i = 0; i < rep.n_fds; i++)
+        for (unsigned i = 0; i < rep.lease.n_fds; i++)
                 close(fds[i]);
 }
 
@@ -640,6 +664,7 @@ static bool handle_request(struct server *s, int fd)
         }
         switch (m.op) {
         case FC_PARTS_OP_LEASE:
+        case FC_PARTS_OP_LEASE_CG:
                 handle_lease(s, fd, &m);
                 break;
         case FC_PARTS_OP_STATUS: {
@@ -704,6 +729,14 @@ static void accept_clients(struct server *s)
 
 static void refill(struct server *s, bool idle)
 {
+        /* Below the low mark at once; idle, one at a time (the loop polls
+         * for requests between two). */
+        uint64_t now = fc_now_ns();
+        if (idle)
+                fc_cgpools_refill_one(&s->cgpools, true, now);
+        else
+                while (fc_cgpools_need(&s->cgpools, false, now))
+                        fc_cgpools_refill_one(&s->cgpools, false, now);
         uint32_t kinds;
         while ((kinds = fc_parts_pools_need(&s->pools, idle)) != 0) {
                 fc_error_t err = FC_ERROR_INIT;
@@ -726,8 +759,17 @@ static int run_loop(struct server *s, fc_error_t *err)
                  * of the way of the creates that just leased (a create's
                  * critical path is a few ms). */
                 refill(s, false);
-                bool want_idle = fc_parts_pools_need(&s->pools, true) != 0;
+                uint64_t now = fc_now_ns();
+                fc_cgpools_sweep(&s->cgpools, now);
+                bool cg_idle = fc_cgpools_need(&s->cgpools, true, now);
+                bool want_idle = fc_parts_pools_need(&s->pools, true) != 0 || cg_idle;
                 int timeout = want_idle ? IDLE_MS : s->pools.n_jobs ? 1000 : -1;
+                if (!cg_idle)
+                        s->cg_filling = false;
+                else if (s->cg_filling)
+                        timeout = 0;
+                if (s->cgpools.n_out > 0 && (timeout < 0 || timeout > 1000))
+                        timeout = 1000; /* to sweep untaken cgroups */
                 if (s->keeper_pid > 0 && (timeout < 0 || timeout > 200))
                         timeout = 200; /* to reap it soon after it stops */
                 int hold = held_timeout_ms(s, fc_now_ns());
@@ -754,6 +796,7 @@ static int run_loop(struct server *s, fc_error_t *err)
                 if (r == 0) {
                         if (want_idle)
                                 refill(s, true);
+                        s->cg_filling = cg_idle;
                         fc_parts_pools_reap_stuck(&s->pools, fc_now_ns(), HELPER_TIMEOUT_NS);
                         continue;
                 }
@@ -785,6 +828,7 @@ static void server_free(struct server *s)
                 close(s->held[i].fd);
         s->n_held = 0;
         fc_parts_pools_free(&s->pools);
+        fc_cgpools_free(&s->cgpools);
         for (unsigned i = 0; i < s->n_clients; i++)
                 close(s->clients[i]);
         s->n_clients = 0;
@@ -843,7 +887,10 @@ int fc_parts_serve(const struct fc_context *ctx, const struct fc_parts_config *c
                 }
                 leave_cgroups(ctx);
         }
-        if ((r = write_pid_file(s.pid_path, err)) < 0) {
+        /* In the daemon: it alone owns the pooled cgroups and their
+         * record (a dead instance's leftovers go here). */
+        if ((r = fc_cgpools_init(&s.cgpools, cfg->pool_cgroup, s.sock_path, err)) < 0 ||
+            (r = write_pid_file(s.pid_path, err)) < 0) {
                 report_ready(&ready_fd, err);
                 goto out;
         }

@@ -399,3 +399,163 @@ except Exception as e:
         done
         [ ! -e "/proc/$keeper" ] || fail "keeper $keeper outlived the cache"
 }
+
+# ---- pooled cgroups (cgroup v1: a cgroup renames within its parent) ----
+
+# v1_mounts: the mount point of every cgroup v1 hierarchy.
+v1_mounts() {
+        awk '$9 == "cgroup" { print $5 }' /proc/self/mountinfo
+}
+
+# pooled_names DIR: the pooled cgroups (.fc-pool-*) in DIR of every v1 hierarchy, one
+# "hierarchy name" line each, sorted.
+pooled_names() {
+        local h
+        for h in $(v1_mounts); do
+                ls -A "$h$1" 2>/dev/null | grep '^\.fc-pool-' | sed "s|^|$h |"
+        done | sort
+}
+
+wait_cgroup_pool() {
+        local i
+        for ((i = 0; i < 500; i++)); do
+                status_json 2>/dev/null | jq -e ".pools.cgroup.ready >= $1" >/dev/null && return 0
+                sleep 0.01
+        done
+        fail "cgroup pool did not reach $1: $(status_json)"
+}
+
+# A bundle whose containers sleep, their cgroups in a per-test parent (removed in teardown).
+pooled_cgroup_bundle() {
+        cg_is_v2 && skip "pure cgroup v2: cgroups cannot be renamed, so none are pooled"
+        setup_bundle
+        cg_setup
+        set_cmd 'exec sleep 1000'
+        export FLASHCUBE_CACHE_SOCKET=$CACHE_SOCK
+}
+
+# cgroup_of PID: its cgroup in every v1 hierarchy but the ones it shares with its parent.
+in_cgroup() {
+        local pid=$1 want=$2 line n=0
+        while IFS= read -r line; do
+                [[ "$line" == 0::* ]] && continue
+                [[ "$line" == *":$want" ]] || fail "$pid is in $line, not $want"
+                n=$((n + 1))
+        done <"/proc/$pid/cgroup"
+        [ "$n" -gt 0 ]
+}
+
+@test "cache: cgroup v1: creates take pooled cgroups, renamed into place; stop removes the pool" {
+        load cgroup-helpers
+        pooled_cgroup_bundle
+        start_cache --pool-cgroup 3
+        # The first create in a place misses and teaches the cache the place.
+        create_container c1
+        run -0 status_json
+        echo "$output" | jq -e '.pools.cgroup.places == 1 and .pools.cgroup.misses == 1 and
+                .pools.cgroup.hits == 0 and .pools.cgroup.per_place == 3'
+        wait_cgroup_pool 3
+        # Three fresh cgroups beside c1, in every v1 hierarchy, cpuset filled.
+        local h n
+        n=$(v1_mounts | wc -l)
+        [ "$(pooled_names "$FC_CG_PARENT" | wc -l)" -eq $((3 * n)) ]
+        local before
+        before=$(pooled_names "$FC_CG_PARENT")
+        update_config '.linux.cgroupsPath = $p' --arg p "$FC_CG_PARENT/c2"
+        create_container c2
+        run -0 status_json
+        echo "$output" | jq -e '.pools.cgroup.hits == 1'
+        local pid
+        pid=$(container_pid c2)
+        in_cgroup "$pid" "$FC_CG_PARENT/c2"
+        # The name it took is gone from every hierarchy: renamed, not copied.
+        local taken
+        taken=$(comm -23 <(echo "$before") <(pooled_names "$FC_CG_PARENT") | awk '{ print $2 }' | sort -u)
+        [ "$(echo "$taken" | wc -l)" -eq 1 ] || fail "taken: $taken"
+        [ "$(comm -23 <(echo "$before") <(pooled_names "$FC_CG_PARENT") | wc -l)" -eq "$n" ]
+        h=$(cg_mount cpuset)
+        if [ -n "$h" ]; then
+                [ -n "$(cat "$h$FC_CG_PARENT/c2/cpuset.cpus")" ]
+                [ -n "$(cat "$h$FC_CG_PARENT/c2/cpuset.mems")" ]
+        fi
+        # Device rules and delete work as on a cgroup made by mkdir.
+        h=$(cg_mount devices)
+        [ -z "$h" ] || ! grep -q '^a \*:\* rwm' "$h$FC_CG_PARENT/c2/devices.list"
+        run -0 fc delete -f c2
+        for h in $(v1_mounts); do
+                [ ! -e "$h$FC_CG_PARENT/c2" ] || fail "c2 left in $h"
+        done
+        run -0 fc delete -f c1
+        [ -e "$CACHE_DIR/cache.cgroups" ]
+        run -0 cache stop
+        [ -z "$(pooled_names "$FC_CG_PARENT")" ] || fail "left: $(pooled_names "$FC_CG_PARENT")"
+        [ ! -e "$CACHE_DIR/cache.cgroups" ]
+}
+
+@test "cache: cgroup v1: pooled cgroups a kill -9 leaves are removed by the next instance" {
+        load cgroup-helpers
+        pooled_cgroup_bundle
+        start_cache --pool-cgroup 2
+        create_container c1
+        wait_cgroup_pool 2
+        [ -n "$(pooled_names "$FC_CG_PARENT")" ]
+        local pid
+        pid=$(cat "$CACHE_PID")
+        kill -KILL "$pid"
+        process_gone "$pid"
+        # Nothing is lost: the container runs, its cgroup is there, the pool too.
+        [ "$(container_status c1)" = created ]
+        [ -n "$(pooled_names "$FC_CG_PARENT")" ]
+        run -0 cache serve --detach --pool-cgroup 2
+        [ -z "$(pooled_names "$FC_CG_PARENT")" ] || fail "left: $(pooled_names "$FC_CG_PARENT")"
+        in_cgroup "$(container_pid c1)" "$FC_CG_PARENT/c1"
+}
+
+@test "cache: cgroup v1: a pooled cgroup removed behind the cache's back is a miss, not a failure" {
+        load cgroup-helpers
+        pooled_cgroup_bundle
+        start_cache --pool-cgroup 2
+        create_container c1
+        wait_cgroup_pool 2
+        # Gone from one hierarchy: that one is made by mkdir, the others renamed.
+        local pids_h name
+        pids_h=$(v1_mounts | head -n1)
+        for name in $(ls -A "$pids_h$FC_CG_PARENT" | grep '^\.fc-pool-'); do
+                rmdir "$pids_h$FC_CG_PARENT/$name"
+        done
+        local before
+        before=$(pooled_names "$FC_CG_PARENT")
+        update_config '.linux.cgroupsPath = $p' --arg p "$FC_CG_PARENT/c2"
+        create_container c2
+        in_cgroup "$(container_pid c2)" "$FC_CG_PARENT/c2"
+        run -0 fc delete -f c2
+        # Nothing of the name it was given stays anywhere.
+        local gone
+        gone=$(comm -23 <(echo "$before") <(pooled_names "$FC_CG_PARENT") | awk '{ print $2 }' | sort -u)
+        [ "$(echo "$gone" | wc -l)" -eq 1 ]
+        ! pooled_names "$FC_CG_PARENT" | grep -qF " $gone"
+}
+
+@test "cache: cgroup v1: a create that fails after its lease removes the pooled cgroup it got" {
+        load cgroup-helpers
+        pooled_cgroup_bundle
+        start_cache --pool-cgroup 2
+        create_container c1
+        wait_cgroup_pool 2
+        local before after
+        before=$(pooled_names "$FC_CG_PARENT")
+        # Fails after the lease (opening the namespace to join), before the cgroup is made.
+        update_config '.linux.cgroupsPath = $p | (.linux.namespaces[] | select(.type == "network")) += {path: "/dev/null"}' \
+                --arg p "$FC_CG_PARENT/c2"
+        fc_detached create --bundle "$FC_BUNDLE" c2
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"not a namespace file"* ]]
+        after=$(pooled_names "$FC_CG_PARENT")
+        run -0 status_json
+        echo "$output" | jq -e '.pools.cgroup.hits == 1'
+        # One name gone from every hierarchy at once (not 10 s later by the cache's sweep).
+        [ "$(comm -23 <(echo "$before") <(echo "$after") | wc -l)" -eq "$(v1_mounts | wc -l)" ]
+        for h in $(v1_mounts); do
+                [ ! -e "$h$FC_CG_PARENT/c2" ] || fail "c2 left in $h"
+        done
+}

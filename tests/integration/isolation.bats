@@ -567,3 +567,53 @@ hits_grew() {
         done
         no_recorded_part_in_cache
 }
+
+# cgroup_report: what a container sees of its own v1 cgroup (mounted at /sys/fs/cgroup/<ctrl>).
+CG_REPORT='for f in memory/memory.limit_in_bytes memory/memory.max_usage_in_bytes memory/memory.failcnt pids/pids.max pids/pids.current; do
+        echo "$f $(cat /sys/fs/cgroup/$f 2>/dev/null || echo missing)"
+done'
+
+@test "isolation: cgroup v1: counters and limits of a container's cgroup never reach the next (pooled cgroups)" {
+        load cgroup-helpers
+        cg_is_v2 && skip "pure cgroup v2: cgroups cannot be renamed, so none are pooled"
+        [ -n "$(cg_mount memory)" ] && [ -n "$(cg_mount pids)" ] ||
+                skip "no memory or pids cgroup v1 hierarchy"
+        run -0 cache serve --detach --pool-cgroup 2
+        setup_bundle "$FC_TMP/cg"
+        cg_setup
+        # The reference: a cgroup made by mkdir (--no-cache).
+        local ref
+        update_config '.linux.cgroupsPath = $p' --arg p "$FC_CG_PARENT/ref"
+        set_cmd "$CG_REPORT"
+        ref=$(FLASHCUBE_NO_CACHE=1 fc run --bundle "$FC_BUNDLE" "$(fc_random_id)")
+        [[ "$ref" == *"pids/pids.max max"* ]] || fail "reference: $ref"
+        # The dirty container: limits, processes, 16 MiB charged to its memory cgroup.
+        update_config '.linux.cgroupsPath = $p | .linux.resources.memory.limit = 67108864
+                | .linux.resources.pids.limit = 40' --arg p "$FC_CG_PARENT/dirty"
+        set_cmd 'for n in 1 2 3 4 5 6 7 8; do sleep 0.05 & done; dd if=/dev/zero of=/dev/shm/fill bs=1M count=16 2>/dev/null; wait; '"$CG_REPORT"
+        local dirty
+        dirty=$(fc run --bundle "$FC_BUNDLE" "$(fc_random_id)")
+        [[ "$dirty" == *"memory/memory.limit_in_bytes 67108864"* && "$dirty" == *"pids/pids.max 40"* ]] ||
+                fail "dirty container: $dirty"
+        local used
+        used=$(echo "$dirty" | awk '$1 == "memory/memory.max_usage_in_bytes" { print $2 }')
+        [ "$used" -ge $((16 << 20)) ] || fail "dirty container used only $used bytes"
+        # Check containers, most on pooled cgroups: every limit as in the reference, no counter near
+        # the dirty one's.
+        local round out hits0
+        hits0=$(cache status --format json | jq .pools.cgroup.hits)
+        update_config 'del(.linux.resources.memory) | del(.linux.resources.pids)'
+        set_cmd "$CG_REPORT"
+        for ((round = 0; round < 4; round++)); do
+                wait_pools_full
+                update_config '.linux.cgroupsPath = $p' --arg p "$FC_CG_PARENT/check$round"
+                out=$(fc run --bundle "$FC_BUNDLE" "$(fc_random_id)")
+                [ "$(echo "$out" | grep -v max_usage | grep -v pids.current)" = \
+                        "$(echo "$ref" | grep -v max_usage | grep -v pids.current)" ] ||
+                        fail "check $round: $out (reference: $ref)"
+                used=$(echo "$out" | awk '$1 == "memory/memory.max_usage_in_bytes" { print $2 }')
+                [ "$used" -lt $((8 << 20)) ] || fail "check $round starts with $used bytes used"
+        done
+        [ "$(cache status --format json | jq .pools.cgroup.hits)" -ge $((hits0 + 2)) ] ||
+                fail "fewer than 2 pooled cgroups used: $(cache status --format json)"
+}

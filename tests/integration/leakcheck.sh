@@ -30,6 +30,17 @@ collect() {
         done
         find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name "${prefix}*" \
                 -printf 'cgroup %p\n' 2>/dev/null
+        # Pooled cgroups of the suite's parts cache (named with a hash of its socket path), which
+        # its stop removes: in the hierarchies' roots and wherever a test put containers.
+        if [ -n "${FLASHCUBE_CACHE_SOCKET:-}" ]; then
+                local tag
+                tag=$(python3 -c 'import sys
+h = 2166136261
+for c in sys.argv[1].encode(): h = ((h ^ c) * 16777619) & 0xffffffff
+print("%08x" % h)' "$FLASHCUBE_CACHE_SOCKET")
+                find /sys/fs/cgroup -mindepth 1 -maxdepth 7 -type d -name ".fc-pool-$tag-*" \
+                        -printf 'cgroup %p\n' 2>/dev/null
+        fi
         awk -v all="${FC_LEAK_ALL_MOUNTS:-0}" -v d="$testdir" -v p="$prefix" '{
                 sep = 0; for (i = 7; i <= NF; i++) if ($i == "-") { sep = i; break }
                 line = "mount " $5 " " $(sep + 1) " " $(sep + 2)

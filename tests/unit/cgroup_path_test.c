@@ -299,8 +299,28 @@ static void test_systemd(void)
         fc_error_clear(&err);
 }
 
+/* The parts cache's key for pooled cgroups: one line per v1 hierarchy with
+ * the leaf's parent; none on v2. */
+static void test_pool_key(void)
+{
+        fc_error_t err = FC_ERROR_INIT;
+        cleanup_cgroup struct fc_cgroup *h = fc_cgroup_deserialize(
+                "fc-cgroup/1 hybrid 1:1:pids:/sys/fs/cgroup/pids:/:/c1 "
+                "1:1:memory:/sys/fs/cgroup/memory:/:/a/b/c1 2:1::/sys/fs/cgroup/unified:/:/c1",
+                &err);
+        ok(h != NULL, "hybrid handle (%s)", err.msg ? err.msg : "ok");
+        cleanup_free char *key = h ? fc_cgroup_pool_key(h) : NULL;
+        ok(key && strcmp(key, "/sys/fs/cgroup/pids\t/\n/sys/fs/cgroup/memory\t/a/b\n") == 0,
+           "hybrid key: v1 hierarchies only, each with the leaf's parent");
+        cleanup_cgroup struct fc_cgroup *v2 =
+                fc_cgroup_deserialize("fc-cgroup/1 v2 2:1::/sys/fs/cgroup:/:/c1", &err);
+        ok(v2 != NULL && fc_cgroup_pool_key(v2) == NULL, "no key on cgroup v2");
+        fc_error_clear(&err);
+}
+
 int main(void)
 {
+        test_pool_key();
         test_clean();
         test_join();
         test_mountinfo_line();

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lib/parts/cache.h"
+#include "lib/parts/cgpool.h"
 #include "lib/parts/parts.h"
 #include "lib/parts/protocol.h"
 #include "tests/unit/tap.h"
@@ -258,19 +259,100 @@ static void test_lease_noop(void)
 {
         struct fc_context ctx = {.cache_socket = "/nonexistent/cache.sock"};
         struct fc_parts_lease l;
-        fc_parts_lease(&ctx, FC_PART_NET, false, &l);
+        fc_parts_lease(&ctx, FC_PART_NET, NULL, false, &l);
         ok(l.granted == 0 && l.net_fd == -1 && l.ipc_fd == -1 && l.uts_fd == -1,
            "no cache: an empty lease");
         ctx.no_cache = true;
-        fc_parts_lease(&ctx, FC_PART_NET, true, &l);
+        fc_parts_lease(&ctx, FC_PART_NET, NULL, true, &l);
         ok(l.granted == 0, "--no-cache: an empty lease");
         fc_parts_lease_clear(&l);
         fc_parts_lease_clear(NULL);
         ok(l.net_fd == -1, "clear accepts an empty lease and NULL");
 }
 
+static void test_lease_cg(void)
+{
+        struct fc_parts_msg m;
+        static struct fc_parts_lease_cg_req req;
+        memset(&req, 0, sizeof(req));
+        req.lease.want = FC_PART_NET;
+        strcpy(req.key, "/sys/fs/cgroup/pids\t/docker\n");
+        size_t n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_CG, 0, &req, sizeof(req));
+        ok(decode(n, false, false, &m) == 0 && m.op == FC_PARTS_OP_LEASE_CG, "lease_cg decodes");
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_CG, 0, &req, sizeof(req.lease));
+        ok(decode(n, false, false, &m) == -EBADMSG, "lease_cg of a lease's size is refused");
+        memset(req.key, 'x', sizeof(req.key));
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_CG, 0, &req, sizeof(req));
+        ok(decode(n, false, false, &m) == -EBADMSG, "unterminated cgroup key is refused");
+        req.key[10] = '\0';
+        req.lease.want = 1u << 7;
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_CG, 0, &req, sizeof(req));
+        ok(decode(n, false, false, &m) == -EBADMSG, "lease_cg of unknown kinds is refused");
+
+        static struct fc_parts_lease_cg_reply rep;
+        memset(&rep, 0, sizeof(rep));
+        rep.lease.granted = FC_PART_UTS;
+        rep.lease.n_fds = 1;
+        strcpy(rep.name, ".fc-pool-0-1");
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_CG | FC_PARTS_OP_REPLY, 0, &rep, sizeof(rep));
+        ok(decode(n, false, true, &m) == 0, "lease_cg reply decodes");
+        ok(fc_parts_max_fds(m.op) == FC_PARTS_MAX_FDS, "lease_cg reply may carry fds");
+        rep.lease.n_fds = 2;
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_CG | FC_PARTS_OP_REPLY, 0, &rep, sizeof(rep));
+        ok(decode(n, false, true, &m) == -EBADMSG, "lease_cg reply with fds not matching grants");
+        rep.lease.n_fds = 1;
+        memset(rep.name, 'y', sizeof(rep.name));
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_CG | FC_PARTS_OP_REPLY, 0, &rep, sizeof(rep));
+        ok(decode(n, false, true, &m) == -EBADMSG, "unterminated cgroup name is refused");
+}
+
+static void test_cg_key(void)
+{
+        static const struct {
+                const char *key;
+                int want;
+                unsigned n;
+                const char *first;
+        } cases[] = {
+                {"/sys/fs/cgroup/pids\t/\n", 0, 1, "/sys/fs/cgroup/pids"},
+                {"/sys/fs/cgroup/pids\t/docker\n/sys/fs/cgroup/memory\t/a/b\n", 0, 2,
+                 "/sys/fs/cgroup/pids/docker"},
+                {"", -EINVAL, 0, NULL},
+                {"/sys/fs/cgroup/pids\t/docker", -EINVAL, 0, NULL},
+                {"/sys/fs/cgroup/pids /docker\n", -EINVAL, 0, NULL},
+                {"/sys/fs/cgroup/pids\t/../etc\n", -EINVAL, 0, NULL},
+                {"/sys/fs/cgroup/pids\t/a//b\n", -EINVAL, 0, NULL},
+                {"/sys/fs/cgroup/pids\t/a/./b\n", -EINVAL, 0, NULL},
+                {"/sys/fs/cgroup/pids\tdocker\n", -EINVAL, 0, NULL},
+                {"/\t/docker\n", -EINVAL, 0, NULL},
+                {"/sys/fs/cgroup/pids\t/a\tb\n", -EINVAL, 0, NULL},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char **dirs = NULL;
+                unsigned n = 0;
+                fc_error_t err = FC_ERROR_INIT;
+                int r = fc_cgpool_parse_key(cases[i].key, false, &dirs, &n, &err);
+                ok(r == cases[i].want && n == cases[i].n &&
+                           (cases[i].first == NULL || strcmp(dirs[0], cases[i].first) == 0),
+                   "cgroup key %zu: %d, %u dirs (%s)", i, r, n, err.msg ? err.msg : "ok");
+                for (unsigned k = 0; k < n; k++)
+                        free(dirs[k]);
+                free(dirs);
+                fc_error_clear(&err);
+        }
+        /* With the filesystem check, only cgroup v1 hierarchies. */
+        char **dirs = NULL;
+        unsigned n = 0;
+        fc_error_t err = FC_ERROR_INIT;
+        ok(fc_cgpool_parse_key("/tmp\t/\n", true, &dirs, &n, &err) == -EINVAL,
+           "a key naming a non-cgroup filesystem is refused");
+        fc_error_clear(&err);
+}
+
 int main(void)
 {
+        test_lease_cg();
+        test_cg_key();
         test_roundtrip();
         test_malformed();
         test_fds();

@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * Pooled cgroups (cgroup v1): see lib/parts/cgpool.h.
+ */
+#include "lib/parts/cgpool.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/context.h"
+#include "lib/parts/protocol.h"
+
+#define MAX_DIRS 32
+/* A handed-out cgroup is renamed within milliseconds of its lease; one
+ * still there after this was never taken. */
+#define OUT_DUE_NS (10ULL * 1000000000ULL)
+/* After a failed refill of a set, wait this long before the next. */
+#define RETRY_NS (1000ULL * 1000000ULL)
+/* A place whose parent does not exist yet, used this recently, is retried
+ * this often (the create that taught it is making the parent). */
+#define NEW_PLACE_NS (2000ULL * 1000000ULL)
+#define RETRY_NEW_NS (100ULL * 1000000ULL)
+
+static void free_dirs(char **dirs, unsigned n)
+{
+        for (unsigned i = 0; i < n; i++)
+                free(dirs[i]);
+        free(dirs);
+}
+
+/* A clean absolute path: "/" or "/a/b", no empty, "." or ".." part. */
+static bool clean_abs(const char *p)
+{
+        if (p[0] != '/')
+                return false;
+        if (p[1] == '\0')
+                return true;
+        for (const char *c = p; *c;) {
+                const char *e = strchr(c + 1, '/');
+                size_t len = e ? (size_t) (e - c - 1) : strlen(c + 1);
+                if (len == 0 || (len == 1 && c[1] == '.') ||
+                    (len == 2 && c[1] == '.' && c[2] == '.'))
+                        return false;
+                if (e == NULL)
+                        break;
+                c = e;
+        }
+        return true;
+}
+
+int fc_cgpool_parse_key(const char *key, bool check_fs, char ***ret_dirs, unsigned *ret_n,
+                        fc_error_t *err)
+{
+        *ret_dirs = NULL;
+        *ret_n = 0;
+        cleanup_free char *copy = strdup(key);
+        if (copy == NULL)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        char **dirs = calloc(MAX_DIRS, sizeof(*dirs));
+        if (dirs == NULL)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        unsigned n = 0;
+        int r = 0;
+        char *save = NULL;
+        if (copy[0] == '\0' || copy[strlen(copy) - 1] != '\n')
+                r = fc_error_set(err, -EINVAL, "cgroup key: not newline-terminated lines");
+        for (char *line = strtok_r(copy, "\n", &save); line && r == 0;
+             line = strtok_r(NULL, "\n", &save)) {
+                char *tab = strchr(line, '\t');
+                if (tab == NULL || strchr(tab + 1, '\t')) {
+                        r = fc_error_set(err, -EINVAL, "cgroup key: want \"mount<TAB>parent\"");
+                        break;
+                }
+                *tab = '\0';
+                const char *mount = line, *parent = tab + 1;
+                if (!clean_abs(mount) || strcmp(mount, "/") == 0 || !clean_abs(parent)) {
+                        r = fc_error_set(err, -EINVAL, "cgroup key: bad path \"%s\" \"%s\"", mount,
+                                         parent);
+                        break;
+                }
+                if (n == MAX_DIRS) {
+                        r = fc_error_set(err, -E2BIG, "cgroup key: more than %u hierarchies",
+                                         MAX_DIRS);
+                        break;
+                }
+                if (check_fs) {
+                        /* Only cgroup v1 hierarchies: they alone rename. */
+                        struct statfs sf;
+                        if (statfs(mount, &sf) < 0 || sf.f_type != CGROUP_SUPER_MAGIC) {
+                                r = fc_error_set(err, -EINVAL,
+                                                 "cgroup key: %s is not a cgroup v1 hierarchy",
+                                                 mount);
+                                break;
+                        }
+                }
+                if (asprintf(&dirs[n], "%s%s", mount, strcmp(parent, "/") ? parent : "") < 0) {
+                        dirs[n] = NULL;
+                        r = fc_error_set(err, -ENOMEM, "out of memory");
+                        break;
+                }
+                n++;
+        }
+        if (r == 0 && n == 0)
+                r = fc_error_set(err, -EINVAL, "cgroup key: empty");
+        if (r < 0) {
+                free_dirs(dirs, n);
+                return r;
+        }
+        *ret_dirs = dirs;
+        *ret_n = n;
+        return 0;
+}
+
+/* ---- the instance's names and record ---- */
+
+/* FNV-1a of the socket path: the tag in this instance's names. */
+static void make_tag(const char *socket_path, char *tag, size_t size)
+{
+        uint32_t h = 2166136261u;
+        for (const unsigned char *c = (const unsigned char *) socket_path; *c; c++)
+                h = (h ^ *c) * 16777619u;
+        snprintf(tag, size, "%08x", h);
+}
+
+static bool ours(const struct fc_cgpools *p, const char *name)
+{
+        size_t pl = strlen(FC_PARTS_CG_PREFIX), tl = strlen(p->tag);
+        return strncmp(name, FC_PARTS_CG_PREFIX, pl) == 0 && strncmp(name + pl, p->tag, tl) == 0 &&
+               name[pl + tl] == '-';
+}
+
+/* Remove this instance's pooled cgroups left in `dir` (only empty ones
+ * can go: one a container was renamed from no longer has our name). */
+static void remove_leftovers(const struct fc_cgpools *p, const char *dir)
+{
+        cleanup_closedir DIR *d = opendir(dir);
+        if (d == NULL)
+                return;
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+                if (!ours(p, de->d_name))
+                        continue;
+                cleanup_free char *path = NULL;
+                if (asprintf(&path, "%s/%s", dir, de->d_name) >= 0)
+                        (void) rmdir(path);
+        }
+}
+
+/* Rewrite the record: every dir any set pools in, one per line. */
+static void write_record(const struct fc_cgpools *p)
+{
+        if (p->record_path == NULL)
+                return;
+        cleanup_free char *tmp = NULL;
+        if (asprintf(&tmp, "%s.tmp", p->record_path) < 0)
+                return;
+        cleanup_fclose FILE *f = fopen(tmp, "we");
+        if (f == NULL)
+                return;
+        for (unsigned s = 0; s < p->n_sets; s++)
+                for (unsigned i = 0; i < p->set[s].n_dirs; i++)
+                        fprintf(f, "%s\n", p->set[s].dirs[i]);
+        if (fflush(f) != 0 || rename(tmp, p->record_path) < 0)
+                (void) unlink(tmp);
+}
+
+/* A dead instance's leftovers, from its record. */
+static void clean_record(const struct fc_cgpools *p)
+{
+        cleanup_fclose FILE *f = fopen(p->record_path, "re");
+        if (f == NULL)
+                return;
+        cleanup_free char *line = NULL;
+        size_t cap = 0;
+        ssize_t len;
+        while ((len = getline(&line, &cap, f)) > 0) {
+                if (line[len - 1] == '\n')
+                        line[len - 1] = '\0';
+                /* Only what could have been a key's dir. */
+                if (clean_abs(line) && strncmp(line, "/sys/fs/cgroup/", 15) == 0)
+                        remove_leftovers(p, line);
+        }
+}
+
+int fc_cgpools_init(struct fc_cgpools *p, unsigned target, const char *socket_path,
+                    fc_error_t *err)
+{
+        memset(p, 0, sizeof(*p));
+        p->target = target;
+        p->low = target > 2 ? 2 : target;
+        make_tag(socket_path, p->tag, sizeof(p->tag));
+        p->record_path = fc_parts_sibling_path(socket_path, ".cgroups");
+        if (p->record_path == NULL)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        clean_record(p);
+        (void) unlink(p->record_path);
+        return 0;
+}
+
+static void rm_in_dirs(char **dirs, unsigned n, const char *name)
+{
+        for (unsigned i = 0; i < n; i++) {
+                cleanup_free char *path = NULL;
+                if (asprintf(&path, "%s/%s", dirs[i], name) >= 0)
+                        (void) rmdir(path);
+        }
+}
+
+static void set_clear(struct fc_cgpool_set *s)
+{
+        for (unsigned i = 0; i < s->n_ready; i++) {
+                rm_in_dirs(s->dirs, s->n_dirs, s->ready[i]);
+                free(s->ready[i]);
+        }
+        free(s->ready);
+        free_dirs(s->dirs, s->n_dirs);
+        free(s->key);
+        memset(s, 0, sizeof(*s));
+}
+
+static void out_drop(struct fc_cgpools *p, unsigned i)
+{
+        struct fc_cgpool_out *o = &p->out[i];
+        rm_in_dirs(o->dirs, o->n_dirs, o->name);
+        free_dirs(o->dirs, o->n_dirs);
+        p->out[i] = p->out[--p->n_out];
+}
+
+void fc_cgpools_free(struct fc_cgpools *p)
+{
+        while (p->n_out > 0)
+                out_drop(p, p->n_out - 1);
+        for (unsigned s = 0; s < p->n_sets; s++)
+                set_clear(&p->set[s]);
+        p->n_sets = 0;
+        if (p->record_path)
+                (void) unlink(p->record_path);
+        free(p->record_path);
+        p->record_path = NULL;
+}
+
+/* ---- take ---- */
+
+static struct fc_cgpool_set *find_set(struct fc_cgpools *p, const char *key)
+{
+        for (unsigned s = 0; s < p->n_sets; s++)
+                if (strcmp(p->set[s].key, key) == 0)
+                        return &p->set[s];
+        return NULL;
+}
+
+/* Learn a key: a new set (evicting the least recently used). */
+static struct fc_cgpool_set *add_set(struct fc_cgpools *p, const char *key, uint64_t now)
+{
+        char **dirs;
+        unsigned n;
+        fc_error_t err = FC_ERROR_INIT;
+        if (fc_cgpool_parse_key(key, true, &dirs, &n, &err) < 0) {
+                fc_error_clear(&err);
+                p->refused++;
+                return NULL;
+        }
+        char *k = strdup(key);
+        char **ready = calloc(p->target ? p->target : 1, sizeof(char *));
+        if (k == NULL || ready == NULL) {
+                free(k);
+                free(ready);
+                free_dirs(dirs, n);
+                return NULL;
+        }
+        if (p->n_sets == FC_CGPOOL_SETS) {
+                unsigned lru = 0;
+                for (unsigned s = 1; s < p->n_sets; s++)
+                        if (p->set[s].used_ns < p->set[lru].used_ns)
+                                lru = s;
+                set_clear(&p->set[lru]);
+                p->set[lru] = p->set[--p->n_sets];
+        }
+        struct fc_cgpool_set *s = &p->set[p->n_sets++];
+        *s = (struct fc_cgpool_set){.key = k, .dirs = dirs, .n_dirs = n, .ready = ready,
+                                    .used_ns = now};
+        write_record(p);
+        return s;
+}
+
+static void remember_out(struct fc_cgpools *p, const struct fc_cgpool_set *s, const char *name,
+                         uint64_t now)
+{
+        if (p->n_out == FC_CGPOOL_OUT)
+                out_drop(p, 0); /* the oldest is long taken, or never will be */
+        char **dirs = calloc(s->n_dirs, sizeof(char *));
+        if (dirs == NULL)
+                return;
+        for (unsigned i = 0; i < s->n_dirs; i++) {
+                if ((dirs[i] = strdup(s->dirs[i])) == NULL) {
+                        free_dirs(dirs, i);
+                        return;
+                }
+        }
+        struct fc_cgpool_out *o = &p->out[p->n_out++];
+        o->dirs = dirs;
+        o->n_dirs = s->n_dirs;
+        snprintf(o->name, sizeof(o->name), "%s", name);
+        o->due_ns = now + OUT_DUE_NS;
+}
+
+bool fc_cgpools_take(struct fc_cgpools *p, const char *key, char *name, uint64_t now)
+{
+        name[0] = '\0';
+        if (p->target == 0)
+                return false;
+        struct fc_cgpool_set *s = find_set(p, key);
+        if (s == NULL)
+                s = add_set(p, key, now);
+        if (s == NULL)
+                return false;
+        s->used_ns = now;
+        if (s->n_ready == 0) {
+                p->misses++;
+                return false;
+        }
+        /* Oldest first: every pooled cgroup waits about as long. */
+        char *taken = s->ready[0];
+        memmove(s->ready, s->ready + 1, (s->n_ready - 1) * sizeof(char *));
+        s->n_ready--;
+        snprintf(name, FC_PARTS_CG_NAME_MAX, "%s", taken);
+        remember_out(p, s, taken, now);
+        free(taken);
+        p->hits++;
+        return true;
+}
+
+/* ---- refill ---- */
+
+static bool blank(const char *s)
+{
+        return s[strspn(s, " \t\n")] == '\0';
+}
+
+static int read_small(const char *path, char *buf, size_t size)
+{
+        cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        ssize_t n = read(fd, buf, size - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = '\0';
+        return 0;
+}
+
+/* A new v1 cpuset cgroup has no cpus and mems: give it its parent's, as
+ * the runtime does for a cgroup it makes (which then finds them set). */
+static int cpuset_inherit(const char *dir, const char *leaf)
+{
+        static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+        for (unsigned f = 0; f < 2; f++) {
+                char mine[4096], parent[4096];
+                cleanup_free char *mine_path = NULL, *parent_path = NULL;
+                if (asprintf(&mine_path, "%s/%s", leaf, files[f]) < 0 ||
+                    asprintf(&parent_path, "%s/%s", dir, files[f]) < 0)
+                        return -ENOMEM;
+                int r = read_small(mine_path, mine, sizeof(mine));
+                if (r == -ENOENT)
+                        return 0; /* not the cpuset hierarchy */
+                if (r < 0)
+                        return r;
+                if (!blank(mine))
+                        continue;
+                if ((r = read_small(parent_path, parent, sizeof(parent))) < 0)
+                        return r;
+                if (blank(parent))
+                        continue;
+                cleanup_close int fd = open(mine_path, O_WRONLY | O_CLOEXEC);
+                if (fd < 0)
+                        return -errno;
+                if (write(fd, parent, strlen(parent)) < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
+static bool set_needs(const struct fc_cgpools *p, const struct fc_cgpool_set *s, bool idle,
+                      uint64_t now)
+{
+        if (now < s->retry_ns)
+                return false;
+        return s->n_ready < (idle ? p->target : p->low);
+}
+
+bool fc_cgpools_need(const struct fc_cgpools *p, bool idle, uint64_t now)
+{
+        for (unsigned s = 0; s < p->n_sets; s++)
+                if (set_needs(p, &p->set[s], idle, now))
+                        return true;
+        return false;
+}
+
+static int make_one(struct fc_cgpools *p, struct fc_cgpool_set *s)
+{
+        char name[FC_PARTS_CG_NAME_MAX];
+        snprintf(name, sizeof(name), "%s%s-%lu", FC_PARTS_CG_PREFIX, p->tag, ++p->counter);
+        unsigned made = 0;
+        int r = 0;
+        for (; made < s->n_dirs && r == 0; made++) {
+                cleanup_free char *leaf = NULL;
+                if (asprintf(&leaf, "%s/%s", s->dirs[made], name) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if (mkdir(leaf, 0755) < 0) {
+                        r = -errno;
+                        break;
+                }
+                r = cpuset_inherit(s->dirs[made], leaf);
+        }
+        if (r == 0)
+                r = (s->ready[s->n_ready] = strdup(name)) ? 0 : -ENOMEM;
+        if (r < 0) {
+                rm_in_dirs(s->dirs, made, name);
+                return r;
+        }
+        s->n_ready++;
+        p->made++;
+        return 0;
+}
+
+void fc_cgpools_refill_one(struct fc_cgpools *p, bool idle, uint64_t now)
+{
+        /* The set furthest below its mark. */
+        struct fc_cgpool_set *best = NULL;
+        for (unsigned i = 0; i < p->n_sets; i++) {
+                struct fc_cgpool_set *s = &p->set[i];
+                if (set_needs(p, s, idle, now) && (best == NULL || s->n_ready < best->n_ready))
+                        best = s;
+        }
+        if (best == NULL)
+                return;
+        int r = make_one(p, best);
+        if (r == -ENOENT && now - best->used_ns < NEW_PLACE_NS) {
+                /* The first create in a place leases before it makes the
+                 * parent: give it a moment. */
+                best->retry_ns = now + RETRY_NEW_NS;
+        } else if (r == -ENOENT) {
+                /* The place is gone (its parent removed): forget it. */
+                set_clear(best);
+                *best = p->set[--p->n_sets];
+                write_record(p);
+        } else if (r < 0) {
+                p->errors++;
+                best->retry_ns = now + RETRY_NS;
+        }
+}
+
+void fc_cgpools_sweep(struct fc_cgpools *p, uint64_t now)
+{
+        for (unsigned i = p->n_out; i-- > 0;)
+                if (p->out[i].due_ns <= now)
+                        out_drop(p, i);
+}
+
+unsigned fc_cgpools_ready(const struct fc_cgpools *p)
+{
+        unsigned n = 0;
+        for (unsigned s = 0; s < p->n_sets; s++)
+                n += p->set[s].n_ready;
+        return n;
+}
