@@ -581,6 +581,25 @@ static int remove_children(const char *dir)
         return ret;
 }
 
+/* Remove the parts cache's pooled cgroups in dir (lib/parts/cgpool.h:
+ * empty cgroups named ".fc-pool-*").  Returns whether there were any. */
+static bool remove_pooled_in(const char *dir)
+{
+        cleanup_closedir DIR *d = opendir(dir);
+        if (d == NULL)
+                return false;
+        bool any = false;
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+                if (strncmp(de->d_name, ".fc-pool-", 9) != 0)
+                        continue;
+                cleanup_free char *sub = NULL;
+                if (asprintf(&sub, "%s/%s", dir, de->d_name) >= 0 && rmdir(sub) == 0)
+                        any = true;
+        }
+        return any;
+}
+
 /* One removal pass over every hierarchy, leaf first.  Returns -EBUSY while
  * a leaf still holds processes.  A parent we created that someone else's
  * cgroup now shares is left alone, silently.  An absent directory counts
@@ -613,7 +632,12 @@ static int remove_dirs_once(struct fc_cgroup *cg, fc_error_t *err)
                         cleanup_free char *d = dir_up(h, up);
                         if (d == NULL)
                                 return fc_error_set(err, -ENOMEM, "out of memory");
-                        if (rmdir(d) < 0 && errno != ENOENT)
+                        if (rmdir(d) == 0 || errno == ENOENT)
+                                continue;
+                        /* The parts cache's pooled cgroups (empty, never
+                         * used) do not keep a parent we made alive. */
+                        if ((errno != EBUSY && errno != ENOTEMPTY) || !remove_pooled_in(d) ||
+                            (rmdir(d) < 0 && errno != ENOENT))
                                 break;
                 }
                 h->n_created = 0;
@@ -977,6 +1001,10 @@ char *fc_cgroup_pool_key(const struct fc_cgroup *cg)
                 const struct fc_cgroup_hier *h = &cg->hier[i];
                 if (h->v2)
                         continue;
+                if (strcmp(h->rel, "/") == 0) {
+                        free(key);
+                        return NULL; /* the hierarchy's root itself: no parent */
+                }
                 cleanup_free char *parent = parent_rel(h);
                 cleanup_free char *line = NULL;
                 if (parent == NULL || strpbrk(parent, "\t\n") || strpbrk(h->mount, "\t\n") ||

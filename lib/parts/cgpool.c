@@ -20,6 +20,12 @@
 #include "lib/parts/protocol.h"
 
 #define MAX_DIRS 32
+/* Where cgroup hierarchies are mounted: the only place pooled. */
+#define CG_ROOT "/sys/fs/cgroup/"
+/* A pooled cgroup copies some of its parent's settings when it is made
+ * (memory.swappiness, oom_kill_disable, net_cls.classid): one older than
+ * this is remade, so a parent's change reaches new containers in time. */
+#define MAX_AGE_NS (300ULL * 1000000000ULL)
 /* A handed-out cgroup is renamed within milliseconds of its lease; one
  * still there after this was never taken. */
 #define OUT_DUE_NS (10ULL * 1000000000ULL)
@@ -82,7 +88,8 @@ int fc_cgpool_parse_key(const char *key, bool check_fs, char ***ret_dirs, unsign
                 }
                 *tab = '\0';
                 const char *mount = line, *parent = tab + 1;
-                if (!clean_abs(mount) || strcmp(mount, "/") == 0 || !clean_abs(parent)) {
+                if (!clean_abs(mount) || strncmp(mount, CG_ROOT, strlen(CG_ROOT)) != 0 ||
+                    !clean_abs(parent)) {
                         r = fc_error_set(err, -EINVAL, "cgroup key: bad path \"%s\" \"%s\"", mount,
                                          parent);
                         break;
@@ -186,7 +193,7 @@ static void clean_record(const struct fc_cgpools *p)
                 if (line[len - 1] == '\n')
                         line[len - 1] = '\0';
                 /* Only what could have been a key's dir. */
-                if (clean_abs(line) && strncmp(line, "/sys/fs/cgroup/", 15) == 0)
+                if (clean_abs(line) && strncmp(line, CG_ROOT, strlen(CG_ROOT)) == 0)
                         remove_leftovers(p, line);
         }
 }
@@ -222,6 +229,7 @@ static void set_clear(struct fc_cgpool_set *s)
                 free(s->ready[i]);
         }
         free(s->ready);
+        free(s->made_ns);
         free_dirs(s->dirs, s->n_dirs);
         free(s->key);
         memset(s, 0, sizeof(*s));
@@ -271,9 +279,11 @@ static struct fc_cgpool_set *add_set(struct fc_cgpools *p, const char *key, uint
         }
         char *k = strdup(key);
         char **ready = calloc(p->target ? p->target : 1, sizeof(char *));
-        if (k == NULL || ready == NULL) {
+        uint64_t *made_ns = calloc(p->target ? p->target : 1, sizeof(uint64_t));
+        if (k == NULL || ready == NULL || made_ns == NULL) {
                 free(k);
                 free(ready);
+                free(made_ns);
                 free_dirs(dirs, n);
                 return NULL;
         }
@@ -287,7 +297,7 @@ static struct fc_cgpool_set *add_set(struct fc_cgpools *p, const char *key, uint
         }
         struct fc_cgpool_set *s = &p->set[p->n_sets++];
         *s = (struct fc_cgpool_set){.key = k, .dirs = dirs, .n_dirs = n, .ready = ready,
-                                    .used_ns = now};
+                                    .made_ns = made_ns, .used_ns = now};
         write_record(p);
         return s;
 }
@@ -295,8 +305,14 @@ static struct fc_cgpool_set *add_set(struct fc_cgpools *p, const char *key, uint
 static void remember_out(struct fc_cgpools *p, const struct fc_cgpool_set *s, const char *name,
                          uint64_t now)
 {
-        if (p->n_out == FC_CGPOOL_OUT)
-                out_drop(p, 0); /* the oldest is long taken, or never will be */
+        if (p->n_out == FC_CGPOOL_OUT) {
+                /* The one handed out first is long taken, or never will be. */
+                unsigned first = 0;
+                for (unsigned i = 1; i < p->n_out; i++)
+                        if (p->out[i].due_ns < p->out[first].due_ns)
+                                first = i;
+                out_drop(p, first);
+        }
         char **dirs = calloc(s->n_dirs, sizeof(char *));
         if (dirs == NULL)
                 return;
@@ -331,6 +347,7 @@ bool fc_cgpools_take(struct fc_cgpools *p, const char *key, char *name, uint64_t
         /* Oldest first: every pooled cgroup waits about as long. */
         char *taken = s->ready[0];
         memmove(s->ready, s->ready + 1, (s->n_ready - 1) * sizeof(char *));
+        memmove(s->made_ns, s->made_ns + 1, (s->n_ready - 1) * sizeof(uint64_t));
         s->n_ready--;
         snprintf(name, FC_PARTS_CG_NAME_MAX, "%s", taken);
         remember_out(p, s, taken, now);
@@ -340,54 +357,6 @@ bool fc_cgpools_take(struct fc_cgpools *p, const char *key, char *name, uint64_t
 }
 
 /* ---- refill ---- */
-
-static bool blank(const char *s)
-{
-        return s[strspn(s, " \t\n")] == '\0';
-}
-
-static int read_small(const char *path, char *buf, size_t size)
-{
-        cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        ssize_t n = read(fd, buf, size - 1);
-        if (n < 0)
-                return -errno;
-        buf[n] = '\0';
-        return 0;
-}
-
-/* A new v1 cpuset cgroup has no cpus and mems: give it its parent's, as
- * the runtime does for a cgroup it makes (which then finds them set). */
-static int cpuset_inherit(const char *dir, const char *leaf)
-{
-        static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
-        for (unsigned f = 0; f < 2; f++) {
-                char mine[4096], parent[4096];
-                cleanup_free char *mine_path = NULL, *parent_path = NULL;
-                if (asprintf(&mine_path, "%s/%s", leaf, files[f]) < 0 ||
-                    asprintf(&parent_path, "%s/%s", dir, files[f]) < 0)
-                        return -ENOMEM;
-                int r = read_small(mine_path, mine, sizeof(mine));
-                if (r == -ENOENT)
-                        return 0; /* not the cpuset hierarchy */
-                if (r < 0)
-                        return r;
-                if (!blank(mine))
-                        continue;
-                if ((r = read_small(parent_path, parent, sizeof(parent))) < 0)
-                        return r;
-                if (blank(parent))
-                        continue;
-                cleanup_close int fd = open(mine_path, O_WRONLY | O_CLOEXEC);
-                if (fd < 0)
-                        return -errno;
-                if (write(fd, parent, strlen(parent)) < 0)
-                        return -errno;
-        }
-        return 0;
-}
 
 static bool set_needs(const struct fc_cgpools *p, const struct fc_cgpool_set *s, bool idle,
                       uint64_t now)
@@ -405,7 +374,7 @@ bool fc_cgpools_need(const struct fc_cgpools *p, bool idle, uint64_t now)
         return false;
 }
 
-static int make_one(struct fc_cgpools *p, struct fc_cgpool_set *s)
+static int make_one(struct fc_cgpools *p, struct fc_cgpool_set *s, uint64_t now)
 {
         char name[FC_PARTS_CG_NAME_MAX];
         snprintf(name, sizeof(name), "%s%s-%lu", FC_PARTS_CG_PREFIX, p->tag, ++p->counter);
@@ -421,7 +390,6 @@ static int make_one(struct fc_cgpools *p, struct fc_cgpool_set *s)
                         r = -errno;
                         break;
                 }
-                r = cpuset_inherit(s->dirs[made], leaf);
         }
         if (r == 0)
                 r = (s->ready[s->n_ready] = strdup(name)) ? 0 : -ENOMEM;
@@ -429,6 +397,7 @@ static int make_one(struct fc_cgpools *p, struct fc_cgpool_set *s)
                 rm_in_dirs(s->dirs, made, name);
                 return r;
         }
+        s->made_ns[s->n_ready] = now;
         s->n_ready++;
         p->made++;
         return 0;
@@ -445,7 +414,7 @@ void fc_cgpools_refill_one(struct fc_cgpools *p, bool idle, uint64_t now)
         }
         if (best == NULL)
                 return;
-        int r = make_one(p, best);
+        int r = make_one(p, best, now);
         if (r == -ENOENT && now - best->used_ns < NEW_PLACE_NS) {
                 /* The first create in a place leases before it makes the
                  * parent: give it a moment. */
@@ -466,6 +435,40 @@ void fc_cgpools_sweep(struct fc_cgpools *p, uint64_t now)
         for (unsigned i = p->n_out; i-- > 0;)
                 if (p->out[i].due_ns <= now)
                         out_drop(p, i);
+        for (unsigned x = 0; x < p->n_sets; x++) {
+                struct fc_cgpool_set *s = &p->set[x];
+                /* Oldest first: drop from the front while too old. */
+                unsigned k = 0;
+                while (k < s->n_ready && now - s->made_ns[k] > MAX_AGE_NS) {
+                        rm_in_dirs(s->dirs, s->n_dirs, s->ready[k]);
+                        free(s->ready[k]);
+                        k++;
+                }
+                if (k == 0)
+                        continue;
+                memmove(s->ready, s->ready + k, (s->n_ready - k) * sizeof(char *));
+                memmove(s->made_ns, s->made_ns + k, (s->n_ready - k) * sizeof(uint64_t));
+                s->n_ready -= k;
+                p->discarded += k;
+        }
+}
+
+int fc_cgpools_wake_ms(const struct fc_cgpools *p, uint64_t now)
+{
+        uint64_t first = UINT64_MAX;
+        for (unsigned x = 0; x < p->n_sets; x++) {
+                const struct fc_cgpool_set *s = &p->set[x];
+                if (s->n_ready < p->target && s->retry_ns > now && s->retry_ns < first)
+                        first = s->retry_ns;
+                if (s->n_ready > 0 && s->made_ns[0] + MAX_AGE_NS < first)
+                        first = s->made_ns[0] + MAX_AGE_NS;
+        }
+        for (unsigned i = 0; i < p->n_out; i++)
+                if (p->out[i].due_ns < first)
+                        first = p->out[i].due_ns;
+        if (first == UINT64_MAX)
+                return -1;
+        return first <= now ? 0 : (int) ((first - now) / 1000000ULL) + 1;
 }
 
 unsigned fc_cgpools_ready(const struct fc_cgpools *p)

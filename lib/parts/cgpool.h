@@ -30,6 +30,7 @@ struct fc_cgpool_set {
         char **dirs;             /* "<mount><parent>" per line of the key */
         unsigned n_dirs;
         char **ready;            /* names of pooled cgroups, made in every dir */
+        uint64_t *made_ns;       /* when each was made */
         unsigned n_ready;
         uint64_t used_ns;        /* last lease, for eviction */
         uint64_t retry_ns;       /* after a failed refill, not before this */
@@ -53,7 +54,7 @@ struct fc_cgpools {
         char *record_path;
         struct fc_cgpool_out out[FC_CGPOOL_OUT];
         unsigned n_out;
-        uint64_t hits, misses, made, errors, refused;
+        uint64_t hits, misses, made, errors, refused, discarded;
 };
 
 /* Set up (pooling `target` per set) and remove what a dead instance with
@@ -77,14 +78,20 @@ bool fc_cgpools_need(const struct fc_cgpools *p, bool idle, uint64_t now);
 /* Make one pooled cgroup for the set that needs it most. */
 void fc_cgpools_refill_one(struct fc_cgpools *p, bool idle, uint64_t now);
 
-/* Remove handed-out pooled cgroups past their due time. */
+/* Remove handed-out pooled cgroups past their due time, and ready ones
+ * too old to hand out. */
 void fc_cgpools_sweep(struct fc_cgpools *p, uint64_t now);
+
+/* Milliseconds until the sweep or a waiting refill has something to do,
+ * or -1 (for the loop's poll). */
+int fc_cgpools_wake_ms(const struct fc_cgpools *p, uint64_t now);
 
 /* Sum of ready cgroups over the sets. */
 unsigned fc_cgpools_ready(const struct fc_cgpools *p);
 
 /* Check a key's text and split it into "<mount><parent>" dirs: every
- * mount a cgroup v1 hierarchy, every parent a clean absolute path (which
+ * mount a cgroup v1 hierarchy under /sys/fs/cgroup, every parent a clean
+ * absolute path (which
  * need not exist yet: the first create in a place makes it).  For unit
  * tests the filesystem check can be skipped (`check_fs` false). */
 int fc_cgpool_parse_key(const char *key, bool check_fs, char ***ret_dirs, unsigned *ret_n,

@@ -382,11 +382,13 @@ static int status_json(struct server *s, char *out, size_t size)
                 n += snprintf(out + n, size - (size_t) n,
                               ",\"cgroup\":{\"ready\":%u,\"target\":%u,\"per_place\":%u,"
                               "\"low\":%u,\"places\":%u,\"hits\":%llu,\"misses\":%llu,"
-                              "\"made\":%llu,\"refused\":%llu,\"errors\":%llu}",
+                              "\"made\":%llu,\"discarded\":%llu,\"refused\":%llu,"
+                              "\"errors\":%llu}",
                               fc_cgpools_ready(cgp), cgp->target * cgp->n_sets, cgp->target,
                               cgp->low, cgp->n_sets,
                               (unsigned long long) cgp->hits, (unsigned long long) cgp->misses,
-                              (unsigned long long) cgp->made, (unsigned long long) cgp->refused,
+                              (unsigned long long) cgp->made, (unsigned long long) cgp->discarded,
+                              (unsigned long long) cgp->refused,
                               (unsigned long long) cgp->errors);
         if (n >= 0 && (size_t) n < size)
                 n += snprintf(out + n, size - (size_t) n,
@@ -729,14 +731,9 @@ static void accept_clients(struct server *s)
 
 static void refill(struct server *s, bool idle)
 {
-        /* Below the low mark at once; idle, one at a time (the loop polls
-         * for requests between two). */
-        uint64_t now = fc_now_ns();
-        if (idle)
-                fc_cgpools_refill_one(&s->cgpools, true, now);
-        else
-                while (fc_cgpools_need(&s->cgpools, false, now))
-                        fc_cgpools_refill_one(&s->cgpools, false, now);
+        /* One cgroup at a time (a memory cgroup's mkdir can take
+         * milliseconds): the loop polls for requests between two. */
+        fc_cgpools_refill_one(&s->cgpools, idle, fc_now_ns());
         uint32_t kinds;
         while ((kinds = fc_parts_pools_need(&s->pools, idle)) != 0) {
                 fc_error_t err = FC_ERROR_INIT;
@@ -766,10 +763,11 @@ static int run_loop(struct server *s, fc_error_t *err)
                 int timeout = want_idle ? IDLE_MS : s->pools.n_jobs ? 1000 : -1;
                 if (!cg_idle)
                         s->cg_filling = false;
-                else if (s->cg_filling)
-                        timeout = 0;
-                if (s->cgpools.n_out > 0 && (timeout < 0 || timeout > 1000))
-                        timeout = 1000; /* to sweep untaken cgroups */
+                else if (s->cg_filling || fc_cgpools_need(&s->cgpools, false, now))
+                        timeout = 0; /* below the low mark, or filling while idle */
+                int cg_wake = fc_cgpools_wake_ms(&s->cgpools, now);
+                if (cg_wake >= 0 && (timeout < 0 || cg_wake < timeout))
+                        timeout = cg_wake;
                 if (s->keeper_pid > 0 && (timeout < 0 || timeout > 200))
                         timeout = 200; /* to reap it soon after it stops */
                 int hold = held_timeout_ms(s, fc_now_ns());

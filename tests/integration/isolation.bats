@@ -581,6 +581,12 @@ done'
         run -0 cache serve --detach --pool-cgroup 2
         setup_bundle "$FC_TMP/cg"
         cg_setup
+        # One place for all the containers, there before and after each (as /docker is): a
+        # parent a container's create makes, its delete removes.
+        local h
+        for h in $(awk '$9 == "cgroup" { print $5 }' /proc/self/mountinfo); do
+                mkdir -p "$h$FC_CG_PARENT"
+        done
         # The reference: a cgroup made by mkdir (--no-cache).
         local ref
         update_config '.linux.cgroupsPath = $p' --arg p "$FC_CG_PARENT/ref"

@@ -31,8 +31,9 @@ collect() {
         find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name "${prefix}*" \
                 -printf 'cgroup %p\n' 2>/dev/null
         # Pooled cgroups of the suite's parts cache (named with a hash of its socket path), which
-        # its stop removes: in the hierarchies' roots and wherever a test put containers.
-        if [ -n "${FLASHCUBE_CACHE_SOCKET:-}" ]; then
+        # its stop removes: in the hierarchies' roots and wherever a test put containers.  Only
+        # once the cache is stopped (FC_LEAK_POOLED=1): while it runs they come and go.
+        if [ "${FC_LEAK_POOLED:-0}" = 1 ] && [ -n "${FLASHCUBE_CACHE_SOCKET:-}" ]; then
                 local tag
                 tag=$(python3 -c 'import sys
 h = 2166136261
