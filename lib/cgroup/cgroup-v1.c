@@ -16,6 +16,7 @@
 
 #include "lib/cgroup/cgroup-internal.h"
 #include "lib/cleanup.h"
+#include "lib/sys.h"
 
 static bool blank(const char *s)
 {
@@ -186,13 +187,59 @@ static int mkdir_p1(const char *path, fc_error_t *err)
         return 0;
 }
 
+/* The mount_setattr(2) form of a bind remount with `flags`: everything a
+ * remount sets is cleared first, as a remount does. */
+static struct mount_attr bind_attr(unsigned long flags)
+{
+        struct mount_attr a = {
+                .attr_clr = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                            MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODIRATIME | MOUNT_ATTR__ATIME,
+        };
+        a.attr_set = ((flags & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0) |
+                     ((flags & MS_NOSUID) ? MOUNT_ATTR_NOSUID : 0) |
+                     ((flags & MS_NODEV) ? MOUNT_ATTR_NODEV : 0) |
+                     ((flags & MS_NOEXEC) ? MOUNT_ATTR_NOEXEC : 0) |
+                     ((flags & MS_NODIRATIME) ? MOUNT_ATTR_NODIRATIME : 0);
+        if (flags & MS_NOATIME)
+                a.attr_set |= MOUNT_ATTR_NOATIME;
+        else if (flags & MS_STRICTATIME)
+                a.attr_set |= MOUNT_ATTR_STRICTATIME;
+        else
+                a.attr_set |= MOUNT_ATTR_RELATIME;
+        return a;
+}
+
+/* Where h is mounted in the container's cgroup tmpfs `dest`. */
+static char *v1_target(const struct fc_cgroup_hier *h, const char *dest)
+{
+        const char *name = strrchr(h->mount, '/');
+        name = name ? name + 1 : h->mount;
+        char *target = NULL;
+        if (asprintf(&target, "%s/%s", dest, name) < 0)
+                return NULL;
+        return target;
+}
+
+static int v1_remount_one(const struct fc_cgroup_hier *h, const char *dest, unsigned long flags,
+                          fc_error_t *err)
+{
+        cleanup_free char *target = v1_target(h, dest);
+        if (target == NULL)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        if (mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | (flags & MNT_ATTR_FLAGS), NULL) < 0)
+                return fc_error_setm(err, -errno, "remount %s", target);
+        return 0;
+}
+
+/* Mount h in `dest`: a fresh cgroup mount in a cgroup namespace, else a
+ * bind of the container's cgroup, whose flags v1_mount sets. */
 static int v1_mount_one(const struct fc_cgroup_hier *h, const char *dest, unsigned long flags,
                         bool cgroupns, fc_error_t *err)
 {
         const char *name = strrchr(h->mount, '/');
         name = name ? name + 1 : h->mount;
-        cleanup_free char *target = NULL;
-        if (asprintf(&target, "%s/%s", dest, name) < 0)
+        cleanup_free char *target = v1_target(h, dest);
+        if (target == NULL)
                 return fc_error_set(err, -ENOMEM, "out of memory");
         if (mkdir_p1(target, err) < 0)
                 return err->status;
@@ -214,10 +261,6 @@ static int v1_mount_one(const struct fc_cgroup_hier *h, const char *dest, unsign
                         return fc_error_set(err, -ENOMEM, "out of memory");
                 if (mount(src, target, NULL, MS_BIND | MS_REC, NULL) < 0)
                         return fc_error_setm(err, -errno, "bind %s on %s", src, target);
-                /* A bind takes its flags only from a remount. */
-                if (mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | (flags & MNT_ATTR_FLAGS),
-                          NULL) < 0)
-                        return fc_error_setm(err, -errno, "remount %s", target);
         }
         /* Co-mounted controllers ("cpu,cpuacct") are also reachable under
          * each controller's name, as on the host. */
@@ -252,6 +295,26 @@ static int v1_mount(const struct fc_cgroup *cg, const char *dest, unsigned long 
         for (size_t i = 0; i < cg->n_hier; i++)
                 if (!cg->hier[i].v2 && v1_mount_one(&cg->hier[i], dest, flags, cgroupns, err) < 0)
                         return err->status;
+        if (cgroupns)
+                return 0;
+        /* The binds get their flags together: one recursive
+         * mount_setattr(2) over the tmpfs and everything below, then the
+         * tmpfs alone back to its own - 2 calls instead of a remount per
+         * hierarchy.  A kernel without mount_setattr remounts each. */
+        struct mount_attr all = bind_attr(flags);
+        if (fc_sys_mount_setattr(AT_FDCWD, dest, AT_RECURSIVE, &all, sizeof(all)) < 0) {
+                if (errno != ENOSYS)
+                        return fc_error_setm(err, -errno,
+                                             "set the flags of the cgroup mounts in %s", dest);
+                for (size_t i = 0; i < cg->n_hier; i++)
+                        if (!cg->hier[i].v2 && v1_remount_one(&cg->hier[i], dest, flags, err) < 0)
+                                return err->status;
+                return 0;
+        }
+        struct mount_attr top = {.attr_clr = MOUNT_ATTR_RDONLY};
+        if ((flags & MS_RDONLY) &&
+            fc_sys_mount_setattr(AT_FDCWD, dest, 0, &top, sizeof(top)) < 0)
+                return fc_error_setm(err, -errno, "make the cgroup tmpfs %s writable", dest);
         return 0;
 }
 
