@@ -46,8 +46,8 @@ compare_run() {
         compare_run
 }
 
-@test "differential: mounts seen inside" {
-        both_args sh -c 'cut -d" " -f2,3 /proc/mounts'
+@test "differential: mounts seen inside, with their options" {
+        both_args sh -c 'cut -d" " -f2-4 /proc/mounts'
         compare_run
 }
 
