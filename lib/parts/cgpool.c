@@ -203,7 +203,9 @@ int fc_cgpools_init(struct fc_cgpools *p, unsigned target, const char *socket_pa
 {
         memset(p, 0, sizeof(*p));
         p->target = target;
-        p->low = target > 2 ? 2 : target;
+        /* No refill under the creates: a miss costs them the mkdir a
+         * refill would cost the cache at the same moment.  Idle only. */
+        p->low = 0;
         make_tag(socket_path, p->tag, sizeof(p->tag));
         p->record_path = fc_parts_sibling_path(socket_path, ".cgroups");
         if (p->record_path == NULL)
@@ -358,6 +360,57 @@ bool fc_cgpools_take(struct fc_cgpools *p, const char *key, char *name, uint64_t
 
 /* ---- refill ---- */
 
+static bool blank(const char *s)
+{
+        return s[strspn(s, " \t\n")] == '\0';
+}
+
+static int read_small(const char *path, char *buf, size_t size)
+{
+        cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        ssize_t n = read(fd, buf, size - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = '\0';
+        return 0;
+}
+
+/* A new v1 cpuset cgroup has no cpus and mems: give it its parent's, as
+ * the runtime does for a cgroup it makes (which then finds them set).
+ * Done here because that first write of cpuset.cpus rebuilds the
+ * scheduler domains, which can wait for an RCU grace period: measured
+ * 0.5 ms to 11 ms on a create's critical path. */
+static int cpuset_inherit(const char *dir, const char *leaf)
+{
+        static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+        for (unsigned f = 0; f < 2; f++) {
+                char mine[4096], parent[4096];
+                cleanup_free char *mine_path = NULL, *parent_path = NULL;
+                if (asprintf(&mine_path, "%s/%s", leaf, files[f]) < 0 ||
+                    asprintf(&parent_path, "%s/%s", dir, files[f]) < 0)
+                        return -ENOMEM;
+                int r = read_small(mine_path, mine, sizeof(mine));
+                if (r == -ENOENT)
+                        return 0; /* not the cpuset hierarchy */
+                if (r < 0)
+                        return r;
+                if (!blank(mine))
+                        continue;
+                if ((r = read_small(parent_path, parent, sizeof(parent))) < 0)
+                        return r;
+                if (blank(parent))
+                        continue;
+                cleanup_close int fd = open(mine_path, O_WRONLY | O_CLOEXEC);
+                if (fd < 0)
+                        return -errno;
+                if (write(fd, parent, strlen(parent)) < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
 static bool set_needs(const struct fc_cgpools *p, const struct fc_cgpool_set *s, bool idle,
                       uint64_t now)
 {
@@ -390,6 +443,7 @@ static int make_one(struct fc_cgpools *p, struct fc_cgpool_set *s, uint64_t now)
                         r = -errno;
                         break;
                 }
+                r = cpuset_inherit(s->dirs[made], leaf);
         }
         if (r == 0)
                 r = (s->ready[s->n_ready] = strdup(name)) ? 0 : -ENOMEM;

@@ -141,6 +141,11 @@ static __attribute__((noreturn)) void helper_main(int sock, uint32_t kinds, int 
         struct helper_report rep = {.kinds = kinds};
         int fds[FC_PARTS_N_KINDS];
         unsigned n = 0;
+        /* Refills are background work: they run when the CPUs have
+         * nothing else to do (a create that finds a pool empty makes its
+         * namespaces itself). */
+        struct sched_param sp = {.sched_priority = 0};
+        (void) sched_setscheduler(0, SCHED_IDLE, &sp);
         if (unshare(flags) < 0) {
                 rep.status = -errno;
                 goto send;

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,8 +41,12 @@
 #define HELPER_TIMEOUT_NS (10ULL * 1000000000ULL)
 /* Retired parts (a container's mount namespace) are held this long, so
  * that the last reference - and the teardown of every mount in them, which
- * waits for an RCU grace period - is ours and not the exiting init's. */
+ * waits for an RCU grace period - is ours and not the exiting init's.
+ * Then they are dropped once no lease came for IDLE_MS (the teardown
+ * costs milliseconds of CPU, which creates in flight should not compete
+ * with), or at the latest after RETIRE_MAX_NS. */
 #define RETIRE_HOLD_NS (200ULL * 1000000ULL)
+#define RETIRE_MAX_NS  (2000ULL * 1000000ULL)
 #define MAX_HELD       256
 /* The attach keeper (warm_attach): how often it moves itself, and how
  * long after the last lease it keeps doing so. */
@@ -62,7 +67,7 @@ struct server {
         /* Idle and the cgroup pools below target: poll without waiting
          * between refills, until a request comes. */
         bool cg_filling;
-        uint64_t leases, retired, rejected, next_lease_id, started_ns;
+        uint64_t leases, retired, rejected, next_lease_id, started_ns, last_lease_ns;
         struct {
                 int fd;
                 uint64_t due_ns;
@@ -570,6 +575,7 @@ static void handle_lease(struct server *s, int fd, const struct fc_parts_msg *m)
         if (cg)
                 fc_cgpools_take(&s->cgpools, req.key, rep.name, fc_now_ns());
         s->leases++;
+        s->last_lease_ns = fc_now_ns();
         s->cg_filling = false;
         if (s->cfg->reply_delay_us)
                 usleep(s->cfg->reply_delay_us);
@@ -586,6 +592,10 @@ static void handle_lease(struct server *s, int fd, const struct fc_parts_msg *m)
  * so the loop keeps answering leases meanwhile. */
 static void release_held(struct server *s, uint64_t now)
 {
+        /* Not while creates come, unless held too long already. */
+        if (now != UINT64_MAX && now - s->last_lease_ns < IDLE_MS * 1000000ULL &&
+            (s->n_held == 0 || now < s->held[0].due_ns - RETIRE_HOLD_NS + RETIRE_MAX_NS))
+                return;
         unsigned n_due = 0;
         for (unsigned i = 0; i < s->n_held; i++)
                 if (s->held[i].due_ns <= now)
@@ -598,6 +608,10 @@ static void release_held(struct server *s, uint64_t now)
                  * which outlives us, has closed its own. */
                 if (fork() != 0)
                         _exit(0);
+                /* The teardown is background work: it runs when the CPUs
+                 * have nothing else to do. */
+                struct sched_param sp = {.sched_priority = 0};
+                (void) sched_setscheduler(0, SCHED_IDLE, &sp);
                 /* Keep only the due parts: not the cache's lock, socket or
                  * pools, which must go with the cache. */
                 int keep[MAX_HELD];
@@ -645,6 +659,10 @@ static int held_timeout_ms(const struct server *s, uint64_t now)
         if (s->n_held == 0)
                 return -1;
         uint64_t first = s->held[0].due_ns; /* held in arrival order */
+        uint64_t idle_at = s->last_lease_ns + IDLE_MS * 1000000ULL;
+        uint64_t latest = first - RETIRE_HOLD_NS + RETIRE_MAX_NS;
+        if (first < idle_at)
+                first = idle_at < latest ? idle_at : latest;
         return first <= now ? 0 : (int) ((first - now) / 1000000ULL) + 1;
 }
 
