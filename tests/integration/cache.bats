@@ -559,3 +559,49 @@ in_cgroup() {
                 [ ! -e "$h$FC_CG_PARENT/c2" ] || fail "c2 left in $h"
         done
 }
+
+@test "cache: a retired mount namespace is dropped only when leases stop coming, and within 2 s" {
+        start_cache
+        setup_bundle
+        set_args true
+        local pid
+        pid=$(cache_main_pids)
+        # Leases every 5 ms for 1.5 s (the cache waits for 50 ms without one before it drops
+        # what it holds, so that the teardown does not compete with the creates).
+        python3 - "$CACHE_SOCK" <<'EOF' &
+import socket, struct, sys, time
+lease = struct.pack("=IHHIi", 0x43504346, 1, 1, 8, 0) + struct.pack("=II", 0, 0)
+t0 = time.monotonic()
+while time.monotonic() - t0 < 1.5:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sys.argv[1])
+    s.send(lease)
+    s.recv(256)
+    s.close()
+    time.sleep(0.005)
+EOF
+        local leaser=$!
+        on_teardown "kill $leaser 2>/dev/null || true"
+        # A lease can miss on a busy machine (the client waits 5 ms): a few tries.
+        local try id
+        for ((try = 0; try < 3; try++)); do
+                id=$FC_ID-$try
+                track_id "$id"
+                run -0 fc --cache-socket "$CACHE_SOCK" run --bundle "$FC_BUNDLE" "$id"
+                [ "$(status_json | jq .retired)" -ge 1 ] && break
+        done
+        [ "$(status_json | jq .retired)" -ge 1 ] || fail "no mount namespace was retired"
+        # Past the 200 ms hold, still held: leases keep coming.
+        sleep 0.4
+        local held
+        held=$(find "/proc/$pid/fd" -lname 'mnt:*' 2>/dev/null | wc -l)
+        [ "$held" -ge 1 ] || fail "dropped while leases kept coming"
+        wait "$leaser"
+        # Quiet: dropped soon.
+        for ((try = 0; try < 60; try++)); do
+                held=$(find "/proc/$pid/fd" -lname 'mnt:*' 2>/dev/null | wc -l)
+                [ "$held" -eq 0 ] && break
+                sleep 0.05
+        done
+        [ "$held" -eq 0 ] || fail "the cache still holds $held mount namespaces"
+}
