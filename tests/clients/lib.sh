@@ -228,6 +228,14 @@ fc_cache_finish() {
         if fc_check "flashcube cache stop" "$RT" --cache-socket "$CACHE_SOCK" cache stop; then
                 fc_wait_for 10 gone sh -c '[ -e "$1" ] || echo gone' sh "$CACHE_SOCK" ||
                         fc_fail "cache stop: socket $CACHE_SOCK still there after 10 s"
+                local pooled
+                pooled=$(find /sys/fs/cgroup -mindepth 2 -maxdepth 6 -type d -name '.fc-pool-*' \
+                        -path "*/$CG_PARENT/*" 2>/dev/null)
+                if [ -z "$pooled" ]; then
+                        fc_pass "cache stop removed its pooled cgroups"
+                else
+                        fc_fail "cache stop left pooled cgroups: $(echo "$pooled" | head -n 3)"
+                fi
         fi
 }
 
@@ -328,8 +336,10 @@ fc_umount_under() {
 # mentions the work dir.  Pids and ids differ between runs, so only names and counts are kept.
 fc_leak_snapshot() {
         local r p c a
-        find /sys/fs/cgroup -mindepth 2 -maxdepth 5 -type d -path "*/$CG_PARENT/*" 2>/dev/null |
-                sed 's/^/cgroup /'
+        # The parts cache's pooled cgroups (.fc-pool-*) come and go while it runs; its stop
+        # removes them (fc_cache_finish checks).
+        find /sys/fs/cgroup -mindepth 2 -maxdepth 5 -type d -path "*/$CG_PARENT/*" \
+                ! -name '.fc-pool-*' 2>/dev/null | sed 's/^/cgroup /'
         awk -v d="$WORK" -v p="$CG_PARENT" 'index($5, d) == 1 || index($4, p) { print "mount " $5 }' \
                 /proc/self/mountinfo
         for r in "${STATE_ROOTS[@]}"; do
