@@ -312,8 +312,7 @@ static int v1_mount(const struct fc_cgroup *cg, const char *dest, unsigned long 
                 return 0;
         }
         struct mount_attr top = {.attr_clr = MOUNT_ATTR_RDONLY};
-        if ((flags & MS_RDONLY) &&
-            fc_sys_mount_setattr(AT_FDCWD, dest, 0, &top, sizeof(top)) < 0)
+        if ((flags & MS_RDONLY) && fc_sys_mount_setattr(AT_FDCWD, dest, 0, &top, sizeof(top)) < 0)
                 return fc_error_setm(err, -errno, "make the cgroup tmpfs %s writable", dest);
         return 0;
 }

@@ -198,8 +198,7 @@ static void clean_record(const struct fc_cgpools *p)
         }
 }
 
-int fc_cgpools_init(struct fc_cgpools *p, unsigned target, const char *socket_path,
-                    fc_error_t *err)
+int fc_cgpools_init(struct fc_cgpools *p, unsigned target, const char *socket_path, fc_error_t *err)
 {
         memset(p, 0, sizeof(*p));
         p->target = target;
@@ -298,8 +297,12 @@ static struct fc_cgpool_set *add_set(struct fc_cgpools *p, const char *key, uint
                 p->set[lru] = p->set[--p->n_sets];
         }
         struct fc_cgpool_set *s = &p->set[p->n_sets++];
-        *s = (struct fc_cgpool_set){.key = k, .dirs = dirs, .n_dirs = n, .ready = ready,
-                                    .made_ns = made_ns, .used_ns = now};
+        *s = (struct fc_cgpool_set){.key = k,
+                                    .dirs = dirs,
+                                    .n_dirs = n,
+                                    .ready = ready,
+                                    .made_ns = made_ns,
+                                    .used_ns = now};
         write_record(p);
         return s;
 }

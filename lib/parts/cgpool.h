@@ -26,14 +26,14 @@
 #define FC_CGPOOL_OUT  256
 
 struct fc_cgpool_set {
-        char *key;               /* the request's key text */
-        char **dirs;             /* "<mount><parent>" per line of the key */
+        char *key;   /* the request's key text */
+        char **dirs; /* "<mount><parent>" per line of the key */
         unsigned n_dirs;
-        char **ready;            /* names of pooled cgroups, made in every dir */
-        uint64_t *made_ns;       /* when each was made */
+        char **ready;      /* names of pooled cgroups, made in every dir */
+        uint64_t *made_ns; /* when each was made */
         unsigned n_ready;
-        uint64_t used_ns;        /* last lease, for eviction */
-        uint64_t retry_ns;       /* after a failed refill, not before this */
+        uint64_t used_ns;  /* last lease, for eviction */
+        uint64_t retry_ns; /* after a failed refill, not before this */
 };
 
 /* A pooled cgroup handed out, kept until its create must have taken it:

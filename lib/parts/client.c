@@ -183,8 +183,8 @@ _Static_assert(FC_PARTS_CG_KEY_MAX == FC_CGROUP_POOL_KEY_MAX, "one cgroup key si
 _Static_assert(FC_PARTS_CG_NAME_MAX == sizeof(((struct fc_parts_lease *) 0)->cgroup),
                "one cgroup name size");
 
-static int lease(const struct fc_context *ctx, uint32_t want, const char *cg_key,
-                 bool autostart_ok, struct fc_parts_lease *ret, fc_error_t *err)
+static int lease(const struct fc_context *ctx, uint32_t want, const char *cg_key, bool autostart_ok,
+                 struct fc_parts_lease *ret, fc_error_t *err)
 {
         uint64_t deadline = fc_now_ns() + LEASE_TIMEOUT_NS;
         cleanup_close int fd = connect_cache(ctx->cache_socket, err);
@@ -200,8 +200,8 @@ static int lease(const struct fc_context *ctx, uint32_t want, const char *cg_key
         req.lease.want = want;
         if (cg_key)
                 snprintf(req.key, sizeof(req.key), "%s", cg_key);
-        if (fc_parts_send(fd, op, 0, &req, cg_key ? sizeof(req) : sizeof(req.lease), NULL, 0,
-                          err) < 0)
+        if (fc_parts_send(fd, op, 0, &req, cg_key ? sizeof(req) : sizeof(req.lease), NULL, 0, err) <
+            0)
                 return err->status;
         char buf[sizeof(struct fc_parts_header) + FC_PARTS_MAX_PAYLOAD];
         struct fc_parts_msg m;
@@ -240,8 +240,8 @@ static int lease(const struct fc_context *ctx, uint32_t want, const char *cg_key
         if (cg_key) {
                 /* Decoding checked the name is terminated; a name that is
                  * not one plain directory entry is ignored. */
-                const char *name = (const char *) m.payload +
-                                   offsetof(struct fc_parts_lease_cg_reply, name);
+                const char *name =
+                        (const char *) m.payload + offsetof(struct fc_parts_lease_cg_reply, name);
                 if (strncmp(name, FC_PARTS_CG_PREFIX, strlen(FC_PARTS_CG_PREFIX)) != 0 ||
                     strchr(name, '/') != NULL)
                         name = "";

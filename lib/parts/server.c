@@ -390,11 +390,10 @@ static int status_json(struct server *s, char *out, size_t size)
                               "\"made\":%llu,\"discarded\":%llu,\"refused\":%llu,"
                               "\"errors\":%llu}",
                               fc_cgpools_ready(cgp), cgp->target * cgp->n_sets, cgp->target,
-                              cgp->low, cgp->n_sets,
-                              (unsigned long long) cgp->hits, (unsigned long long) cgp->misses,
-                              (unsigned long long) cgp->made, (unsigned long long) cgp->discarded,
-                              (unsigned long long) cgp->refused,
-                              (unsigned long long) cgp->errors);
+                              cgp->low, cgp->n_sets, (unsigned long long) cgp->hits,
+                              (unsigned long long) cgp->misses, (unsigned long long) cgp->made,
+                              (unsigned long long) cgp->discarded,
+                              (unsigned long long) cgp->refused, (unsigned long long) cgp->errors);
         if (n >= 0 && (size_t) n < size)
                 n += snprintf(out + n, size - (size_t) n,
                               "},\"refill_jobs\":%u,\"helpers\":%u,\"leases\":%llu,\"hits\":%llu,"
