@@ -521,7 +521,8 @@ static int drive_init(const struct fc_context *ctx, int sync_fd, pid_t *pidp, in
 }
 
 int fc_container_create_internal(const struct fc_context *ctx, const struct fc_create_opts *o,
-                                 bool foreground, struct fc_created *ret, fc_error_t *err)
+                                 bool foreground, bool autostart, struct fc_created *ret,
+                                 fc_error_t *err)
 {
         int r;
         ret->pid = 0;
@@ -669,16 +670,17 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         struct fc_idmap_mounts idmap = {NULL, 0};
         if (fc_ns_plan_open(&ns, err) < 0 || fc_idmap_prepare(cfg, &ns, &idmap, err) < 0)
                 goto undo_ns;
-        if (mkfifoat(dirfd, FC_EXEC_FIFO, 0622) < 0) {
+        if (!autostart && mkfifoat(dirfd, FC_EXEC_FIFO, 0622) < 0) {
                 fc_error_setm(err, -errno, "create exec.fifo");
                 goto undo_ns;
         }
         /* O_RDWR never blocks on a FIFO and keeps a reader alive: `start`
          * opens the other end non-blocking and writes one byte. */
-        int fifo_fd = openat(dirfd, FC_EXEC_FIFO, O_RDWR | O_CLOEXEC);
+        int fifo_fd = autostart ? -1 : openat(dirfd, FC_EXEC_FIFO, O_RDWR | O_CLOEXEC);
         int sv[2] = {-1, -1};
         int console[2] = {-1, -1};
-        if (fifo_fd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        if ((!autostart && fifo_fd < 0) ||
+            socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
                 fc_error_setm(err, -errno, "prepare container init");
                 goto undo_fds;
         }
@@ -745,8 +747,8 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         ret->pidfd = pidfd;
 
         if (!cgroup_made) {
-                if (make_cgroup(ctx, cg, res, pooled_cg, dirfd, st, cfg, cfg_text, cfg_len,
-                                err) < 0)
+                if (make_cgroup(ctx, cg, res, pooled_cg, dirfd, st, cfg, cfg_text, cfg_len, err) <
+                    0)
                         goto undo_child;
                 cgroup_made = true;
         }
@@ -783,7 +785,8 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         if (pid_file && write_pid_file(pid_file, pid, err) < 0)
                 goto undo_child;
         close(sv[0]);
-        close(fifo_fd);
+        if (fifo_fd >= 0)
+                close(fifo_fd);
         fc_ns_plan_close(&ns);
         fc_cgroup_free(cg);
         return 0;
@@ -828,7 +831,7 @@ int fc_container_create(const struct fc_context *ctx, const struct fc_create_opt
                         fc_error_t *err)
 {
         struct fc_created c;
-        int r = fc_container_create_internal(ctx, o, false, &c, err);
+        int r = fc_container_create_internal(ctx, o, false, false, &c, err);
         fc_created_clear(&c);
         fc_trace(ctx, "create-done");
         return r;

@@ -19,9 +19,19 @@ struct fc_created {
 
 void fc_created_clear(struct fc_created *c);
 
-/* create without exiting: what `create` and `run` share. */
+/* create without exiting: what `create` and `run` share.  With `autostart`
+ * (`run`) there is no exec.fifo: the init runs the process as soon as it
+ * is ready, while the runtime finishes its own part (state, then
+ * fc_container_started), and no wake-up through the fifo is waited for. */
 int fc_container_create_internal(const struct fc_context *ctx, const struct fc_create_opts *o,
-                                 bool foreground, struct fc_created *ret, fc_error_t *err);
+                                 bool foreground, bool autostart, struct fc_created *ret,
+                                 fc_error_t *err);
+
+/* The container's process was started (by start, or by the init itself
+ * after an autostart create): status running, poststart hooks; a failing
+ * hook kills the init (through `pidfd`, or `s->pid` when it is -1). */
+int fc_container_started(const struct fc_context *ctx, struct fc_state *s,
+                         const struct fc_config *cfg, int pidfd, fc_error_t *err);
 
 /* Unblock the init waiting on exec.fifo and run poststart hooks.  `cfg`
  * may be NULL (read from the state dir). */

@@ -134,7 +134,14 @@ int fc_container_start_internal(const struct fc_context *ctx, int dirfd, struct 
         fc_trace(ctx, "start-claimed");
         if (write(fifo, "0", 1) != 1)
                 return fc_error_setm(err, -errno, "write exec.fifo");
-        r = fc_state_set_status(s, "running", err);
+        return fc_container_started(ctx, s, cfg, pidfd, err);
+}
+
+int fc_container_started(const struct fc_context *ctx, struct fc_state *s,
+                         const struct fc_config *cfg, int pidfd, fc_error_t *err)
+{
+        (void) ctx;
+        int r = fc_state_set_status(s, "running", err);
         if (r < 0)
                 return r;
 
@@ -472,10 +479,10 @@ int fc_container_run(const struct fc_context *ctx, const struct fc_create_opts *
 
         struct fc_created c;
         struct fc_terminal_relay *relay = NULL;
-        int r = fc_container_create_internal(ctx, o, !detach, &c, err);
+        int r = fc_container_create_internal(ctx, o, !detach, true, &c, err);
         if (r < 0)
                 goto out;
-        r = fc_container_start_internal(ctx, c.dirfd, c.state, c.cfg, err);
+        r = fc_container_started(ctx, c.state, c.cfg, c.pidfd, err);
         if (r < 0) {
                 abandon_run(ctx, &c);
                 goto out;

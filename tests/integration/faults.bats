@@ -18,8 +18,9 @@ CREATE_PHASES=(load-config validate process-plan reserve cgroup lease clone cgro
 START_PHASES=(start-fifo start-claimed init-exec)
 EXEC_PHASES=(exec-clone exec-child-joined exec-started)
 DELETE_PHASES=(delete-kill destroy-cgroup destroy-state)
+# `run` has no exec.fifo (the init starts the process once ready): no start-fifo/start-claimed.
 RUN_PHASES=(load-config validate process-plan reserve cgroup lease clone cgroup-make cgroup-enter
-        init-go init-mounted init-pivoted init-setup init-ready start-fifo start-claimed init-exec
+        init-go init-mounted init-pivoted init-setup init-ready init-exec
         started exited destroy-cgroup destroy-state destroyed)
 
 setup() {

@@ -259,3 +259,28 @@ EOF2
         [ "$status" -ne 0 ]
         assert_state_root_empty
 }
+
+@test "hooks: run starts the process without an exec.fifo (create then start has one)" {
+        requires_flashcube
+        # A createRuntime hook (runtime side, before the init reports ready) lists the state dir.
+        cat >"$FC_TMP/ls-state.sh" <<EOF2
+#!/bin/sh
+ls "$FC_ROOT/\$1" > "$FC_SHARED/\$1.ls"
+EOF2
+        chmod 755 "$FC_TMP/ls-state.sh"
+        add_hook createRuntime "$FC_TMP/ls-state.sh" "$FC_ID"
+        set_args true
+        run -0 fc run --bundle "$FC_BUNDLE" "$FC_ID"
+        ! grep -qx exec.fifo "$FC_SHARED/$FC_ID.ls" || fail "run made an exec.fifo: $(cat "$FC_SHARED/$FC_ID.ls")"
+        # The split lifecycle still gates the process on the fifo until start.
+        local id2=${FC_ID}-2
+        track_id "$id2"
+        update_config '.hooks.createRuntime[0].args[1] = $i' --arg i "$id2"
+        set_args sh -c 'echo started > /shared/started'
+        create_container "$id2"
+        grep -qx exec.fifo "$FC_SHARED/$id2.ls" || fail "create made no exec.fifo"
+        sleep 0.2
+        [ ! -e "$FC_SHARED/started" ] || fail "the process ran before start"
+        run -0 fc start "$id2"
+        wait_for_file "$FC_SHARED/started"
+}
