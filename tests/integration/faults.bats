@@ -413,6 +413,11 @@ kill_private_caches() {
         cache_cmd stop >/dev/null 2>&1 || true
         local p
         for p in $(private_cache_pids); do kill -KILL "$p" 2>/dev/null; done
+        # A killed cache leaves its pooled cgroups to the next instance on its socket: one
+        # started and stopped here removes them (the socket dies with the test).
+        if [ -e "${FLASHCUBE_CACHE_SOCKET%.sock}.cgroups" ]; then
+                cache_cmd serve --detach >/dev/null 2>&1 && cache_cmd stop >/dev/null 2>&1
+        fi
         return 0
 }
 

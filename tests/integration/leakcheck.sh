@@ -30,16 +30,11 @@ collect() {
         done
         find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name "${prefix}*" \
                 -printf 'cgroup %p\n' 2>/dev/null
-        # Pooled cgroups of the suite's parts cache (named with a hash of its socket path), which
-        # its stop removes: in the hierarchies' roots and wherever a test put containers.  Only
-        # once the cache is stopped (FC_LEAK_POOLED=1): while it runs they come and go.
-        if [ "${FC_LEAK_POOLED:-0}" = 1 ] && [ -n "${FLASHCUBE_CACHE_SOCKET:-}" ]; then
-                local tag
-                tag=$(python3 -c 'import sys
-h = 2166136261
-for c in sys.argv[1].encode(): h = ((h ^ c) * 16777619) & 0xffffffff
-print("%08x" % h)' "$FLASHCUBE_CACHE_SOCKET")
-                find /sys/fs/cgroup -mindepth 1 -maxdepth 7 -type d -name ".fc-pool-$tag-*" \
+        # Pooled cgroups (.fc-pool-*) of every parts cache: the suite's and the tests' private
+        # ones, whose stop (or a new instance on a dead one's socket) removes them.  Only with
+        # FC_LEAK_POOLED=1, at the start and the end of a run: while caches run they come and go.
+        if [ "${FC_LEAK_POOLED:-0}" = 1 ]; then
+                find /sys/fs/cgroup -mindepth 1 -maxdepth 7 -type d -name ".fc-pool-*" \
                         -printf 'cgroup %p\n' 2>/dev/null
         fi
         awk -v all="${FC_LEAK_ALL_MOUNTS:-0}" -v d="$testdir" -v p="$prefix" '{

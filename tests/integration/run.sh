@@ -78,7 +78,7 @@ else
         done
 fi
 
-"$here/leakcheck.sh" snapshot "$FC_TEST_DIR/leak.before"
+FC_LEAK_POOLED=1 "$here/leakcheck.sh" snapshot "$FC_TEST_DIR/leak.before"
 
 tap=$FC_TEST_DIR/results.tap
 bats --tap "${files[@]}" | tee "$tap"
