@@ -184,28 +184,48 @@ static char *resolve_rootfs(const struct fc_config *cfg, const char *bundle, fc_
         return real;
 }
 
-static int write_pid_file(const char *path, pid_t pid, fc_error_t *err)
+/* --pid-file: its temporary file is made before anything else, so that a
+ * path that cannot be written fails the create before the init exists
+ * (`run` starts the process as soon as the init is ready); the pid goes in
+ * at the end, renamed into place.  Removed at scope exit unless renamed. */
+struct pid_file {
+        char *path, *tmp;
+        int fd;
+};
+
+static void pid_file_clear(struct pid_file *p)
 {
-        cleanup_free char *tmp = NULL;
-        if (asprintf(&tmp, "%s.fctmp", path) < 0)
+        if (p->fd >= 0) {
+                close(p->fd);
+                unlink(p->tmp);
+        }
+        free(p->path);
+        free(p->tmp);
+}
+
+static int pid_file_open(struct pid_file *p, fc_error_t *err)
+{
+        if (asprintf(&p->tmp, "%s.fctmp", p->path) < 0) {
+                p->tmp = NULL;
                 return fc_error_set(err, -ENOMEM, "out of memory");
-        unlink(tmp);
-        cleanup_close int fd =
-                open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd < 0)
-                return fc_error_setm(err, -errno, "write pid file %s", path);
+        }
+        unlink(p->tmp);
+        p->fd = open(p->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (p->fd < 0)
+                return fc_error_setm(err, -errno, "write pid file %s", p->path);
+        return 0;
+}
+
+static int pid_file_commit(struct pid_file *p, pid_t pid, fc_error_t *err)
+{
         char buf[32];
         int n = snprintf(buf, sizeof(buf), "%d", (int) pid);
-        if (write(fd, buf, (size_t) n) != n) {
-                int e = -errno;
-                unlink(tmp);
-                return fc_error_setm(err, e ? e : -EIO, "write pid file %s", path);
-        }
-        if (rename(tmp, path) < 0) {
-                int e = -errno;
-                unlink(tmp);
-                return fc_error_setm(err, e, "write pid file %s", path);
-        }
+        if (write(p->fd, buf, (size_t) n) != n)
+                return fc_error_setm(err, errno ? -errno : -EIO, "write pid file %s", p->path);
+        if (rename(p->tmp, p->path) < 0)
+                return fc_error_setm(err, -errno, "write pid file %s", p->path);
+        close(p->fd);
+        p->fd = -1;
         return 0;
 }
 
@@ -544,17 +564,19 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                                             o->preserve_fds, 3 + i);
         /* A relative --pid-file is relative to where we were called, not
          * to the bundle we are about to chdir into. */
-        cleanup_free char *pid_file = NULL;
+        __attribute__((cleanup(pid_file_clear))) struct pid_file pid_file = {NULL, NULL, -1};
         if (o->pid_file && o->pid_file[0] != '/') {
                 cleanup_free char *cwd = getcwd(NULL, 0);
-                if (cwd == NULL || asprintf(&pid_file, "%s/%s", cwd, o->pid_file) < 0)
+                if (cwd == NULL || asprintf(&pid_file.path, "%s/%s", cwd, o->pid_file) < 0)
                         return fc_error_setm(err, -errno ? -errno : -ENOMEM, "--pid-file %s",
                                              o->pid_file);
         } else if (o->pid_file) {
-                pid_file = strdup(o->pid_file);
-                if (pid_file == NULL)
+                pid_file.path = strdup(o->pid_file);
+                if (pid_file.path == NULL)
                         return fc_error_set(err, -ENOMEM, "out of memory");
         }
+        if (pid_file.path && pid_file_open(&pid_file, err) < 0)
+                return err->status;
         const char *bundle_arg = o->bundle && o->bundle[0] ? o->bundle : ".";
         if (chdir(bundle_arg) < 0)
                 return fc_error_setm(err, -errno, "chdir %s", bundle_arg);
@@ -782,7 +804,7 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         st->start_time = fc_proc_start_time(pid);
         if (fc_state_set_status(st, "created", err) < 0 || fc_status_write(dirfd, st, err) < 0)
                 goto undo_child;
-        if (pid_file && write_pid_file(pid_file, pid, err) < 0)
+        if (pid_file.path && pid_file_commit(&pid_file, pid, err) < 0)
                 goto undo_child;
         close(sv[0]);
         if (fifo_fd >= 0)

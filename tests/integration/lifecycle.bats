@@ -132,6 +132,20 @@ setup() {
         [ "$(cat "$FC_TMP/rel.pid")" = "$(container_pid "$FC_ID-2")" ]
 }
 
+@test "lifecycle: run with a --pid-file that cannot be written fails before the process runs" {
+        local shared=$FC_TMP/shared
+        mkdir -p "$shared"
+        update_config '.mounts += [{"destination": "/shared", "type": "bind", "source": $s,
+                                    "options": ["rbind"]}]' --arg s "$shared"
+        set_args touch /shared/ran
+        run --separate-stderr fc run --bundle "$FC_BUNDLE" --pid-file "$FC_TMP/no-such-dir/pid" "$FC_ID"
+        [ "$status" -ne 0 ]
+        assert_one_line_error
+        [[ "$stderr" == *"pid file"* ]] || fail "error: $stderr"
+        [ ! -e "$shared/ran" ] || fail "the process ran although run failed"
+        assert_state_root_empty
+}
+
 @test "lifecycle: start twice fails" {
         set_args sleep 100
         create_container
