@@ -582,7 +582,8 @@ static int remove_children(const char *dir)
 }
 
 /* Remove the parts cache's pooled cgroups in dir (lib/parts/cgpool.h:
- * empty cgroups named ".fc-pool-*").  Returns whether there were any. */
+ * empty cgroups named FC_CGROUP_POOL_PREFIX*).  Returns whether there were
+ * any. */
 static bool remove_pooled_in(const char *dir)
 {
         cleanup_closedir DIR *d = opendir(dir);
@@ -591,7 +592,7 @@ static bool remove_pooled_in(const char *dir)
         bool any = false;
         struct dirent *de;
         while ((de = readdir(d)) != NULL) {
-                if (strncmp(de->d_name, ".fc-pool-", 9) != 0)
+                if (strncmp(de->d_name, FC_CGROUP_POOL_PREFIX, strlen(FC_CGROUP_POOL_PREFIX)) != 0)
                         continue;
                 cleanup_free char *sub = NULL;
                 if (asprintf(&sub, "%s/%s", dir, de->d_name) >= 0 && rmdir(sub) == 0)

@@ -57,6 +57,9 @@ void fc_cgroup_claim_missing(struct fc_cgroup *cg);
  * nothing can be pooled for it (v2; a path too long for the protocol). */
 char *fc_cgroup_pool_key(const struct fc_cgroup *cg);
 #define FC_CGROUP_POOL_KEY_MAX 2048
+/* Every pooled cgroup's name begins with this (hidden from `ls`, and never
+ * a name a container gets). */
+#define FC_CGROUP_POOL_PREFIX ".fc-pool-"
 
 /* fc_cgroup_make, taking a pooled cgroup: `pooled` names a fresh, empty
  * directory beside the planned leaf in every v1 hierarchy of the key,

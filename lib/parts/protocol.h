@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/cgroup/cgroup.h"
 #include "lib/error.h"
 
 #define FC_PARTS_MAGIC   0x43504346u /* "FCPC" in little-endian memory order */
@@ -71,9 +72,9 @@ struct fc_parts_lease_reply {
  * NUL-terminated inside the fixed-size field. */
 #define FC_PARTS_CG_KEY_MAX 2048u
 /* A pooled cgroup's directory name, the same in every hierarchy, begins
- * with this (hidden from `ls`, and never a name a container gets). */
+ * with FC_CGROUP_POOL_PREFIX. */
 #define FC_PARTS_CG_NAME_MAX 64u
-#define FC_PARTS_CG_PREFIX   ".fc-pool-"
+#define FC_PARTS_CG_PREFIX   FC_CGROUP_POOL_PREFIX
 
 struct fc_parts_lease_cg_req {
         struct fc_parts_lease_req lease;
