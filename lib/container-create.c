@@ -391,13 +391,11 @@ static void kill_and_reap(pid_t pid, int pidfd)
  * exits, the last reference is the cache's, and the teardown of every
  * mount in it (which waits for an RCU grace period, ~0.5 ms) happens
  * there, off the exit path `run`, the shim and `delete` wait on. */
-static void retire_mount_ns(const struct fc_context *ctx, pid_t pid)
+static int open_mount_ns(pid_t pid)
 {
         char path[64];
         snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int) pid);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd >= 0)
-                fc_parts_retire(ctx, &fd, 1);
+        return open(path, O_RDONLY | O_CLOEXEC);
 }
 
 /* Make the planned cgroup and record it (state.json, and the config when
@@ -456,12 +454,10 @@ static void prefer_init_error(int sync_fd, fc_error_t *err)
         free(m);
 }
 
-/* The parent's half of the sync protocol, from GO to READY. */
-static int drive_init(const struct fc_context *ctx, int sync_fd, pid_t *pidp, int *pidfdp,
-                      bool unshare_cgroupns, const struct fc_config *cfg, struct fc_state *st,
-                      fc_error_t *err)
+/* The parent's half of the sync protocol: GO, then (await_ready) what the
+ * init asks for until READY. */
+static int send_go(int sync_fd, pid_t pid, bool unshare_cgroupns, fc_error_t *err)
 {
-        pid_t pid = *pidp;
         /* GO carries the init's pid as the host sees it (for hooks' state)
          * and whether it must create its cgroup namespace itself. */
         int r = fc_sync_send(sync_fd, FC_SYNC_GO, (int) pid,
@@ -471,6 +467,14 @@ static int drive_init(const struct fc_context *ctx, int sync_fd, pid_t *pidp, in
                 prefer_init_error(sync_fd, err);
                 return err->status;
         }
+        return 0;
+}
+
+static int await_ready(const struct fc_context *ctx, int sync_fd, pid_t *pidp, int *pidfdp,
+                       const struct fc_config *cfg, struct fc_state *st, fc_error_t *err)
+{
+        pid_t pid = *pidp;
+        int r = 0;
         struct fc_sync_msg *m = malloc(sizeof(*m));
         if (m == NULL)
                 return fc_error_set(err, -ENOMEM, "out of memory");
@@ -767,6 +771,16 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 goto undo_fds;
         ret->pid = pid;
         ret->pidfd = pidfd;
+        /* Read while the init cannot be in execve: /proc/<pid> waits for an
+         * exec to finish, and with `run` the init execs as soon as it is
+         * ready. */
+        uint64_t start_time = fc_proc_start_time(pid);
+        int mnt_fd = -1;
+        /* (An init in a joined user namespace makes its mount namespace
+         * itself, later.) */
+        if (cache_up && ns.mode[FC_NS_MOUNT] == FC_NS_MODE_NEW &&
+            ns.mode[FC_NS_USER] != FC_NS_MODE_JOIN)
+                mnt_fd = open_mount_ns(pid);
 
         if (!cgroup_made) {
                 if (make_cgroup(ctx, cg, res, pooled_cg, dirfd, st, cfg, cfg_text, cfg_len, err) <
@@ -784,14 +798,31 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         fc_trace(ctx, "init-setup");
         bool unshare_cgroupns = ns.mode[FC_NS_CGROUP] == FC_NS_MODE_NEW &&
                                 (!cgroup_in_clone || ns.mode[FC_NS_USER] == FC_NS_MODE_JOIN);
-        r = drive_init(ctx, sv[0], &pid, &pidfd, unshare_cgroupns, cfg, st, err);
+        if (send_go(sv[0], pid, unshare_cgroupns, err) < 0)
+                goto undo_child;
+        /* While the init sets itself up.  Its mount namespace goes to the
+         * cache, which holds it so that the container's mounts are torn
+         * down there, not in the init's exit.  And `run` starts the process
+         * as soon as the init is ready, while nothing of the record depends
+         * on what the init does: written now, it is off the path from ready
+         * to the process's exit. */
+        if (mnt_fd >= 0)
+                fc_parts_retire(ctx, &mnt_fd, 1);
+        bool recorded = false;
+        if (autostart) {
+                st->pid = pid;
+                st->start_time = start_time;
+                if (fc_state_set_status(st, "created", err) < 0 ||
+                    fc_status_write(dirfd, st, err) < 0)
+                        goto undo_child;
+                recorded = true;
+        }
+        r = await_ready(ctx, sv[0], &pid, &pidfd, cfg, st, err);
         ret->pid = pid;
         ret->pidfd = pidfd;
         if (r < 0)
                 goto undo_child;
         fc_trace(ctx, "init-ready");
-        if (cache_up && ns.mode[FC_NS_MOUNT] == FC_NS_MODE_NEW)
-                retire_mount_ns(ctx, pid);
         if (console[0] >= 0) {
                 ret->console_master = fc_terminal_recv_master(console[0], err);
                 if (ret->console_master < 0)
@@ -800,10 +831,17 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 console[0] = -1;
         }
 
-        st->pid = pid;
-        st->start_time = fc_proc_start_time(pid);
-        if (fc_state_set_status(st, "created", err) < 0 || fc_status_write(dirfd, st, err) < 0)
-                goto undo_child;
+        /* The init is another process when a first child forked it (a
+         * joined user namespace): its pid and start time are known now. */
+        if (pid != st->pid || !recorded) {
+                if (pid != st->pid)
+                        start_time = fc_proc_start_time(pid);
+                st->pid = pid;
+                st->start_time = start_time;
+                if (fc_state_set_status(st, "created", err) < 0 ||
+                    fc_status_write(dirfd, st, err) < 0)
+                        goto undo_child;
+        }
         if (pid_file.path && pid_file_commit(&pid_file, pid, err) < 0)
                 goto undo_child;
         close(sv[0]);
@@ -814,6 +852,8 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         return 0;
 
 undo_child:
+        if (mnt_fd >= 0)
+                close(mnt_fd);
         kill_and_reap(pid, pidfd);
         ret->pid = 0;
 undo_fds:
