@@ -3,13 +3,22 @@
  * State documents (runc's `state` and `list --format json` shapes, the
  * state.json round trip) and the generated spec/features documents.
  */
+#include "lib/status.h"
 #include "oci-spec/config.h"
 #include "oci-spec/state.h"
 #include "tests/unit/tap.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #ifndef CORPUS_DIR
@@ -237,11 +246,76 @@ static void test_spec(void)
         ok(err.status == 0, "no error set");
 }
 
+/* Whether the file's data has disk blocks yet (ext4 delays allocation
+ * until writeback; a delayed extent has no blocks).  -1: cannot tell. */
+static int has_blocks(int dirfd, const char *name)
+{
+        int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        struct {
+                struct fiemap fm;
+                struct fiemap_extent ext[4];
+        } q;
+        memset(&q, 0, sizeof(q));
+        q.fm.fm_length = FIEMAP_MAX_OFFSET;
+        q.fm.fm_extent_count = 4;
+        int r = ioctl(fd, FS_IOC_FIEMAP, &q.fm);
+        close(fd);
+        if (r < 0 || q.fm.fm_mapped_extents == 0)
+                return -1;
+        return !(q.fm.fm_extents[0].fe_flags &
+                 (FIEMAP_EXTENT_DELALLOC | FIEMAP_EXTENT_DATA_INLINE));
+}
+
+/* A rewrite of state.json replaces it whole (readers never see a part)
+ * and leaves nothing else in the dir.  On ext4 it must not force the new
+ * file's blocks to be allocated, as a rename over the old file does: a
+ * short-lived container's state would then cost a discard at delete. */
+static void test_status_rewrite(void)
+{
+        char dir[] = "/tmp/fc-status-test.XXXXXX";
+        ok(mkdtemp(dir) != NULL, "temp state dir");
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        fc_error_t err = FC_ERROR_INIT;
+        struct fc_state s = sample;
+        struct stat a = {0}, b = {0};
+        ok(fc_status_write(dfd, &s, &err) == 0 && fstatat(dfd, "state.json", &a, 0) == 0,
+           "state written");
+        s.pid = 4242;
+        ok(fc_status_write(dfd, &s, &err) == 0 && fstatat(dfd, "state.json", &b, 0) == 0,
+           "state rewritten");
+        ok(a.st_ino != b.st_ino, "the rewrite is a new file, swapped in whole");
+        struct fc_state *r = fc_status_read(dfd, "t2", &err);
+        ok(r != NULL && r->pid == 4242, "the rewrite is read back");
+        fc_state_free(r);
+        int n = 0;
+        DIR *d = opendir(dir);
+        for (struct dirent *e; d && (e = readdir(d)) != NULL;)
+                if (e->d_name[0] != '.' || (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")))
+                        n++;
+        if (d)
+                closedir(d);
+        ok(n == 1, "only state.json is left (%d entries)", n);
+        struct statfs fs;
+        if (fstatfs(dfd, &fs) == 0 && fs.f_type == EXT4_SUPER_MAGIC &&
+            has_blocks(dfd, "state.json") >= 0)
+                ok(has_blocks(dfd, "state.json") == 0,
+                   "the rewrite's blocks are not allocated yet");
+        else
+                ok(1, "# SKIP %s is not on ext4 with delayed allocation", dir);
+        unlinkat(dfd, "state.json", 0);
+        close(dfd);
+        rmdir(dir);
+        fc_error_clear(&err);
+}
+
 int main(void)
 {
         test_oci_state();
         test_roundtrip();
         test_container_process_state();
         test_spec();
+        test_status_rewrite();
         return tap_done();
 }
