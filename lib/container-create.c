@@ -787,6 +787,14 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                     0)
                         goto undo_child;
                 cgroup_made = true;
+                /* The init can bind its cgroup's directories now; it mounts
+                 * on while we move it in. */
+                r = fc_sync_send(sv[0], FC_SYNC_MADE, 0, NULL);
+                if (r < 0) {
+                        fc_error_setm(err, r, "signal container init");
+                        prefer_init_error(sv[0], err);
+                        goto undo_child;
+                }
         }
         fc_trace(ctx, "cgroup-enter");
         if (!cgroup_in_clone && fc_cgroup_enter(cg, pid, err) < 0) {

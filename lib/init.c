@@ -195,25 +195,55 @@ static int close_fds_on_exec(unsigned int preserve_fds, fc_error_t *err)
 
 struct init_go {
         const struct fc_init_args *a;
+        bool made;
         bool done;
         bool unshare_cgroupns;
 };
 
-/* Wait (once) for GO: the runtime has made our cgroup and put us in it.
- * It tells our host pid, and whether our cgroup namespace is ours to
- * create - which must happen inside the cgroup, so here. */
-static int await_go(struct init_go *go, fc_error_t *err)
+/* Read the runtime's next message, MADE or GO.  MADE (go_late only, sent
+ * before GO): our cgroup's directories exist.  GO: the runtime has made
+ * our cgroup and put us in it; it tells our host pid, and whether our
+ * cgroup namespace is ours to create - which must happen inside the
+ * cgroup, so after GO. */
+static int next_go(struct init_go *go, fc_error_t *err)
 {
-        if (go->done)
-                return 0;
         struct fc_sync_msg m;
-        int r = wait_for(go->a->sync_fd, FC_SYNC_GO, &m, err);
+        int r = fc_sync_recv(go->a->sync_fd, &m, err);
         if (r < 0)
                 return r;
-        go->done = true;
+        if (m.type == FC_SYNC_MADE && !go->made) {
+                go->made = true;
+                return 0;
+        }
+        if (m.type != FC_SYNC_GO)
+                return fc_error_set(err, -EPROTO, "unexpected message %u from runtime", m.type);
+        go->made = go->done = true;
         go->a->state->pid = (pid_t) m.status;
         go->unshare_cgroupns = strcmp(m.text, FC_SYNC_GO_UNSHARE_CGROUPNS) == 0;
         fc_failpoint("init-go");
+        return 0;
+}
+
+/* Wait (once) for GO. */
+static int await_go(struct init_go *go, fc_error_t *err)
+{
+        while (!go->done) {
+                int r = next_go(go, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Wait for our cgroup's directories to exist, not for us to be in it:
+ * the runtime moves us in (milliseconds on v1) while we mount on. */
+static int await_made(struct init_go *go, fc_error_t *err)
+{
+        while (!go->made) {
+                int r = next_go(go, err);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
@@ -232,9 +262,15 @@ static int enter_cgroup(struct init_go *go, fc_error_t *err)
         return 0;
 }
 
-static int enter_cgroup_cb(void *data, fc_error_t *err)
+/* Before the cgroup mount: binding the cgroup's directories needs them to
+ * exist; a cgroup filesystem mounted in our own cgroup namespace needs us
+ * in the cgroup and the namespace made. */
+static int before_cgroup_mount(void *data, fc_error_t *err)
 {
-        return enter_cgroup(data, err);
+        struct init_go *go = data;
+        if (go->a->ns->mode[FC_NS_CGROUP] == FC_NS_MODE_NEW)
+                return enter_cgroup(go, err);
+        return await_made(go, err);
 }
 
 static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, fc_error_t *err)
@@ -317,7 +353,7 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
                 .cgroup = a->cgroup,
                 .cgroupns = a->ns->mode[FC_NS_CGROUP] == FC_NS_MODE_NEW,
                 .new_userns = a->ns->mode[FC_NS_USER] == FC_NS_MODE_NEW,
-                .before_cgroup = enter_cgroup_cb,
+                .before_cgroup = before_cgroup_mount,
                 .before_cgroup_data = &go,
                 .idmap_fds = a->idmap ? a->idmap->fds : NULL,
         };

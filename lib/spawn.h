@@ -32,6 +32,7 @@ enum fc_sync_type {
         FC_SYNC_PID,          /* joined user namespace: the real init's host pid (status) */
         FC_SYNC_SECCOMP_FD,   /* carries the seccomp notify listener fd (SCM_RIGHTS) */
         FC_SYNC_SECCOMP_DONE, /* the runtime handed it to the agent */
+        FC_SYNC_MADE,         /* before GO: the init's cgroup directories exist */
 };
 
 #define FC_SYNC_GO_UNSHARE_CGROUPNS "unshare-cgroupns"
