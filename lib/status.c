@@ -425,15 +425,42 @@ int fc_status_refresh(int dirfd, struct fc_state *s, fc_error_t *err)
         return set_status(s, "running", err);
 }
 
+/* Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
+ * civil-from-days algorithm). */
+static void civil_from_days(long long z, int *y, unsigned *m, unsigned *d)
+{
+        z += 719468;
+        long long era = (z >= 0 ? z : z - 146096) / 146097;
+        unsigned doe = (unsigned) (z - era * 146097);
+        unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        unsigned mp = (5 * doy + 2) / 153;
+        *d = doy - (153 * mp + 2) / 5 + 1;
+        *m = mp < 10 ? mp + 3 : mp - 9;
+        *y = (int) (yoe + era * 400 + (*m <= 2));
+}
+
 char *fc_status_timestamp(void)
 {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        struct tm tm;
-        gmtime_r(&ts.tv_sec, &tm);
-        char buf[64], *out = NULL;
-        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        if (asprintf(&out, "%s.%09ldZ", buf, (long) ts.tv_nsec) < 0)
+        return fc_status_format_time(&ts);
+}
+
+char *fc_status_format_time(const struct timespec *t)
+{
+        struct timespec ts = *t;
+        /* Not gmtime_r or strftime: glibc loads the local time zone
+         * (/etc/localtime) on their first call, for a UTC time. */
+        long long sec = (long long) ts.tv_sec;
+        long long days = sec >= 0 ? sec / 86400 : (sec - 86399) / 86400;
+        long long rem = sec - days * 86400;
+        int y;
+        unsigned mo, d;
+        civil_from_days(days, &y, &mo, &d);
+        char *out = NULL;
+        if (asprintf(&out, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%09ldZ", y, mo, d, rem / 3600,
+                     rem / 60 % 60, rem % 60, (long) ts.tv_nsec) < 0)
                 return NULL;
         return out;
 }

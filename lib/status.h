@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "lib/error.h"
 #include "oci-spec/state.h"
@@ -57,5 +58,7 @@ int fc_status_refresh(int dirfd, struct fc_state *s, fc_error_t *err);
 
 /* RFC 3339 UTC timestamp with nanoseconds, as runc's `created`. */
 char *fc_status_timestamp(void);
+/* The same format for a given time (UTC). */
+char *fc_status_format_time(const struct timespec *ts);
 
 #endif

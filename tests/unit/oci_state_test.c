@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef CORPUS_DIR
@@ -310,6 +311,37 @@ static void test_status_rewrite(void)
         fc_error_clear(&err);
 }
 
+/* The created timestamp, formatted without the C library's time zone
+ * code, agrees with gmtime over leap years, centuries and the epoch. */
+static void test_timestamp(void)
+{
+        static const long long secs[] = {0,          59,         86399,      86400,
+                                         951782400,  951868799,  978307200,  1709164800,
+                                         1709251199, 4107542399, 4102444800, 1798761599};
+        int bad = 0;
+        for (size_t i = 0; i < sizeof(secs) / sizeof(secs[0]) + 2000; i++) {
+                long long v = i < sizeof(secs) / sizeof(secs[0])
+                                      ? secs[i]
+                                      : (long long) (i * 2654435761ULL % 4102444800ULL);
+                struct timespec ts = {.tv_sec = (time_t) v, .tv_nsec = 123456789};
+                char *got = fc_status_format_time(&ts);
+                struct tm tm;
+                time_t tt = (time_t) v;
+                gmtime_r(&tt, &tm);
+                char want[64];
+                snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.123456789Z",
+                         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                         tm.tm_sec);
+                if (got == NULL || strcmp(got, want) != 0) {
+                        if (bad++ < 3)
+                                printf("#   %lld: got %s, want %s\n", v, got ? got : "(null)",
+                                       want);
+                }
+                free(got);
+        }
+        ok(bad == 0, "timestamps agree with gmtime (%d differ)", bad);
+}
+
 int main(void)
 {
         test_oci_state();
@@ -317,5 +349,6 @@ int main(void)
         test_container_process_state();
         test_spec();
         test_status_rewrite();
+        test_timestamp();
         return tap_done();
 }
