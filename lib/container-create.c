@@ -454,6 +454,19 @@ static void prefer_init_error(int sync_fd, fc_error_t *err)
         free(m);
 }
 
+/* What create plans before it reserves the id: the cgroup and the lease
+ * in flight.  Dropped on a return before they are taken over. */
+struct early_lease {
+        struct fc_cgroup *cg;
+        struct fc_parts_pending pending;
+};
+
+static void early_lease_drop(struct early_lease *e)
+{
+        fc_cgroup_free(e->cg);
+        fc_parts_lease_abandon(&e->pending);
+}
+
 /* The parent's half of the sync protocol: GO, then (await_ready) what the
  * init asks for until READY. */
 static int send_go(int sync_fd, pid_t pid, bool unshare_cgroupns, fc_error_t *err)
@@ -603,6 +616,47 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         r = fc_ns_plan_build(cfg, &ns, err);
         if (r < 0)
                 return r;
+
+        /* The cgroup's plan, and the lease asked for now: the cache answers
+         * while we plan the process and reserve the id. */
+        fc_trace(ctx, "cgroup");
+        const struct fc_resources *res = cfg->linux_ ? cfg->linux_->resources : NULL;
+        __attribute__((cleanup(early_lease_drop))) struct early_lease early = {.pending.fd = -1};
+        early.cg = fc_cgroup_plan(cfg->linux_ ? cfg->linux_->cgroups_path : NULL, o->id,
+                                  ctx->systemd_cgroup, res, err);
+        if (early.cg == NULL)
+                return err->status;
+        /* On v1 and hybrid hosts moving the init into its cgroup waits for
+         * an RCU grace period (the cgroup threadgroup rwsem): milliseconds.
+         * So there the init is cloned first and sets up its namespaces and
+         * mounts while we make its cgroup and move it in; it waits for GO
+         * only where it needs the cgroup.  Pure v2 clones straight into an
+         * existing cgroup instead, and an init with a user namespace of its
+         * own must wait for its id maps anyway: cgroup first there. */
+        bool cgroup_first = fc_cgroup_is_v2(early.cg) || ns.mode[FC_NS_USER] != FC_NS_MODE_SHARE;
+        {
+                /* Parts: namespaces the config wants new come from the cache
+                 * when it has them (a miss just leaves them to be created by
+                 * clone3).  With a user namespace of its own the others must
+                 * be owned by it: no lease. */
+                uint32_t want = 0;
+                if (ns.mode[FC_NS_USER] == FC_NS_MODE_SHARE) {
+                        if (ns.mode[FC_NS_NETWORK] == FC_NS_MODE_NEW)
+                                want |= FC_PART_NET;
+                        if (ns.mode[FC_NS_IPC] == FC_NS_MODE_NEW)
+                                want |= FC_PART_IPC;
+                        if (ns.mode[FC_NS_UTS] == FC_NS_MODE_NEW)
+                                want |= FC_PART_UTS;
+                }
+                /* A cgroup made later (v1) can be a pooled one, renamed into
+                 * place. */
+                char *cg_key =
+                        cgroup_first || ctx->systemd_cgroup ? NULL : fc_cgroup_pool_key(early.cg);
+                fc_trace(ctx, "lease");
+                fc_parts_lease_begin(ctx, want, cg_key, true, &early.pending);
+                free(cg_key);
+        }
+
         /* Freed when create returns; the init has its own copy (clone3
          * without CLONE_VM) and never returns here. */
         __attribute__((cleanup(fc_process_plan_clear))) struct fc_process_plan pplan;
@@ -645,48 +699,20 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 goto undo_state;
         ret->state = st;
 
-        fc_trace(ctx, "cgroup");
-        const struct fc_resources *res = cfg->linux_ ? cfg->linux_->resources : NULL;
-        struct fc_cgroup *cg = fc_cgroup_plan(cfg->linux_ ? cfg->linux_->cgroups_path : NULL, o->id,
-                                              ctx->systemd_cgroup, res, err);
-        if (cg == NULL)
-                goto undo_state;
+        struct fc_cgroup *cg = early.cg;
+        early.cg = NULL;
         bool cgroup_made = false;
         /* The name of a pooled cgroup leased for this one, "" when none. */
         char pooled_cg[sizeof(((struct fc_parts_lease *) 0)->cgroup)] = "";
         st->systemd_cgroup = ctx->systemd_cgroup;
-        /* On v1 and hybrid hosts moving the init into its cgroup waits for
-         * an RCU grace period (the cgroup threadgroup rwsem): milliseconds.
-         * So there the init is cloned first and sets up its namespaces and
-         * mounts while we make its cgroup and move it in; it waits for GO
-         * only where it needs the cgroup.  Pure v2 clones straight into an
-         * existing cgroup instead, and an init with a user namespace of its
-         * own must wait for its id maps anyway: cgroup first there. */
-        bool cgroup_first = fc_cgroup_is_v2(cg) || ns.mode[FC_NS_USER] != FC_NS_MODE_SHARE;
         if (cgroup_first) {
                 if (make_cgroup(ctx, cg, res, NULL, dirfd, st, cfg, cfg_text, cfg_len, err) < 0)
                         goto undo_cgroup;
                 cgroup_made = true;
         }
 
-        /* Parts: namespaces the config wants new come from the cache when it
-         * has them (a miss just leaves them to be created by clone3).  With a
-         * user namespace of its own the others must be owned by it: no lease. */
         struct fc_parts_lease lease;
-        uint32_t want = 0;
-        if (ns.mode[FC_NS_USER] == FC_NS_MODE_SHARE) {
-                if (ns.mode[FC_NS_NETWORK] == FC_NS_MODE_NEW)
-                        want |= FC_PART_NET;
-                if (ns.mode[FC_NS_IPC] == FC_NS_MODE_NEW)
-                        want |= FC_PART_IPC;
-                if (ns.mode[FC_NS_UTS] == FC_NS_MODE_NEW)
-                        want |= FC_PART_UTS;
-        }
-        /* A cgroup made later (v1) can be a pooled one, renamed into place. */
-        char *cg_key = cgroup_made || ctx->systemd_cgroup ? NULL : fc_cgroup_pool_key(cg);
-        fc_trace(ctx, "lease");
-        fc_parts_lease(ctx, want, cg_key, true, &lease);
-        free(cg_key);
+        fc_parts_lease_end(ctx, &early.pending, &lease);
         bool cache_up = lease.granted != 0 || lease.cgroup[0] != '\0';
         memcpy(pooled_cg, lease.cgroup, sizeof(pooled_cg));
         take_leased(&ns, FC_NS_NETWORK, &lease.net_fd);

@@ -183,11 +183,11 @@ _Static_assert(FC_PARTS_CG_KEY_MAX == FC_CGROUP_POOL_KEY_MAX, "one cgroup key si
 _Static_assert(FC_PARTS_CG_NAME_MAX == sizeof(((struct fc_parts_lease *) 0)->cgroup),
                "one cgroup name size");
 
-static int lease(const struct fc_context *ctx, uint32_t want, const char *cg_key, bool autostart_ok,
-                 struct fc_parts_lease *ret, fc_error_t *err)
+/* Connect and send the request; the connected fd, or < 0. */
+static int lease_send(const struct fc_context *ctx, uint32_t want, const char *cg_key,
+                      bool autostart_ok, fc_error_t *err)
 {
-        uint64_t deadline = fc_now_ns() + LEASE_TIMEOUT_NS;
-        cleanup_close int fd = connect_cache(ctx->cache_socket, err);
+        int fd = connect_cache(ctx->cache_socket, err);
         if (fd < 0) {
                 if (autostart_ok && (fd == -ENOENT || fd == -ECONNREFUSED))
                         autostart(ctx);
@@ -201,8 +201,18 @@ static int lease(const struct fc_context *ctx, uint32_t want, const char *cg_key
         if (cg_key)
                 snprintf(req.key, sizeof(req.key), "%s", cg_key);
         if (fc_parts_send(fd, op, 0, &req, cg_key ? sizeof(req) : sizeof(req.lease), NULL, 0, err) <
-            0)
+            0) {
+                close(fd);
                 return err->status;
+        }
+        return fd;
+}
+
+/* Receive and check the reply to lease_send's request on fd. */
+static int lease_recv(int fd, uint64_t deadline, uint32_t want, bool with_cg,
+                      struct fc_parts_lease *ret, fc_error_t *err)
+{
+        uint16_t op = with_cg ? FC_PARTS_OP_LEASE_CG : FC_PARTS_OP_LEASE;
         char buf[sizeof(struct fc_parts_header) + FC_PARTS_MAX_PAYLOAD];
         struct fc_parts_msg m;
         int r = recv_reply(fd, deadline, buf, sizeof(buf), &m, err);
@@ -237,7 +247,7 @@ static int lease(const struct fc_context *ctx, uint32_t want, const char *cg_key
         }
         ret->granted = rep.granted;
         ret->lease_id = rep.lease_id;
-        if (cg_key) {
+        if (with_cg) {
                 /* Decoding checked the name is terminated; a name that is
                  * not one plain directory entry is ignored. */
                 const char *name =
@@ -250,18 +260,51 @@ static int lease(const struct fc_context *ctx, uint32_t want, const char *cg_key
         return 0;
 }
 
-void fc_parts_lease(const struct fc_context *ctx, uint32_t want, const char *cgroup_key,
-                    bool autostart, struct fc_parts_lease *ret)
+void fc_parts_lease_begin(const struct fc_context *ctx, uint32_t want, const char *cgroup_key,
+                          bool autostart, struct fc_parts_pending *ret)
 {
-        lease_reset(ret);
+        *ret = (struct fc_parts_pending){.fd = -1};
         want &= FC_PARTS_ALL_KINDS;
         if (ctx == NULL || ctx->no_cache || (want == 0 && cgroup_key == NULL) ||
             ctx->cache_socket == NULL || ctx->cache_socket[0] == '\0')
                 return;
         fc_error_t err = FC_ERROR_INIT;
-        if (lease(ctx, want, cgroup_key, autostart, ret, &err) < 0)
+        ret->deadline_ns = fc_now_ns() + LEASE_TIMEOUT_NS;
+        ret->want = want;
+        ret->with_cgroup = cgroup_key != NULL;
+        ret->fd = lease_send(ctx, want, cgroup_key, autostart, &err);
+        if (ret->fd < 0)
                 fc_log(ctx, FC_LOG_DEBUG, "parts cache miss: %s", err.msg);
         fc_error_clear(&err);
+}
+
+void fc_parts_lease_end(const struct fc_context *ctx, struct fc_parts_pending *p,
+                        struct fc_parts_lease *ret)
+{
+        lease_reset(ret);
+        if (p->fd < 0)
+                return;
+        fc_error_t err = FC_ERROR_INIT;
+        if (lease_recv(p->fd, p->deadline_ns, p->want, p->with_cgroup, ret, &err) < 0)
+                fc_log(ctx, FC_LOG_DEBUG, "parts cache miss: %s", err.msg);
+        fc_error_clear(&err);
+        close(p->fd);
+        p->fd = -1;
+}
+
+void fc_parts_lease_abandon(struct fc_parts_pending *p)
+{
+        if (p->fd >= 0)
+                close(p->fd);
+        p->fd = -1;
+}
+
+void fc_parts_lease(const struct fc_context *ctx, uint32_t want, const char *cgroup_key,
+                    bool autostart, struct fc_parts_lease *ret)
+{
+        struct fc_parts_pending p;
+        fc_parts_lease_begin(ctx, want, cgroup_key, autostart, &p);
+        fc_parts_lease_end(ctx, &p, ret);
 }
 
 void fc_parts_retire(const struct fc_context *ctx, int *fds, unsigned n)

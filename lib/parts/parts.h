@@ -49,6 +49,23 @@ struct fc_parts_lease {
 void fc_parts_lease(const struct fc_context *ctx, uint32_t want, const char *cgroup_key,
                     bool autostart, struct fc_parts_lease *ret);
 
+/* The same in two steps, so that the cache answers while the create goes
+ * on: begin sends the request (or does nothing, as above), end waits for
+ * the reply (bounded from begin) and fills *ret; abandon drops a request
+ * whose create failed (what the cache handed out is closed with the
+ * connection or, a pooled cgroup, removed by the cache later). */
+struct fc_parts_pending {
+        int fd; /* -1: nothing asked */
+        uint32_t want;
+        bool with_cgroup;
+        uint64_t deadline_ns;
+};
+void fc_parts_lease_begin(const struct fc_context *ctx, uint32_t want, const char *cgroup_key,
+                          bool autostart, struct fc_parts_pending *ret);
+void fc_parts_lease_end(const struct fc_context *ctx, struct fc_parts_pending *p,
+                        struct fc_parts_lease *ret);
+void fc_parts_lease_abandon(struct fc_parts_pending *p);
+
 /* Hand used parts (fds; closed here in every case) to the cache, which
  * holds them a moment and drops them off the critical path: the init's
  * mount namespace, whose teardown at the init's exit would otherwise wait
