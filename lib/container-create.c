@@ -715,6 +715,18 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         fc_parts_lease_end(ctx, &early.pending, &lease);
         bool cache_up = lease.granted != 0 || lease.cgroup[0] != '\0';
         memcpy(pooled_cg, lease.cgroup, sizeof(pooled_cg));
+        /* The cgroup goes where that cache pools: it can remove it too
+         * (lib/parts/parts.h).  Its name prefix is the pooled name's up to
+         * the serial number. */
+        const char *serial = strrchr(pooled_cg, '-');
+        if (serial != NULL &&
+            (st->cgroup_pool = strndup(pooled_cg, (size_t) (serial - pooled_cg) + 1)) == NULL) {
+                fc_error_set(err, -ENOMEM, "out of memory");
+                fc_parts_lease_clear(&lease);
+                fc_cgroup_drop_pooled(cg, pooled_cg);
+                fc_cgroup_free(cg);
+                goto undo_state;
+        }
         take_leased(&ns, FC_NS_NETWORK, &lease.net_fd);
         take_leased(&ns, FC_NS_IPC, &lease.ipc_fd);
         take_leased(&ns, FC_NS_UTS, &lease.uts_fd);

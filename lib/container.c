@@ -23,6 +23,7 @@
 #include "lib/process.h"
 #include "lib/container-internal.h"
 #include "lib/hooks.h"
+#include "lib/parts/parts.h"
 #include "lib/status.h"
 #include "lib/sys.h"
 #include "lib/terminal.h"
@@ -213,6 +214,9 @@ int fc_container_destroy(const struct fc_context *ctx, struct fc_state *s,
         if (s->cgroup && s->cgroup[0]) {
                 fc_error_t e = FC_ERROR_INIT;
                 struct fc_cgroup *cg = fc_cgroup_deserialize(s->cgroup, &e);
+                /* Where the parts cache pools, it removes the cgroup (v1)
+                 * off our path; the rest is removed here. */
+                fc_parts_retire_cgroup(ctx, s->cgroup_pool, cg);
                 if (cg == NULL || fc_cgroup_destroy(cg, &e) < 0) {
                         r = e.status ? e.status : -EIO;
                         fc_error_append(err, &e);

@@ -114,6 +114,8 @@ char *fc_state_to_json(const struct fc_state *s, fc_error_t *err)
                 if (s->config_path)
                         gen_kstr(g, "configPath", s->config_path);
                 gen_kbool(g, "systemdCgroup", s->systemd_cgroup);
+                if (s->cgroup_pool)
+                        gen_kstr(g, "cgroupPool", s->cgroup_pool);
                 yajl_gen_map_close(g);
         }
         return gen_end(g, err);
@@ -133,6 +135,7 @@ void fc_state_free(struct fc_state *s)
         free(s->owner);
         free(s->cgroup);
         free(s->config_path);
+        free(s->cgroup_pool);
         free(s);
 }
 
@@ -169,6 +172,8 @@ static int state_parse(struct jp *p, yajl_val v, struct fc_state *s)
                 r = j_str(p, v, "configPath", &s->config_path);
         if (r == 0)
                 r = j_bool(p, v, "systemdCgroup", &s->systemd_cgroup, NULL);
+        if (r == 0)
+                r = j_str(p, v, "cgroupPool", &s->cgroup_pool);
         return r;
 }
 

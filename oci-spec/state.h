@@ -33,6 +33,9 @@ struct fc_state {
         char *cgroup;        /* serialized cgroup handle (lib/cgroup), may be NULL */
         char *config_path;   /* copy of the config used (for poststop hooks) */
         bool systemd_cgroup;
+        /* The parts cache's name prefix when the cgroup went where the
+         * cache pools (it can remove it), else NULL. */
+        char *cgroup_pool;
 };
 
 /* What `state` and the hooks' stdin get: the OCI state object with runc's

@@ -601,6 +601,70 @@ static bool remove_pooled_in(const char *dir)
         return any;
 }
 
+int fc_cgroup_remove_dir(const char *dir, bool kill_procs)
+{
+        int e = rmdir(dir) < 0 ? errno : 0;
+        if (e == EBUSY || e == ENOTEMPTY) {
+                (void) remove_children(dir);
+                e = rmdir(dir) < 0 ? errno : 0;
+        }
+        if ((e == EBUSY || e == ENOTEMPTY) && kill_procs) {
+                cleanup_free char *procs = NULL;
+                if (asprintf(&procs, "%s/cgroup.procs", dir) >= 0) {
+                        fc_error_t ignored = FC_ERROR_INIT;
+                        cleanup_free char *text = fc_cgroup_read_file(procs, &ignored);
+                        fc_error_clear(&ignored);
+                        for (char *p = text; p && *p;) {
+                                char *end;
+                                long v = strtol(p, &end, 10);
+                                if (end == p)
+                                        break;
+                                if (v > 0)
+                                        (void) kill((pid_t) v, SIGKILL);
+                                p = *end ? end + 1 : end;
+                        }
+                }
+        }
+        return e == ENOENT ? 0 : -e;
+}
+
+int fc_cgroup_retire_leaves(struct fc_cgroup *cg, const char *prefix, char ***ret_paths,
+                            size_t *ret_n)
+{
+        *ret_paths = NULL;
+        *ret_n = 0;
+        char **paths = calloc(cg->n_hier, sizeof(*paths));
+        if (paths == NULL)
+                return -ENOMEM;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        size_t n = 0;
+        for (size_t i = 0; i < cg->n_hier; i++) {
+                struct fc_cgroup_hier *h = &cg->hier[i];
+                /* v2 cannot rename; parents we made go with the leaf, in
+                 * order: both stay for fc_cgroup_destroy. */
+                if (h->v2 || h->n_created != 1)
+                        continue;
+                cleanup_free char *leaf = fc_cgroup_hier_dir(h);
+                char *slash = leaf ? strrchr(leaf, '/') : NULL;
+                if (slash == NULL || slash == leaf)
+                        continue;
+                char *to = NULL;
+                if (asprintf(&to, "%.*s/%sr%d-%zu-%ld", (int) (slash - leaf), leaf, prefix,
+                             (int) getpid(), i, (long) ts.tv_nsec) < 0)
+                        break;
+                if (rename(leaf, to) < 0) {
+                        free(to);
+                        continue;
+                }
+                paths[n++] = to;
+                h->n_created = 0;
+        }
+        *ret_paths = paths;
+        *ret_n = n;
+        return 0;
+}
+
 /* One removal pass over every hierarchy, leaf first.  Returns -EBUSY while
  * a leaf still holds processes.  A parent we created that someone else's
  * cgroup now shares is left alone, silently.  An absent directory counts

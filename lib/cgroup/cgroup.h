@@ -95,6 +95,21 @@ int fc_cgroup_pids(struct fc_cgroup *cg, pid_t **ret_pids, size_t *ret_n, fc_err
  * retry, bounded (about 1 s).  Removing an absent cgroup is success. */
 int fc_cgroup_destroy(struct fc_cgroup *cg, fc_error_t *err);
 
+/* For removal elsewhere (the parts cache, off the caller's path): rename
+ * each cgroup v1 leaf this cgroup made (and no parent with it) to
+ * "<parent>/<prefix>r<pid>-<i>-<ns>" and forget it, so fc_cgroup_destroy
+ * then removes only the rest.  *ret_paths: the new absolute paths
+ * (malloc'd, *ret_n of them; the array too).  Renames that fail are left
+ * in place for fc_cgroup_destroy. */
+int fc_cgroup_retire_leaves(struct fc_cgroup *cg, const char *prefix, char ***ret_paths,
+                            size_t *ret_n);
+
+/* Remove one cgroup directory, with the child cgroups a container may
+ * have made in it.  With kill_procs, SIGKILL what still holds it (the
+ * caller retries).  0 when gone (or absent), else -errno (-EBUSY while
+ * processes remain). */
+int fc_cgroup_remove_dir(const char *dir, bool kill_procs);
+
 /* Mount the cgroup filesystem inside the container as runc does: v1 a
  * tmpfs at `dest` with one read-only bind (or, with a cgroup namespace,
  * a fresh cgroup mount) per hierarchy plus the cpu,cpuacct-style symlinks;

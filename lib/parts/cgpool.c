@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -35,6 +36,14 @@
  * this often (the create that taught it is making the parent). */
 #define NEW_PLACE_NS (2000ULL * 1000000ULL)
 #define RETRY_NEW_NS (100ULL * 1000000ULL)
+/* A handed-over directory still held by processes: retried every 10 ms,
+ * about a second in all (as the runtime's own removal). */
+#define TRASH_TRIES    100
+#define TRASH_RETRY_NS (10ULL * 1000000ULL)
+/* ... and first tried this long after it came: right away, the removal
+ * (a fraction of a millisecond of the kernel's cgroup lock) would preempt
+ * the runtime that just handed it over, or the next create. */
+#define TRASH_DELAY_NS (50ULL * 1000000ULL)
 
 static void free_dirs(char **dirs, unsigned n)
 {
@@ -129,13 +138,13 @@ int fc_cgpool_parse_key(const char *key, bool check_fs, char ***ret_dirs, unsign
 
 /* ---- the instance's names and record ---- */
 
-/* FNV-1a of the socket path: the tag in this instance's names. */
+/* A hash of the socket path: the tag in this instance's names. */
 static void make_tag(const char *socket_path, char *tag, size_t size)
 {
-        uint32_t h = 2166136261u;
-        for (const unsigned char *c = (const unsigned char *) socket_path; *c; c++)
-                h = (h ^ *c) * 16777619u;
-        snprintf(tag, size, "%08x", h);
+        char prefix[FC_PARTS_CG_TAGGED_MAX];
+        fc_parts_cg_prefix(socket_path, prefix, sizeof(prefix));
+        size_t pl = strlen(FC_PARTS_CG_PREFIX), n = strlen(prefix) - pl - 1;
+        snprintf(tag, size, "%.*s", (int) n, prefix + pl);
 }
 
 static bool ours(const struct fc_cgpools *p, const char *name)
@@ -244,8 +253,11 @@ static void out_drop(struct fc_cgpools *p, unsigned i)
         p->out[i] = p->out[--p->n_out];
 }
 
+static void trash_flush(struct fc_cgpools *p);
+
 void fc_cgpools_free(struct fc_cgpools *p)
 {
+        trash_flush(p);
         while (p->n_out > 0)
                 out_drop(p, p->n_out - 1);
         for (unsigned s = 0; s < p->n_sets; s++)
@@ -487,8 +499,89 @@ void fc_cgpools_refill_one(struct fc_cgpools *p, bool idle, uint64_t now)
         }
 }
 
+/* A retired directory: "/sys/fs/cgroup/<...>/<our prefix>r...", clean,
+ * in a cgroup v1 filesystem. */
+static bool retired_ok(const struct fc_cgpools *p, const char *path)
+{
+        const char *base = strrchr(path, '/');
+        if (strncmp(path, CG_ROOT, strlen(CG_ROOT)) != 0 || !clean_abs(path) || base == NULL ||
+            !ours(p, base + 1) || base[1 + strlen(FC_PARTS_CG_PREFIX) + strlen(p->tag) + 1] != 'r')
+                return false;
+        cleanup_free char *parent = strndup(path, (size_t) (base - path));
+        struct statfs fs;
+        return parent != NULL && statfs(parent, &fs) == 0 && fs.f_type == CGROUP_SUPER_MAGIC;
+}
+
+static void trash_drop(struct fc_cgpools *p, unsigned i)
+{
+        free(p->trash[i].path);
+        p->trash[i] = p->trash[--p->n_trash];
+}
+
+/* One removal attempt; false while it must be tried again. */
+static bool trash_try(struct fc_cgpools *p, struct fc_cgpool_trash *t, uint64_t now)
+{
+        /* From the second attempt on, what holds it is killed (as the
+         * runtime's own removal does), for about a second. */
+        int r = fc_cgroup_remove_dir(t->path, t->tries > 0);
+        if (r == 0) {
+                p->removed++;
+                return true;
+        }
+        if (r == -EBUSY && ++t->tries < TRASH_TRIES) {
+                t->next_ns = now + TRASH_RETRY_NS;
+                return false;
+        }
+        p->errors++;
+        return true;
+}
+
+/* Everything handed over, now (the cache stops): bounded as above. */
+static void trash_flush(struct fc_cgpools *p)
+{
+        while (p->n_trash > 0) {
+                uint64_t now = fc_now_ns();
+                for (unsigned i = p->n_trash; i-- > 0;)
+                        if (trash_try(p, &p->trash[i], now))
+                                trash_drop(p, i);
+                if (p->n_trash > 0) {
+                        struct timespec ts = {.tv_nsec = (long) TRASH_RETRY_NS};
+                        nanosleep(&ts, NULL);
+                }
+        }
+}
+
+unsigned fc_cgpools_retire(struct fc_cgpools *p, const char *text, uint64_t now)
+{
+        unsigned taken = 0;
+        for (const char *line = text; *line;) {
+                const char *end = strchr(line, '\n');
+                size_t len = end ? (size_t) (end - line) : strlen(line);
+                cleanup_free char *path = strndup(line, len);
+                line = end ? end + 1 : line + len;
+                if (path == NULL || !retired_ok(p, path)) {
+                        p->refused++;
+                        continue;
+                }
+                struct fc_cgpool_trash t = {.path = path, .next_ns = now + TRASH_DELAY_NS};
+                if (p->n_trash == FC_CGPOOL_TRASH) {
+                        /* Full: this one at once, whatever comes of it. */
+                        (void) trash_try(p, &t, now);
+                        taken++;
+                        continue;
+                }
+                path = NULL;
+                p->trash[p->n_trash++] = t;
+                taken++;
+        }
+        return taken;
+}
+
 void fc_cgpools_sweep(struct fc_cgpools *p, uint64_t now)
 {
+        for (unsigned i = p->n_trash; i-- > 0;)
+                if (p->trash[i].next_ns <= now && trash_try(p, &p->trash[i], now))
+                        trash_drop(p, i);
         for (unsigned i = p->n_out; i-- > 0;)
                 if (p->out[i].due_ns <= now)
                         out_drop(p, i);
@@ -523,6 +616,9 @@ int fc_cgpools_wake_ms(const struct fc_cgpools *p, uint64_t now)
         for (unsigned i = 0; i < p->n_out; i++)
                 if (p->out[i].due_ns < first)
                         first = p->out[i].due_ns;
+        for (unsigned i = 0; i < p->n_trash; i++)
+                if (p->trash[i].next_ns < first)
+                        first = p->trash[i].next_ns;
         if (first == UINT64_MAX)
                 return -1;
         return first <= now ? 0 : (int) ((first - now) / 1000000ULL) + 1;

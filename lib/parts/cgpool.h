@@ -45,6 +45,15 @@ struct fc_cgpool_out {
         uint64_t due_ns;
 };
 
+/* A removed container's cgroup directory handed over for removal
+ * (FC_PARTS_OP_RETIRE_CG), retried while processes still hold it. */
+#define FC_CGPOOL_TRASH 512
+struct fc_cgpool_trash {
+        char *path;
+        unsigned tries;
+        uint64_t next_ns;
+};
+
 struct fc_cgpools {
         struct fc_cgpool_set set[FC_CGPOOL_SETS];
         unsigned n_sets;
@@ -55,6 +64,9 @@ struct fc_cgpools {
         struct fc_cgpool_out out[FC_CGPOOL_OUT];
         unsigned n_out;
         uint64_t hits, misses, made, errors, refused, discarded;
+        struct fc_cgpool_trash trash[FC_CGPOOL_TRASH];
+        unsigned n_trash;
+        uint64_t removed; /* handed-over directories removed */
 };
 
 /* Set up (pooling `target` per set) and remove what a dead instance with
@@ -78,8 +90,14 @@ bool fc_cgpools_need(const struct fc_cgpools *p, bool idle, uint64_t now);
 /* Make one pooled cgroup for the set that needs it most. */
 void fc_cgpools_refill_one(struct fc_cgpools *p, bool idle, uint64_t now);
 
-/* Remove handed-out pooled cgroups past their due time, and ready ones
- * too old to hand out. */
+/* Take a removed container's cgroup directories (`text`: one absolute
+ * path per line) for removal.  Each must be in a cgroup v1 hierarchy
+ * under /sys/fs/cgroup and carry this instance's name prefix; others are
+ * refused (counted), never touched.  Returns how many were taken. */
+unsigned fc_cgpools_retire(struct fc_cgpools *p, const char *text, uint64_t now);
+
+/* Remove handed-out pooled cgroups past their due time, ready ones too
+ * old to hand out, and handed-over directories that are due. */
 void fc_cgpools_sweep(struct fc_cgpools *p, uint64_t now);
 
 /* Milliseconds until the sweep or a waiting refill has something to do,

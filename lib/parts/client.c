@@ -326,6 +326,73 @@ void fc_parts_retire(const struct fc_context *ctx, int *fds, unsigned n)
         }
 }
 
+static bool retire_cgroups(const struct fc_context *ctx, char *const *paths, size_t n);
+
+void fc_parts_retire_cgroup(const struct fc_context *ctx, const char *pool_prefix,
+                            struct fc_cgroup *cg)
+{
+        if (pool_prefix == NULL || cg == NULL || ctx == NULL || ctx->no_cache ||
+            ctx->cache_socket == NULL || ctx->cache_socket[0] == '\0')
+                return;
+        /* Only the cache the cgroup came from knows the place and takes
+         * names with this prefix. */
+        char prefix[FC_PARTS_CG_TAGGED_MAX];
+        fc_parts_cg_prefix(ctx->cache_socket, prefix, sizeof(prefix));
+        if (strcmp(prefix, pool_prefix) != 0)
+                return;
+        char **paths = NULL;
+        size_t n = 0;
+        if (fc_cgroup_retire_leaves(cg, prefix, &paths, &n) < 0)
+                return;
+        if (n > 0 && !retire_cgroups(ctx, paths, n)) {
+                /* No cache to take them: removed here, as fc_cgroup_destroy
+                 * would (about a second for what holds them to die). */
+                for (int attempt = 0; attempt < 100; attempt++) {
+                        bool busy = false;
+                        for (size_t i = 0; i < n; i++)
+                                if (paths[i] != NULL &&
+                                    fc_cgroup_remove_dir(paths[i], attempt > 0) == -EBUSY)
+                                        busy = true;
+                                else {
+                                        free(paths[i]);
+                                        paths[i] = NULL;
+                                }
+                        if (!busy)
+                                break;
+                        struct timespec ts = {.tv_nsec = 10 * 1000000L};
+                        nanosleep(&ts, NULL);
+                }
+        }
+        for (size_t i = 0; i < n; i++)
+                free(paths[i]);
+        free(paths);
+}
+
+static bool retire_cgroups(const struct fc_context *ctx, char *const *paths, size_t n)
+{
+        if (n == 0 || ctx == NULL || ctx->no_cache || ctx->cache_socket == NULL ||
+            ctx->cache_socket[0] == '\0')
+                return false;
+        char text[FC_PARTS_MAX_PAYLOAD];
+        size_t len = 0;
+        for (size_t i = 0; i < n; i++) {
+                size_t l = strlen(paths[i]);
+                if (len + l + 2 > sizeof(text))
+                        return false;
+                memcpy(text + len, paths[i], l);
+                len += l;
+                text[len++] = i + 1 < n ? '\n' : '\0';
+        }
+        fc_error_t err = FC_ERROR_INIT;
+        cleanup_close int fd = connect_cache(ctx->cache_socket, &err);
+        bool sent = fd >= 0 && fc_parts_send(fd, FC_PARTS_OP_RETIRE_CG, 0, text, (uint32_t) len,
+                                             NULL, 0, &err) == 0;
+        if (!sent)
+                fc_log(ctx, FC_LOG_DEBUG, "parts cache retire: %s", err.msg);
+        fc_error_clear(&err);
+        return sent;
+}
+
 /* ---- status and stop (the cache command) ---- */
 
 static int request(const char *sock_path, uint16_t op, uint64_t timeout_ns, char **ret_payload,

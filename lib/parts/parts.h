@@ -73,6 +73,17 @@ void fc_parts_lease_abandon(struct fc_parts_pending *p);
  * no cache (or --no-cache) the fds are just closed. */
 void fc_parts_retire(const struct fc_context *ctx, int *fds, unsigned n);
 
+/* A removed container's cgroup, when it went where the cache at ctx pools
+ * (`pool_prefix`, the name prefix of the pooled cgroup it came from;
+ * NULL: nothing to do): its cgroup v1 leaves are renamed out of the way
+ * with that prefix and handed to the cache, which removes them off the
+ * caller's path.  What is not handed over (cgroup v2, parents made with
+ * the leaf) is left in `cg` for fc_cgroup_destroy; with the cache gone,
+ * the renamed leaves are removed here.  Never waits for the cache. */
+struct fc_cgroup;
+void fc_parts_retire_cgroup(const struct fc_context *ctx, const char *pool_prefix,
+                            struct fc_cgroup *cg);
+
 /* Close the fds of a lease (after the init has joined them, or on failure:
  * parts are single-use, a returned part is never reused).  Accepts an
  * empty lease. */

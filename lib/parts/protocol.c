@@ -47,8 +47,19 @@ static long payload_size(uint16_t op, int32_t status)
         case FC_PARTS_OP_LEASE_CG:
                 return reply ? (long) sizeof(struct fc_parts_lease_cg_reply)
                              : (long) sizeof(struct fc_parts_lease_cg_req);
+        case FC_PARTS_OP_RETIRE_CG:
+                return reply ? 0 : -1;
         }
         return -2;
+}
+
+void fc_parts_cg_prefix(const char *socket_path, char *buf, size_t size)
+{
+        /* FNV-1a */
+        uint32_t h = 2166136261u;
+        for (const unsigned char *c = (const unsigned char *) socket_path; *c; c++)
+                h = (h ^ *c) * 16777619u;
+        snprintf(buf, size, "%s%08x-", FC_PARTS_CG_PREFIX, h);
 }
 
 int fc_parts_decode(const void *buf, size_t size, bool truncated, bool reply,
@@ -100,6 +111,10 @@ int fc_parts_decode(const void *buf, size_t size, bool truncated, bool reply,
                         return fc_error_set(err, -EBADMSG,
                                             "parts message: cgroup name not terminated");
         }
+        if (h.op == FC_PARTS_OP_RETIRE_CG &&
+            (h.length == 0 ||
+             memchr(payload, '\0', h.length) != (const char *) payload + h.length - 1))
+                return fc_error_set(err, -EBADMSG, "parts message: cgroup paths not one string");
         if (base_op == FC_PARTS_OP_LEASE_CG)
                 base_op = FC_PARTS_OP_LEASE; /* the lease part is checked alike */
         if (base_op == FC_PARTS_OP_LEASE && !(h.op & FC_PARTS_OP_REPLY)) {

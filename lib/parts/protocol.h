@@ -43,6 +43,11 @@ enum fc_parts_op {
         /* LEASE plus a pooled cgroup (cgroup v1): the request names the
          * parent directories, the reply the pooled cgroup's name in them. */
         FC_PARTS_OP_LEASE_CG = 5, /* payload: struct fc_parts_lease_cg_req */
+        /* Hand over a removed container's cgroup v1 directories, renamed out
+         * of the way beside where they were (fc_cgroup_retire_leaves) with
+         * this cache's name prefix: the cache removes them off the runtime's
+         * path; the runtime does not wait for the reply. */
+        FC_PARTS_OP_RETIRE_CG = 6, /* payload: "<absolute path>\n..." and a NUL */
 };
 
 /* A reply carries the request's op with this bit set. */
@@ -85,6 +90,11 @@ struct fc_parts_lease_cg_reply {
         struct fc_parts_lease_reply lease;
         char name[FC_PARTS_CG_NAME_MAX]; /* "" when no cgroup is granted */
 };
+
+/* The name prefix of the pooled cgroups of the cache at socket_path:
+ * FC_PARTS_CG_PREFIX, a tag of the path, '-'. */
+#define FC_PARTS_CG_TAGGED_MAX 32u
+void fc_parts_cg_prefix(const char *socket_path, char *buf, size_t size);
 
 struct fc_parts_retire_req {
         uint64_t lease_id;

@@ -388,12 +388,13 @@ static int status_json(struct server *s, char *out, size_t size)
                               ",\"cgroup\":{\"ready\":%u,\"target\":%u,\"per_place\":%u,"
                               "\"low\":%u,\"places\":%u,\"hits\":%llu,\"misses\":%llu,"
                               "\"made\":%llu,\"discarded\":%llu,\"refused\":%llu,"
-                              "\"errors\":%llu}",
+                              "\"errors\":%llu,\"removing\":%u,\"removed\":%llu}",
                               fc_cgpools_ready(cgp), cgp->target * cgp->n_sets, cgp->target,
                               cgp->low, cgp->n_sets, (unsigned long long) cgp->hits,
                               (unsigned long long) cgp->misses, (unsigned long long) cgp->made,
                               (unsigned long long) cgp->discarded,
-                              (unsigned long long) cgp->refused, (unsigned long long) cgp->errors);
+                              (unsigned long long) cgp->refused, (unsigned long long) cgp->errors,
+                              cgp->n_trash, (unsigned long long) cgp->removed);
         if (n >= 0 && (size_t) n < size)
                 n += snprintf(out + n, size - (size_t) n,
                               "},\"refill_jobs\":%u,\"helpers\":%u,\"leases\":%llu,\"hits\":%llu,"
@@ -703,6 +704,11 @@ static bool handle_request(struct server *s, int fd)
         case FC_PARTS_OP_RETIRE:
                 hold_retired(s, &m);
                 /* The runtime does not wait for this reply. */
+                reply(s, fd, m.op, 0, NULL, 0, NULL, 0);
+                break;
+        case FC_PARTS_OP_RETIRE_CG:
+                /* Removed by the loop's sweep, a moment later. */
+                (void) fc_cgpools_retire(&s->cgpools, m.payload, fc_now_ns());
                 reply(s, fd, m.op, 0, NULL, 0, NULL, 0);
                 break;
         }

@@ -496,6 +496,111 @@ in_cgroup() {
         [ ! -e "$CACHE_DIR/cache.cgroups" ]
 }
 
+# retired_names DIR: cgroups handed to the cache for removal (.fc-pool-<tag>-r*) in DIR.
+retired_names() {
+        pooled_names "$1" | awk '$2 ~ /^\.fc-pool-[0-9a-f]+-r/'
+}
+
+@test "cache: cgroup v1: a deleted container's cgroup is handed to the cache, which removes it" {
+        load cgroup-helpers
+        pooled_cgroup_bundle
+        start_cache --pool-cgroup 2
+        create_container c1
+        wait_cgroup_pool 2
+        update_config '.linux.cgroupsPath = $p' --arg p "$FC_CG_PARENT/c2"
+        create_container c2
+        run -0 status_json
+        echo "$output" | jq -e '.pools.cgroup.hits == 1 and .pools.cgroup.removed == 0'
+        # The state records where it came from.
+        jq -e '.cgroupPool | test("^\\.fc-pool-[0-9a-f]{8}-$")' "$FC_ROOT/c2/state.json"
+        run -0 fc delete -f c2
+        local h n i
+        # Gone from its place when delete returns, in every hierarchy.
+        for h in $(v1_mounts); do
+                [ ! -e "$h$FC_CG_PARENT/c2" ] || fail "c2 left in $h"
+        done
+        [ ! -e "$(cg_mount unified)$FC_CG_PARENT/c2" ]
+        # Renamed out of the way and removed by the cache, one per v1 hierarchy.
+        n=$(v1_mounts | wc -l)
+        for ((i = 0; i < 200; i++)); do
+                status_json | jq -e ".pools.cgroup.removed == $n and .pools.cgroup.removing == 0" \
+                        >/dev/null && break
+                sleep 0.01
+        done
+        run -0 status_json
+        echo "$output" | jq -e ".pools.cgroup.removed == $n and .pools.cgroup.errors == 0"
+        [ -z "$(retired_names "$FC_CG_PARENT")" ] || fail "left: $(retired_names "$FC_CG_PARENT")"
+        # A run (stopped, removed by itself) goes the same way.
+        update_config '.linux.cgroupsPath = $p' --arg p "$FC_CG_PARENT/r1"
+        set_cmd true
+        run -0 fc run --bundle "$FC_BUNDLE" r1
+        for ((i = 0; i < 200; i++)); do
+                status_json | jq -e ".pools.cgroup.removed == $((2 * n))" >/dev/null && break
+                sleep 0.01
+        done
+        run -0 status_json
+        echo "$output" | jq -e ".pools.cgroup.removed == $((2 * n))"
+        [ -z "$(retired_names "$FC_CG_PARENT")" ] || fail "left: $(retired_names "$FC_CG_PARENT")"
+}
+
+@test "cache: cgroup v1: with its cache gone, delete removes the cgroup itself" {
+        load cgroup-helpers
+        pooled_cgroup_bundle
+        start_cache --pool-cgroup 2
+        create_container c1
+        wait_cgroup_pool 2
+        update_config '.linux.cgroupsPath = $p' --arg p "$FC_CG_PARENT/c2"
+        create_container c2
+        local pid h
+        pid=$(cat "$CACHE_PID")
+        kill -KILL "$pid"
+        process_gone "$pid"
+        run -0 fc delete -f c2
+        for h in $(v1_mounts); do
+                [ ! -e "$h$FC_CG_PARENT/c2" ] || fail "c2 left in $h"
+        done
+        [ -z "$(retired_names "$FC_CG_PARENT")" ] || fail "left: $(retired_names "$FC_CG_PARENT")"
+        # (The next instance removes the pool the killed one left.)
+        run -0 cache serve --detach --pool-cgroup 2
+        run -0 cache stop
+        [ -z "$(pooled_names "$FC_CG_PARENT")" ] || fail "left: $(pooled_names "$FC_CG_PARENT")"
+}
+
+@test "cache: cgroup v1: a cgroup handed over that is not the cache's is refused, untouched" {
+        load cgroup-helpers
+        pooled_cgroup_bundle
+        start_cache --pool-cgroup 2
+        local h tag
+        h=$(v1_mounts | head -n1)
+        tag=$(python3 -c 'import sys
+h = 2166136261
+for c in sys.argv[1].encode():
+    h = ((h ^ c) * 16777619) & 0xffffffff
+print("%08x" % h)' "$CACHE_SOCK")
+        # Not ours (another name), ours but outside /sys/fs/cgroup, not one string.
+        mkdir -p "$h$FC_CG_PARENT/foreign" "$h$FC_CG_PARENT/.fc-pool-$tag-rX" "$FC_TMP/.fc-pool-$tag-rY"
+        local msg
+        for msg in "$h$FC_CG_PARENT/foreign" "$FC_TMP/.fc-pool-$tag-rY" "$h$FC_CG_PARENT/../$(basename "$FC_CG_PARENT")/.fc-pool-$tag-rX"; do
+                send_raw "struct.pack('<IHHIi', 0x43504346, 1, 6, len(b'$msg') + 1, 0) + b'$msg\\0'"
+        done
+        send_raw "struct.pack('<IHHIi', 0x43504346, 1, 6, 4, 0) + b'/a\\0b'"
+        sleep 0.2
+        run -0 status_json
+        echo "$output" | jq -e '.pools.cgroup.refused == 3 and .pools.cgroup.removed == 0 and .rejected >= 1'
+        [ -d "$h$FC_CG_PARENT/foreign" ] && [ -d "$FC_TMP/.fc-pool-$tag-rY" ]
+        rmdir "$h$FC_CG_PARENT/foreign" "$FC_TMP/.fc-pool-$tag-rY"
+        # Its own kind of name in its place is taken.
+        send_raw "struct.pack('<IHHIi', 0x43504346, 1, 6, len(b'$h$FC_CG_PARENT/.fc-pool-$tag-rX') + 1, 0) + b'$h$FC_CG_PARENT/.fc-pool-$tag-rX\\0'"
+        local i
+        for ((i = 0; i < 200; i++)); do
+                [ -e "$h$FC_CG_PARENT/.fc-pool-$tag-rX" ] || break
+                sleep 0.01
+        done
+        [ ! -e "$h$FC_CG_PARENT/.fc-pool-$tag-rX" ]
+        run -0 status_json
+        echo "$output" | jq -e '.pools.cgroup.removed == 1'
+}
+
 @test "cache: cgroup v1: pooled cgroups a kill -9 leaves are removed by the next instance" {
         load cgroup-helpers
         pooled_cgroup_bundle

@@ -349,9 +349,33 @@ static void test_cg_key(void)
         fc_error_clear(&err);
 }
 
+static void test_retire_cg(void)
+{
+        struct fc_parts_msg m;
+        static const char one[] = "/sys/fs/cgroup/pids/docker/.fc-pool-0badcafe-r1-0-2";
+        size_t n = fc_parts_encode(buf, FC_PARTS_OP_RETIRE_CG, 0, one, sizeof(one));
+        ok(decode(n, false, false, &m) == 0 && m.op == FC_PARTS_OP_RETIRE_CG, "retire_cg decodes");
+        ok(fc_parts_max_fds(m.op) == 0, "retire_cg carries no fds");
+        n = fc_parts_encode(buf, FC_PARTS_OP_RETIRE_CG, 0, one, sizeof(one) - 1);
+        ok(decode(n, false, false, &m) == -EBADMSG, "retire_cg paths not terminated are refused");
+        n = fc_parts_encode(buf, FC_PARTS_OP_RETIRE_CG, 0, "/a\0b", 4);
+        ok(decode(n, false, false, &m) == -EBADMSG, "retire_cg with a NUL inside is refused");
+        n = fc_parts_encode(buf, FC_PARTS_OP_RETIRE_CG, 0, NULL, 0);
+        ok(decode(n, false, false, &m) == -EBADMSG, "empty retire_cg is refused");
+        n = fc_parts_encode(buf, FC_PARTS_OP_RETIRE_CG | FC_PARTS_OP_REPLY, 0, NULL, 0);
+        ok(decode(n, false, true, &m) == 0, "retire_cg reply is a bare header");
+        char prefix[FC_PARTS_CG_TAGGED_MAX];
+        fc_parts_cg_prefix("/run/flashcube/cache.sock", prefix, sizeof(prefix));
+        ok(strncmp(prefix, FC_PARTS_CG_PREFIX, strlen(FC_PARTS_CG_PREFIX)) == 0 &&
+                   strlen(prefix) == strlen(FC_PARTS_CG_PREFIX) + 9 &&
+                   prefix[strlen(prefix) - 1] == '-',
+           "a socket's cgroup name prefix: %s", prefix);
+}
+
 int main(void)
 {
         test_lease_cg();
+        test_retire_cg();
         test_cg_key();
         test_roundtrip();
         test_malformed();
