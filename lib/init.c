@@ -361,12 +361,16 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
         if (r < 0)
                 return r;
         fc_failpoint("init-mounted");
-        /* Hooks, and everything after, see the init in its cgroup. */
-        r = enter_cgroup(&go, err);
-        if (r < 0)
-                return r;
-
+        /* Hooks, and everything after, see the init in its cgroup.  With
+         * none, the pivot and the rest of the filesystem setup need not:
+         * the runtime moves us in (milliseconds on v1) meanwhile. */
         const struct fc_hooks *h = cfg->hooks;
+        if (h && (h->n_hooks[FC_HOOK_PRESTART] || h->n_hooks[FC_HOOK_CREATE_RUNTIME] ||
+                  h->n_hooks[FC_HOOK_CREATE_CONTAINER])) {
+                r = enter_cgroup(&go, err);
+                if (r < 0)
+                        return r;
+        }
         if (h && (h->n_hooks[FC_HOOK_PRESTART] || h->n_hooks[FC_HOOK_CREATE_RUNTIME])) {
                 r = fc_sync_send(a->sync_fd, FC_SYNC_HOOKS, 0, NULL);
                 if (r < 0)
@@ -398,6 +402,12 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
         if (r < 0)
                 return r;
         r = fc_rootfs_finish(&rctx, err);
+        if (r < 0)
+                return r;
+
+        /* Before anything of the process: its cpu affinity must be set
+         * inside its cpuset. */
+        r = enter_cgroup(&go, err);
         if (r < 0)
                 return r;
 
