@@ -715,11 +715,11 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         fc_parts_lease_end(ctx, &early.pending, &lease);
         bool cache_up = lease.granted != 0 || lease.cgroup[0] != '\0';
         memcpy(pooled_cg, lease.cgroup, sizeof(pooled_cg));
-        /* The cgroup goes where that cache pools: it can remove it too
-         * (lib/parts/parts.h).  Its name prefix is the pooled name's up to
-         * the serial number. */
+        /* The cgroup goes where that cache pools: if it takes cgroups back
+         * (a name marked so), it can remove this one too (lib/parts/parts.h).
+         * Its name prefix is the pooled name's up to the serial number. */
         const char *serial = strrchr(pooled_cg, '-');
-        if (serial != NULL &&
+        if (serial != NULL && serial[1] == FC_PARTS_CG_RETIRABLE &&
             (st->cgroup_pool = strndup(pooled_cg, (size_t) (serial - pooled_cg) + 1)) == NULL) {
                 fc_error_set(err, -ENOMEM, "out of memory");
                 fc_parts_lease_clear(&lease);
@@ -813,6 +813,7 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
          * exec to finish, and with `run` the init execs as soon as it is
          * ready. */
         uint64_t start_time = fc_proc_start_time(pid);
+        pid_t clone_pid = pid;
         int mnt_fd = -1;
         /* (An init in a joined user namespace makes its mount namespace
          * itself, later.) */
@@ -846,29 +847,18 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                                 (!cgroup_in_clone || ns.mode[FC_NS_USER] == FC_NS_MODE_JOIN);
         if (send_go(sv[0], pid, unshare_cgroupns, err) < 0)
                 goto undo_child;
-        /* While the init sets itself up.  Its mount namespace goes to the
-         * cache, which holds it so that the container's mounts are torn
-         * down there, not in the init's exit.  And `run` starts the process
-         * as soon as the init is ready, while nothing of the record depends
-         * on what the init does: written now, it is off the path from ready
-         * to the process's exit. */
-        if (mnt_fd >= 0)
-                fc_parts_retire(ctx, &mnt_fd, 1);
-        bool recorded = false;
-        if (autostart) {
-                st->pid = pid;
-                st->start_time = start_time;
-                if (fc_state_set_status(st, "created", err) < 0 ||
-                    fc_status_write(dirfd, st, err) < 0)
-                        goto undo_child;
-                recorded = true;
-        }
         r = await_ready(ctx, sv[0], &pid, &pidfd, cfg, st, err);
         ret->pid = pid;
         ret->pidfd = pidfd;
         if (r < 0)
                 goto undo_child;
         fc_trace(ctx, "init-ready");
+        /* The init's mount namespace goes to the cache, which holds it so
+         * that the container's mounts are torn down there, not in the
+         * init's exit (only a container that got this far: one that failed
+         * takes its mounts down with it). */
+        if (mnt_fd >= 0)
+                fc_parts_retire(ctx, &mnt_fd, 1);
         if (console[0] >= 0) {
                 ret->console_master = fc_terminal_recv_master(console[0], err);
                 if (ret->console_master < 0)
@@ -878,16 +868,11 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         }
 
         /* The init is another process when a first child forked it (a
-         * joined user namespace): its pid and start time are known now. */
-        if (pid != st->pid || !recorded) {
-                if (pid != st->pid)
-                        start_time = fc_proc_start_time(pid);
-                st->pid = pid;
-                st->start_time = start_time;
-                if (fc_state_set_status(st, "created", err) < 0 ||
-                    fc_status_write(dirfd, st, err) < 0)
-                        goto undo_child;
-        }
+         * joined user namespace): its start time is read now. */
+        st->start_time = pid == clone_pid ? start_time : fc_proc_start_time(pid);
+        st->pid = pid;
+        if (fc_state_set_status(st, "created", err) < 0 || fc_status_write(dirfd, st, err) < 0)
+                goto undo_child;
         if (pid_file.path && pid_file_commit(&pid_file, pid, err) < 0)
                 goto undo_child;
         close(sv[0]);

@@ -216,8 +216,8 @@ int fc_container_destroy(const struct fc_context *ctx, struct fc_state *s,
                 struct fc_cgroup *cg = fc_cgroup_deserialize(s->cgroup, &e);
                 /* Where the parts cache pools, it removes the cgroup (v1)
                  * off our path; the rest is removed here. */
-                fc_parts_retire_cgroup(ctx, s->cgroup_pool, cg);
-                if (cg == NULL || fc_cgroup_destroy(cg, &e) < 0) {
+                if (cg == NULL || fc_parts_retire_cgroup(ctx, s->cgroup_pool, cg, &e) < 0 ||
+                    fc_cgroup_destroy(cg, &e) < 0) {
                         r = e.status ? e.status : -EIO;
                         fc_error_append(err, &e);
                 }
@@ -571,7 +571,13 @@ int fc_container_run(const struct fc_context *ctx, const struct fc_create_opts *
         close(sfd);
         fc_trace(ctx, "exited");
         if (r == 0 && !keep) {
-                /* Processes left in the container's cgroup die with it. */
+                /* Processes left in the container's cgroup die with it.
+                 * Our lock on the state dir goes first: the emptied dir can
+                 * then be kept for the next create (lib/status.c). */
+                if (c.dirfd >= 0) {
+                        close(c.dirfd);
+                        c.dirfd = -1;
+                }
                 c.pid = 0;
                 c.state->pid = 0;
                 r = fc_container_destroy(ctx, c.state, c.cfg, err);

@@ -50,6 +50,34 @@ static int mkdir_p(const char *path, mode_t mode)
         return 0;
 }
 
+/* Emptied state dirs kept in the root for the next creates, under names
+ * no container id can have (and `list` skips): on a disk filesystem the
+ * block a directory owns is freed at rmdir - with -o discard the rmdir
+ * then waits for the disk - and allocated again by mkdir.  A handful is
+ * enough for creates that come one after another. */
+#define SPARES 8
+
+static void spare_name(char *buf, size_t size, unsigned i)
+{
+        snprintf(buf, size, ".fc-spare@%u", i);
+}
+
+/* Take a spare as `id`: 1 done, 0 none there, < 0 the id exists. */
+static int take_spare(int rootfd, const char *id)
+{
+        char name[32];
+        for (unsigned i = 0; i < SPARES; i++) {
+                spare_name(name, sizeof(name), i);
+                if (renameat2(rootfd, name, rootfd, id, RENAME_NOREPLACE) == 0)
+                        return 1;
+                if (errno == EEXIST)
+                        return -EEXIST;
+                if (errno != ENOENT)
+                        return 0;
+        }
+        return 0;
+}
+
 int fc_status_reserve(const char *root, const char *id, fc_error_t *err)
 {
         int r = fc_status_validate_id(id, err);
@@ -64,10 +92,12 @@ int fc_status_reserve(const char *root, const char *id, fc_error_t *err)
         }
         if (rootfd < 0)
                 return fc_error_setm(err, -errno, "open state root %s", root);
-        /* mkdir is the atomic reservation: of two concurrent creates with
-         * the same id exactly one gets past this line. */
-        if (mkdirat(rootfd, id, 0711) < 0) {
-                if (errno == EEXIST)
+        /* mkdir, or the rename of a spare that will not replace anything,
+         * is the atomic reservation: of two concurrent creates with the same
+         * id exactly one gets past this line. */
+        int spare = take_spare(rootfd, id);
+        if (spare == -EEXIST || (spare == 0 && mkdirat(rootfd, id, 0711) < 0)) {
+                if (spare == -EEXIST || errno == EEXIST)
                         return fc_error_set(err, -EEXIST, "container with given ID already exists");
                 return fc_error_setm(err, -errno, "create state directory %s/%s", root, id);
         }
@@ -235,7 +265,32 @@ struct fc_state *fc_status_read(int dirfd, const char *id, fc_error_t *err)
         return s;
 }
 
-static int rm_rf_at(int parent, const char *name)
+static int rm_rf_at(int parent, const char *name, bool keep_top);
+
+/* An emptied state dir becomes a spare unless its creator still holds
+ * it (its lock would make the next create that takes it fail) or there
+ * are enough spares.  Whether it did. */
+static bool keep_spare(int rootfd, const char *id)
+{
+        int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return false;
+        bool unheld = flock(fd, LOCK_EX | LOCK_NB) == 0;
+        close(fd);
+        if (!unheld)
+                return false;
+        char name[32];
+        for (unsigned i = 0; i < SPARES; i++) {
+                spare_name(name, sizeof(name), i);
+                if (renameat2(rootfd, id, rootfd, name, RENAME_NOREPLACE) == 0)
+                        return true;
+                if (errno != EEXIST)
+                        return false;
+        }
+        return false;
+}
+
+static int rm_rf_at(int parent, const char *name, bool keep_top)
 {
         int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0) {
@@ -261,13 +316,15 @@ static int rm_rf_at(int parent, const char *name)
                     fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
                         is_dir = S_ISDIR(st.st_mode);
                 if (is_dir) {
-                        int r = rm_rf_at(dirfd(d), de->d_name);
+                        int r = rm_rf_at(dirfd(d), de->d_name, false);
                         if (r < 0)
                                 return r;
                 } else if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT) {
                         return -errno;
                 }
         }
+        if (keep_top && keep_spare(parent, name))
+                return 0;
         if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
                 return -errno;
         return 0;
@@ -278,7 +335,7 @@ int fc_status_remove(const char *root, const char *id, fc_error_t *err)
         cleanup_close int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
                 return errno == ENOENT ? 0 : fc_error_setm(err, -errno, "open %s", root);
-        int r = rm_rf_at(rootfd, id);
+        int r = rm_rf_at(rootfd, id, true);
         if (r < 0)
                 return fc_error_setm(err, r, "remove state directory %s/%s", root, id);
         return 0;

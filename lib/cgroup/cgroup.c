@@ -601,6 +601,13 @@ static bool remove_pooled_in(const char *dir)
         return any;
 }
 
+static void sleep_ms(long ms)
+{
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = ms * 1000000L};
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+}
+
 int fc_cgroup_remove_dir(const char *dir, bool kill_procs)
 {
         int e = rmdir(dir) < 0 ? errno : 0;
@@ -628,14 +635,59 @@ int fc_cgroup_remove_dir(const char *dir, bool kill_procs)
         return e == ENOENT ? 0 : -e;
 }
 
+int fc_cgroup_remove_dir_wait(const char *dir, fc_error_t *err)
+{
+        for (int attempt = 0; attempt < FC_CGROUP_REMOVE_TRIES; attempt++) {
+                int r = fc_cgroup_remove_dir(dir, attempt > 0);
+                if (r == 0)
+                        return 0;
+                if (r != -EBUSY)
+                        return fc_error_setm(err, r, "remove cgroup %s", dir);
+                sleep_ms(FC_CGROUP_REMOVE_RETRY_MS);
+        }
+        return fc_error_set(err, -EBUSY, "remove cgroup %s: processes remain after SIGKILL", dir);
+}
+
+bool fc_cgroup_is_empty(const struct fc_cgroup *cg)
+{
+        /* One read covers the subtree: a cgroup2 hierarchy's populated flag
+         * (hybrid hosts have one beside the v1 ones), else the pids
+         * controller's count. */
+        const char *file = NULL, *want = NULL;
+        const struct fc_cgroup_hier *h = NULL;
+        for (size_t i = 0; i < cg->n_hier && h == NULL; i++)
+                if (cg->hier[i].v2) {
+                        h = &cg->hier[i];
+                        file = "cgroup.events";
+                        want = "populated 0\n";
+                }
+        for (size_t i = 0; i < cg->n_hier && h == NULL; i++)
+                if (!cg->hier[i].v2 && opts_contain_all(cg->hier[i].controllers, "pids")) {
+                        h = &cg->hier[i];
+                        file = "pids.current";
+                        want = "0\n";
+                }
+        if (h == NULL)
+                return false;
+        cleanup_free char *leaf = fc_cgroup_hier_dir(h);
+        cleanup_free char *path = NULL;
+        if (leaf == NULL || asprintf(&path, "%s/%s", leaf, file) < 0)
+                return false;
+        fc_error_t ignored = FC_ERROR_INIT;
+        cleanup_free char *text = fc_cgroup_read_file(path, &ignored);
+        fc_error_clear(&ignored);
+        return text != NULL && strstr(text, want) != NULL &&
+               (strcmp(file, "pids.current") != 0 || strcmp(text, want) == 0);
+}
+
 int fc_cgroup_retire_leaves(struct fc_cgroup *cg, const char *prefix, char ***ret_paths,
-                            size_t *ret_n)
+                            size_t *ret_n, fc_error_t *err)
 {
         *ret_paths = NULL;
         *ret_n = 0;
-        char **paths = calloc(cg->n_hier, sizeof(*paths));
+        char **paths = calloc(cg->n_hier + 1, sizeof(*paths));
         if (paths == NULL)
-                return -ENOMEM;
+                return fc_error_set(err, -ENOMEM, "out of memory");
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         size_t n = 0;
@@ -650,9 +702,11 @@ int fc_cgroup_retire_leaves(struct fc_cgroup *cg, const char *prefix, char ***re
                 if (slash == NULL || slash == leaf)
                         continue;
                 char *to = NULL;
-                if (asprintf(&to, "%.*s/%sr%d-%zu-%ld", (int) (slash - leaf), leaf, prefix,
-                             (int) getpid(), i, (long) ts.tv_nsec) < 0)
-                        break;
+                if (asprintf(&to, "%.*s/%s%d-%zu-%ld", (int) (slash - leaf), leaf, prefix,
+                             (int) getpid(), i, (long) ts.tv_nsec) < 0) {
+                        fc_strv_free(paths);
+                        return fc_error_set(err, -ENOMEM, "out of memory");
+                }
                 if (rename(leaf, to) < 0) {
                         free(to);
                         continue;
@@ -710,26 +764,19 @@ static int remove_dirs_once(struct fc_cgroup *cg, fc_error_t *err)
         return ret;
 }
 
-static void sleep_ms(long ms)
-{
-        struct timespec ts = {.tv_sec = 0, .tv_nsec = ms * 1000000L};
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-                ;
-}
-
 int fc_cgroup_destroy(struct fc_cgroup *cg, fc_error_t *err)
 {
         if (cg == NULL)
                 return 0;
         /* About 1 s in 10 ms steps: SIGKILLed processes leave the cgroup
          * only once the kernel has reaped them, which takes a moment. */
-        for (int attempt = 0; attempt < 100; attempt++) {
+        for (int attempt = 0; attempt < FC_CGROUP_REMOVE_TRIES; attempt++) {
                 int r = remove_dirs_once(cg, err);
                 if (r != -EBUSY)
                         return r;
                 cleanup_error fc_error_t ignored = FC_ERROR_INIT;
                 (void) fc_cgroup_signal_all(cg, SIGKILL, &ignored);
-                sleep_ms(10);
+                sleep_ms(FC_CGROUP_REMOVE_RETRY_MS);
         }
         for (size_t i = 0; i < cg->n_hier; i++) {
                 if (cg->hier[i].n_created == 0)

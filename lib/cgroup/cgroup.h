@@ -95,20 +95,31 @@ int fc_cgroup_pids(struct fc_cgroup *cg, pid_t **ret_pids, size_t *ret_n, fc_err
  * retry, bounded (about 1 s).  Removing an absent cgroup is success. */
 int fc_cgroup_destroy(struct fc_cgroup *cg, fc_error_t *err);
 
+/* A removal retries a cgroup that processes still hold about a second. */
+#define FC_CGROUP_REMOVE_TRIES    100
+#define FC_CGROUP_REMOVE_RETRY_MS 10
+
+/* Whether no process is left in the cgroup or below it, as far as one
+ * read can tell (false when it cannot). */
+bool fc_cgroup_is_empty(const struct fc_cgroup *cg);
+
 /* For removal elsewhere (the parts cache, off the caller's path): rename
  * each cgroup v1 leaf this cgroup made (and no parent with it) to
- * "<parent>/<prefix>r<pid>-<i>-<ns>" and forget it, so fc_cgroup_destroy
+ * "<parent>/<prefix><pid>-<i>-<ns>" and forget it, so fc_cgroup_destroy
  * then removes only the rest.  *ret_paths: the new absolute paths
- * (malloc'd, *ret_n of them; the array too).  Renames that fail are left
- * in place for fc_cgroup_destroy. */
+ * (NULL-terminated, *ret_n of them; fc_strv_free).  Renames that fail are
+ * left in place for fc_cgroup_destroy. */
 int fc_cgroup_retire_leaves(struct fc_cgroup *cg, const char *prefix, char ***ret_paths,
-                            size_t *ret_n);
+                            size_t *ret_n, fc_error_t *err);
 
 /* Remove one cgroup directory, with the child cgroups a container may
  * have made in it.  With kill_procs, SIGKILL what still holds it (the
  * caller retries).  0 when gone (or absent), else -errno (-EBUSY while
  * processes remain). */
 int fc_cgroup_remove_dir(const char *dir, bool kill_procs);
+
+/* The same, retried as fc_cgroup_destroy does. */
+int fc_cgroup_remove_dir_wait(const char *dir, fc_error_t *err);
 
 /* Mount the cgroup filesystem inside the container as runc does: v1 a
  * tmpfs at `dest` with one read-only bind (or, with a cgroup namespace,

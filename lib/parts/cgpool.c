@@ -18,6 +18,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/context.h"
+#include "lib/parts/parts.h"
 #include "lib/parts/protocol.h"
 
 #define MAX_DIRS 32
@@ -38,8 +39,8 @@
 #define RETRY_NEW_NS (100ULL * 1000000ULL)
 /* A handed-over directory still held by processes: retried every 10 ms,
  * about a second in all (as the runtime's own removal). */
-#define TRASH_TRIES    100
-#define TRASH_RETRY_NS (10ULL * 1000000ULL)
+#define TRASH_TRIES    FC_CGROUP_REMOVE_TRIES
+#define TRASH_RETRY_NS (FC_CGROUP_REMOVE_RETRY_MS * 1000000ULL)
 /* ... and first tried this long after it came: right away, the removal
  * (a fraction of a millisecond of the kernel's cgroup lock) would preempt
  * the runtime that just handed it over, or the next create. */
@@ -167,7 +168,7 @@ static void remove_leftovers(const struct fc_cgpools *p, const char *dir)
                         continue;
                 cleanup_free char *path = NULL;
                 if (asprintf(&path, "%s/%s", dir, de->d_name) >= 0)
-                        (void) rmdir(path);
+                        (void) fc_cgroup_remove_dir(path, false);
         }
 }
 
@@ -258,8 +259,16 @@ static void trash_flush(struct fc_cgpools *p);
 void fc_cgpools_free(struct fc_cgpools *p)
 {
         trash_flush(p);
+        free(p->trash);
+        p->trash = NULL;
+        p->cap_trash = 0;
         while (p->n_out > 0)
                 out_drop(p, p->n_out - 1);
+        /* And whatever of ours is left in our places: cgroups handed back
+         * whose message was lost (the runtime renames first). */
+        for (unsigned s = 0; s < p->n_sets; s++)
+                for (unsigned d = 0; d < p->set[s].n_dirs; d++)
+                        remove_leftovers(p, p->set[s].dirs[d]);
         for (unsigned s = 0; s < p->n_sets; s++)
                 set_clear(&p->set[s]);
         p->n_sets = 0;
@@ -445,7 +454,10 @@ bool fc_cgpools_need(const struct fc_cgpools *p, bool idle, uint64_t now)
 static int make_one(struct fc_cgpools *p, struct fc_cgpool_set *s, uint64_t now)
 {
         char name[FC_PARTS_CG_NAME_MAX];
-        snprintf(name, sizeof(name), "%s%s-%lu", FC_PARTS_CG_PREFIX, p->tag, ++p->counter);
+        /* 'p': a pool that takes its cgroups back for removal
+         * (FC_PARTS_OP_RETIRE_CG); a runtime hands them only to such a one. */
+        snprintf(name, sizeof(name), "%s%s-%c%lu", FC_PARTS_CG_PREFIX, p->tag,
+                 FC_PARTS_CG_RETIRABLE, ++p->counter);
         unsigned made = 0;
         int r = 0;
         for (; made < s->n_dirs && r == 0; made++) {
@@ -505,7 +517,8 @@ static bool retired_ok(const struct fc_cgpools *p, const char *path)
 {
         const char *base = strrchr(path, '/');
         if (strncmp(path, CG_ROOT, strlen(CG_ROOT)) != 0 || !clean_abs(path) || base == NULL ||
-            !ours(p, base + 1) || base[1 + strlen(FC_PARTS_CG_PREFIX) + strlen(p->tag) + 1] != 'r')
+            !ours(p, base + 1) ||
+            base[1 + strlen(FC_PARTS_CG_PREFIX) + strlen(p->tag) + 1] != FC_PARTS_CG_RETIRED)
                 return false;
         cleanup_free char *parent = strndup(path, (size_t) (base - path));
         struct statfs fs;
@@ -563,15 +576,21 @@ unsigned fc_cgpools_retire(struct fc_cgpools *p, const char *text, uint64_t now)
                         p->refused++;
                         continue;
                 }
-                struct fc_cgpool_trash t = {.path = path, .next_ns = now + TRASH_DELAY_NS};
-                if (p->n_trash == FC_CGPOOL_TRASH) {
-                        /* Full: this one at once, whatever comes of it. */
-                        (void) trash_try(p, &t, now);
-                        taken++;
-                        continue;
+                if (p->n_trash == p->cap_trash) {
+                        unsigned cap = p->cap_trash ? 2 * p->cap_trash : 64;
+                        struct fc_cgpool_trash *t = realloc(p->trash, cap * sizeof(*t));
+                        if (t == NULL) {
+                                /* Left where it is: the next instance's start,
+                                 * or this one's stop, removes it. */
+                                p->errors++;
+                                continue;
+                        }
+                        p->trash = t;
+                        p->cap_trash = cap;
                 }
+                p->trash[p->n_trash++] =
+                        (struct fc_cgpool_trash){.path = path, .next_ns = now + TRASH_DELAY_NS};
                 path = NULL;
-                p->trash[p->n_trash++] = t;
                 taken++;
         }
         return taken;

@@ -47,7 +47,6 @@ struct fc_cgpool_out {
 
 /* A removed container's cgroup directory handed over for removal
  * (FC_PARTS_OP_RETIRE_CG), retried while processes still hold it. */
-#define FC_CGPOOL_TRASH 512
 struct fc_cgpool_trash {
         char *path;
         unsigned tries;
@@ -64,8 +63,8 @@ struct fc_cgpools {
         struct fc_cgpool_out out[FC_CGPOOL_OUT];
         unsigned n_out;
         uint64_t hits, misses, made, errors, refused, discarded;
-        struct fc_cgpool_trash trash[FC_CGPOOL_TRASH];
-        unsigned n_trash;
+        struct fc_cgpool_trash *trash;
+        unsigned n_trash, cap_trash;
         uint64_t removed; /* handed-over directories removed */
 };
 

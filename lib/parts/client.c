@@ -66,8 +66,14 @@ static int connect_cache(const char *path, fc_error_t *err)
 static int recv_reply(int fd, uint64_t deadline_ns, void *buf, size_t size,
                       struct fc_parts_msg *ret, fc_error_t *err)
 {
-        /* Wait first: the reply is never there right after the request. */
+        /* A reply already there is taken whatever the time: the request may
+         * have been sent well before (fc_parts_lease_begin). */
         for (;;) {
+                int r = fc_parts_recv(fd, buf, size, true, ret, err);
+                if (r != -EAGAIN)
+                        return r == -ECONNRESET
+                                       ? fc_error_set(err, r, "parts cache closed the connection")
+                                       : r;
                 uint64_t now = fc_now_ns();
                 if (now >= deadline_ns)
                         return fc_error_set(err, -ETIMEDOUT, "parts cache did not answer in time");
@@ -76,11 +82,6 @@ static int recv_reply(int fd, uint64_t deadline_ns, void *buf, size_t size,
                 struct pollfd p = {.fd = fd, .events = POLLIN};
                 if (ppoll(&p, 1, &ts, NULL) < 0 && errno != EINTR)
                         return fc_error_setm(err, -errno, "wait for the parts cache");
-                int r = fc_parts_recv(fd, buf, size, true, ret, err);
-                if (r != -EAGAIN)
-                        return r == -ECONNRESET
-                                       ? fc_error_set(err, r, "parts cache closed the connection")
-                                       : r;
         }
 }
 
@@ -328,44 +329,36 @@ void fc_parts_retire(const struct fc_context *ctx, int *fds, unsigned n)
 
 static bool retire_cgroups(const struct fc_context *ctx, char *const *paths, size_t n);
 
-void fc_parts_retire_cgroup(const struct fc_context *ctx, const char *pool_prefix,
-                            struct fc_cgroup *cg)
+int fc_parts_retire_cgroup(const struct fc_context *ctx, const char *pool_prefix,
+                           struct fc_cgroup *cg, fc_error_t *err)
 {
         if (pool_prefix == NULL || cg == NULL || ctx == NULL || ctx->no_cache ||
             ctx->cache_socket == NULL || ctx->cache_socket[0] == '\0')
-                return;
+                return 0;
         /* Only the cache the cgroup came from knows the place and takes
-         * names with this prefix. */
-        char prefix[FC_PARTS_CG_TAGGED_MAX];
-        fc_parts_cg_prefix(ctx->cache_socket, prefix, sizeof(prefix));
-        if (strcmp(prefix, pool_prefix) != 0)
-                return;
+         * names with this prefix; and only an empty cgroup is handed over
+         * (one with processes left is killed and removed as ever, by
+         * fc_cgroup_destroy). */
+        char prefix[FC_PARTS_CG_TAGGED_MAX + 1];
+        fc_parts_cg_prefix(ctx->cache_socket, prefix, sizeof(prefix) - 1);
+        if (strcmp(prefix, pool_prefix) != 0 || !fc_cgroup_is_empty(cg))
+                return 0;
+        size_t l = strlen(prefix);
+        prefix[l] = FC_PARTS_CG_RETIRED;
+        prefix[l + 1] = '\0';
         char **paths = NULL;
         size_t n = 0;
-        if (fc_cgroup_retire_leaves(cg, prefix, &paths, &n) < 0)
-                return;
-        if (n > 0 && !retire_cgroups(ctx, paths, n)) {
-                /* No cache to take them: removed here, as fc_cgroup_destroy
-                 * would (about a second for what holds them to die). */
-                for (int attempt = 0; attempt < 100; attempt++) {
-                        bool busy = false;
-                        for (size_t i = 0; i < n; i++)
-                                if (paths[i] != NULL &&
-                                    fc_cgroup_remove_dir(paths[i], attempt > 0) == -EBUSY)
-                                        busy = true;
-                                else {
-                                        free(paths[i]);
-                                        paths[i] = NULL;
-                                }
-                        if (!busy)
-                                break;
-                        struct timespec ts = {.tv_nsec = 10 * 1000000L};
-                        nanosleep(&ts, NULL);
-                }
+        int r = fc_cgroup_retire_leaves(cg, prefix, &paths, &n, err);
+        if (r < 0 || n == 0 || retire_cgroups(ctx, paths, n)) {
+                fc_strv_free(paths);
+                return r;
         }
-        for (size_t i = 0; i < n; i++)
-                free(paths[i]);
-        free(paths);
+        /* No cache to take them: removed here (what fc_cgroup_destroy
+         * would have done, with the same bounded wait). */
+        for (size_t i = 0; i < n && r == 0; i++)
+                r = fc_cgroup_remove_dir_wait(paths[i], err);
+        fc_strv_free(paths);
+        return r;
 }
 
 static bool retire_cgroups(const struct fc_context *ctx, char *const *paths, size_t n)

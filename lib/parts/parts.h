@@ -27,6 +27,13 @@ enum fc_part_kind {
 
 #define FC_PARTS_DEFAULT_SOCKET "/run/flashcube/cache.sock"
 
+/* In a pooled cgroup's name (FC_CGROUP_POOL_PREFIX, the cache's tag, '-'),
+ * the character after the tag: 'p' marks a cache that takes its cgroups
+ * back for removal (fc_parts_retire_cgroup); 'r' starts the names of the
+ * ones handed back. */
+#define FC_PARTS_CG_RETIRABLE 'p'
+#define FC_PARTS_CG_RETIRED   'r'
+
 struct fc_parts_lease {
         uint32_t granted; /* FC_PART_* bits actually leased */
         int net_fd;       /* namespace fds, -1 when not granted */
@@ -77,12 +84,12 @@ void fc_parts_retire(const struct fc_context *ctx, int *fds, unsigned n);
  * (`pool_prefix`, the name prefix of the pooled cgroup it came from;
  * NULL: nothing to do): its cgroup v1 leaves are renamed out of the way
  * with that prefix and handed to the cache, which removes them off the
- * caller's path.  What is not handed over (cgroup v2, parents made with
- * the leaf) is left in `cg` for fc_cgroup_destroy; with the cache gone,
- * the renamed leaves are removed here.  Never waits for the cache. */
+ * caller's path - if the cgroup holds no process any more.  What is not handed over (cgroup v2,
+ * parents made with the leaf) is left in `cg` for fc_cgroup_destroy; with the cache gone, the
+ * renamed leaves are removed here.  Never waits for the cache. */
 struct fc_cgroup;
-void fc_parts_retire_cgroup(const struct fc_context *ctx, const char *pool_prefix,
-                            struct fc_cgroup *cg);
+int fc_parts_retire_cgroup(const struct fc_context *ctx, const char *pool_prefix,
+                           struct fc_cgroup *cg, fc_error_t *err);
 
 /* Close the fds of a lease (after the init has joined them, or on failure:
  * parts are single-use, a returned part is never reused).  Accepts an

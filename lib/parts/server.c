@@ -845,6 +845,21 @@ static int run_loop(struct server *s, fc_error_t *err)
 
 static void server_free(struct server *s)
 {
+        /* No new clients; what the connected ones sent before the stop is
+         * still handled: a runtime that handed over its cgroups (RETIRE_CG)
+         * does not wait to hear that they were taken. */
+        if (s->listen_fd >= 0) {
+                close(s->listen_fd);
+                s->listen_fd = -1;
+                unlink(s->sock_path);
+                unlink(s->pid_path);
+        }
+        for (unsigned i = 0; i < s->n_clients; i++) {
+                struct pollfd p = {.fd = s->clients[i], .events = POLLIN};
+                while (poll(&p, 1, 0) == 1 && (p.revents & POLLIN) &&
+                       handle_request(s, s->clients[i]))
+                        ;
+        }
         for (unsigned i = 0; i < s->n_held; i++)
                 close(s->held[i].fd);
         s->n_held = 0;
@@ -853,11 +868,6 @@ static void server_free(struct server *s)
         for (unsigned i = 0; i < s->n_clients; i++)
                 close(s->clients[i]);
         s->n_clients = 0;
-        if (s->listen_fd >= 0) {
-                close(s->listen_fd);
-                unlink(s->sock_path);
-                unlink(s->pid_path);
-        }
         if (s->sig_fd >= 0)
                 close(s->sig_fd);
         free(s->sock_path);

@@ -543,6 +543,37 @@ retired_names() {
         [ -z "$(retired_names "$FC_CG_PARENT")" ] || fail "left: $(retired_names "$FC_CG_PARENT")"
 }
 
+@test "cache: cgroup v1: a cgroup that still holds processes is not handed over: they are killed, it is removed" {
+        load cgroup-helpers
+        pooled_cgroup_bundle
+        start_cache --pool-cgroup 2
+        create_container c1
+        wait_cgroup_pool 2
+        # No pid namespace of its own: a child outlives the init.
+        update_config '.linux.cgroupsPath = $p | .linux.namespaces |= map(select(.type != "pid"))' \
+                --arg p "$FC_CG_PARENT/c2"
+        set_cmd 'sleep 1000 & exec sleep 1000'
+        create_container c2
+        run -0 fc start c2
+        local pid h left
+        pid=$(container_pid c2)
+        sleep 0.2
+        left=$(cat "$(cg_mount pids)$FC_CG_PARENT/c2/cgroup.procs" | grep -vx "$pid")
+        [ -n "$left" ]
+        kill -KILL "$pid"
+        wait_for_status stopped c2
+        run -0 fc delete c2
+        for h in $(v1_mounts); do
+                [ ! -e "$h$FC_CG_PARENT/c2" ] || fail "c2 left in $h"
+        done
+        for pid in $left; do
+                process_gone "$pid"
+        done
+        run -0 status_json
+        echo "$output" | jq -e '.pools.cgroup.removed == 0'
+        [ -z "$(retired_names "$FC_CG_PARENT")" ] || fail "left: $(retired_names "$FC_CG_PARENT")"
+}
+
 @test "cache: cgroup v1: with its cache gone, delete removes the cgroup itself" {
         load cgroup-helpers
         pooled_cgroup_bundle

@@ -82,3 +82,39 @@ setup() {
         kill -KILL "$(container_pid)"
         wait_for_status stopped
 }
+
+@test "state: a deleted container's emptied state dir is kept (at most 8) and taken by the next create" {
+        set_args true
+        local k ino
+        for ((k = 0; k < 10; k++)); do
+                run -0 fc run --bundle "$FC_BUNDLE" "$FC_ID-$k"
+        done
+        # Kept under names no id can have, empty, invisible to list.
+        run -0 ls -A "$FC_ROOT"
+        [ "$(echo "$output" | grep -c '^\.fc-spare@[0-7]$')" -eq 1 ] || fail "spares: $output"
+        [ -z "$(ls -A "$FC_ROOT/.fc-spare@0")" ]
+        run -0 fc list -q
+        [ -z "$output" ]
+        # Several deleted at once (none of them running): up to 8 spares.
+        set_args sleep 100
+        for ((k = 0; k < 10; k++)); do
+                create_container "$FC_ID-c$k"
+        done
+        for ((k = 0; k < 10; k++)); do
+                run -0 fc delete -f "$FC_ID-c$k"
+        done
+        run -0 ls -A "$FC_ROOT"
+        [ "$(echo "$output" | grep -c '^\.fc-spare@[0-7]$')" -eq 8 ] || fail "spares: $output"
+        [ "$(echo "$output" | grep -vc '^\.fc-spare@')" -eq 0 ] || fail "left: $output"
+        # The next create takes one (the same directory), and its id is checked as ever.
+        ino=$(stat -c %i "$FC_ROOT/.fc-spare@0")
+        create_container "$FC_ID-n"
+        [ "$(stat -c %i "$FC_ROOT/$FC_ID-n")" = "$ino" ]
+        [ ! -e "$FC_ROOT/.fc-spare@0" ]
+        [ "$(container_status "$FC_ID-n")" = created ]
+        run fc create --bundle "$FC_BUNDLE" "$FC_ID-n"
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"container with given ID already exists"* ]]
+        [ ! -e "$FC_ROOT/.fc-spare@0" ] && [ -e "$FC_ROOT/.fc-spare@1" ]
+        run -0 fc delete -f "$FC_ID-n"
+}
