@@ -31,8 +31,10 @@ if [ -z "${FC_BENCH_INNER:-}" ] && mountpoint -q /sys/fs/cgroup/unified 2>/dev/n
         export FC_BENCH_INNER=1
         exec unshare -m -- sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$0" "$@"' "$0" -n "$runs" "$fc"
 fi
-# State roots on tmpfs, as /run is in production (a disk-backed /tmp would
-# add filesystem journal work to every runtime alike).
+# State roots in /run, where runtimes keep them.  On this machine /run is
+# not a tmpfs (as it is in production) but the root ext4, mounted with
+# -o discard: a runtime that removes a file or directory whose blocks were
+# allocated waits for the disk.  Every runtime's state goes there alike.
 work=$(mktemp -d /run/fc-bench.XXXXXX)
 # shellcheck source=tests/bench/lib.sh
 . "$here/lib.sh"
