@@ -224,10 +224,12 @@ static int next_go(struct init_go *go, fc_error_t *err)
         return 0;
 }
 
-/* Wait (once) for GO. */
-static int await_go(struct init_go *go, fc_error_t *err)
+/* Read the runtime's messages until *flag: go->done (GO), or go->made
+ * (our cgroup's directories exist, not that we are in it: the runtime
+ * moves us in, milliseconds on v1, while we mount on). */
+static int await_flag(struct init_go *go, const bool *flag, fc_error_t *err)
 {
-        while (!go->done) {
+        while (!*flag) {
                 int r = next_go(go, err);
                 if (r < 0)
                         return r;
@@ -235,16 +237,9 @@ static int await_go(struct init_go *go, fc_error_t *err)
         return 0;
 }
 
-/* Wait for our cgroup's directories to exist, not for us to be in it:
- * the runtime moves us in (milliseconds on v1) while we mount on. */
-static int await_made(struct init_go *go, fc_error_t *err)
+static int await_go(struct init_go *go, fc_error_t *err)
 {
-        while (!go->made) {
-                int r = next_go(go, err);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return await_flag(go, &go->done, err);
 }
 
 /* After GO, and after the other namespaces are joined (a joined user
@@ -270,7 +265,7 @@ static int before_cgroup_mount(void *data, fc_error_t *err)
         struct init_go *go = data;
         if (go->a->ns->mode[FC_NS_CGROUP] == FC_NS_MODE_NEW)
                 return enter_cgroup(go, err);
-        return await_made(go, err);
+        return await_flag(go, &go->made, err);
 }
 
 static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, fc_error_t *err)

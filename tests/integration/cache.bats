@@ -501,14 +501,20 @@ retired_names() {
         pooled_names "$1" | awk '$2 ~ /^\.fc-pool-[0-9a-f]+-r/'
 }
 
-@test "cache: cgroup v1: a deleted container's cgroup is handed to the cache, which removes it" {
-        load cgroup-helpers
-        pooled_cgroup_bundle
+# from_pool ID: a container whose cgroup comes from the pool (a cache with 2 per place,
+# taught the place by a first container, c1).
+from_pool() {
         start_cache --pool-cgroup 2
         create_container c1
         wait_cgroup_pool 2
-        update_config '.linux.cgroupsPath = $p' --arg p "$FC_CG_PARENT/c2"
-        create_container c2
+        update_config '.linux.cgroupsPath = $p' --arg p "$FC_CG_PARENT/$1"
+        create_container "$1"
+}
+
+@test "cache: cgroup v1: a deleted container's cgroup is handed to the cache, which removes it" {
+        load cgroup-helpers
+        pooled_cgroup_bundle
+        from_pool c2
         run -0 status_json
         echo "$output" | jq -e '.pools.cgroup.hits == 1 and .pools.cgroup.removed == 0'
         # The state records where it came from.
@@ -577,11 +583,7 @@ retired_names() {
 @test "cache: cgroup v1: with its cache gone, delete removes the cgroup itself" {
         load cgroup-helpers
         pooled_cgroup_bundle
-        start_cache --pool-cgroup 2
-        create_container c1
-        wait_cgroup_pool 2
-        update_config '.linux.cgroupsPath = $p' --arg p "$FC_CG_PARENT/c2"
-        create_container c2
+        from_pool c2
         local pid h
         pid=$(cat "$CACHE_PID")
         kill -KILL "$pid"
