@@ -504,12 +504,11 @@ char *fc_status_timestamp(void)
         return fc_status_format_time(&ts);
 }
 
-char *fc_status_format_time(const struct timespec *t)
+char *fc_status_format_time(const struct timespec *ts)
 {
-        struct timespec ts = *t;
         /* Not gmtime_r or strftime: glibc loads the local time zone
          * (/etc/localtime) on their first call, for a UTC time. */
-        long long sec = (long long) ts.tv_sec;
+        long long sec = (long long) ts->tv_sec;
         long long days = sec >= 0 ? sec / 86400 : (sec - 86399) / 86400;
         long long rem = sec - days * 86400;
         int y;
@@ -517,7 +516,7 @@ char *fc_status_format_time(const struct timespec *t)
         civil_from_days(days, &y, &mo, &d);
         char *out = NULL;
         if (asprintf(&out, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%09ldZ", y, mo, d, rem / 3600,
-                     rem / 60 % 60, rem % 60, (long) ts.tv_nsec) < 0)
+                     rem / 60 % 60, rem % 60, (long) ts->tv_nsec) < 0)
                 return NULL;
         return out;
 }

@@ -608,6 +608,12 @@ static void sleep_ms(long ms)
                 ;
 }
 
+struct pid_list {
+        pid_t *v;
+        size_t n, cap;
+};
+static int collect_pids(const char *dir, struct pid_list *l, int depth, fc_error_t *err);
+
 int fc_cgroup_remove_dir(const char *dir, bool kill_procs)
 {
         int e = rmdir(dir) < 0 ? errno : 0;
@@ -616,23 +622,18 @@ int fc_cgroup_remove_dir(const char *dir, bool kill_procs)
                 e = rmdir(dir) < 0 ? errno : 0;
         }
         if ((e == EBUSY || e == ENOTEMPTY) && kill_procs) {
-                cleanup_free char *procs = NULL;
-                if (asprintf(&procs, "%s/cgroup.procs", dir) >= 0) {
-                        fc_error_t ignored = FC_ERROR_INIT;
-                        cleanup_free char *text = fc_cgroup_read_file(procs, &ignored);
-                        fc_error_clear(&ignored);
-                        for (char *p = text; p && *p;) {
-                                char *end;
-                                long v = strtol(p, &end, 10);
-                                if (end == p)
-                                        break;
-                                if (v > 0)
-                                        (void) kill((pid_t) v, SIGKILL);
-                                p = *end ? end + 1 : end;
-                        }
-                }
+                /* What holds it, in it or in a cgroup made below it. */
+                struct pid_list l = {0};
+                fc_error_t ignored = FC_ERROR_INIT;
+                (void) collect_pids(dir, &l, 0, &ignored);
+                fc_error_clear(&ignored);
+                for (size_t i = 0; i < l.n; i++)
+                        (void) kill(l.v[i], SIGKILL);
+                free(l.v);
         }
-        return e == ENOENT ? 0 : -e;
+        if (e == ENOENT)
+                return 0;
+        return e == ENOTEMPTY ? -EBUSY : -e;
 }
 
 int fc_cgroup_remove_dir_wait(const char *dir, fc_error_t *err)
@@ -676,8 +677,9 @@ bool fc_cgroup_is_empty(const struct fc_cgroup *cg)
         fc_error_t ignored = FC_ERROR_INIT;
         cleanup_free char *text = fc_cgroup_read_file(path, &ignored);
         fc_error_clear(&ignored);
-        return text != NULL && strstr(text, want) != NULL &&
-               (strcmp(file, "pids.current") != 0 || strcmp(text, want) == 0);
+        if (text == NULL)
+                return false;
+        return h->v2 ? strstr(text, want) != NULL : strcmp(text, want) == 0;
 }
 
 int fc_cgroup_retire_leaves(struct fc_cgroup *cg, const char *prefix, char ***ret_paths,
@@ -801,11 +803,6 @@ static const struct fc_cgroup_hier *primary(const struct fc_cgroup *cg)
                                 return &cg->hier[i];
         return &cg->hier[0];
 }
-
-struct pid_list {
-        pid_t *v;
-        size_t n, cap;
-};
 
 static int read_procs(const char *dir, struct pid_list *l, fc_error_t *err)
 {

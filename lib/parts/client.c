@@ -327,7 +327,27 @@ void fc_parts_retire(const struct fc_context *ctx, int *fds, unsigned n)
         }
 }
 
-static bool retire_cgroups(const struct fc_context *ctx, char *const *paths, size_t n);
+/* RETIRE_CG of the paths on a connected fd; whether it went. */
+static bool retire_cgroups(const struct fc_context *ctx, int fd, char *const *paths, size_t n)
+{
+        char text[FC_PARTS_MAX_PAYLOAD];
+        size_t len = 0;
+        for (size_t i = 0; i < n; i++) {
+                size_t l = strlen(paths[i]);
+                if (len + l + 2 > sizeof(text))
+                        return false;
+                memcpy(text + len, paths[i], l);
+                len += l;
+                text[len++] = i + 1 < n ? '\n' : '\0';
+        }
+        fc_error_t err = FC_ERROR_INIT;
+        bool sent = fc_parts_send(fd, FC_PARTS_OP_RETIRE_CG, 0, text, (uint32_t) len, NULL, 0,
+                                  &err) == 0;
+        if (!sent)
+                fc_log(ctx, FC_LOG_DEBUG, "parts cache retire: %s", err.msg);
+        fc_error_clear(&err);
+        return sent;
+}
 
 int fc_parts_retire_cgroup(const struct fc_context *ctx, const char *pool_prefix,
                            struct fc_cgroup *cg, fc_error_t *err)
@@ -343,47 +363,28 @@ int fc_parts_retire_cgroup(const struct fc_context *ctx, const char *pool_prefix
         fc_parts_cg_prefix(ctx->cache_socket, prefix, sizeof(prefix) - 1);
         if (strcmp(prefix, pool_prefix) != 0 || !fc_cgroup_is_empty(cg))
                 return 0;
+        /* Connected first: with no cache there, nothing is renamed. */
+        fc_error_t e = FC_ERROR_INIT;
+        cleanup_close int fd = connect_cache(ctx->cache_socket, &e);
+        fc_error_clear(&e);
+        if (fd < 0)
+                return 0;
         size_t l = strlen(prefix);
         prefix[l] = FC_PARTS_CG_RETIRED;
         prefix[l + 1] = '\0';
         char **paths = NULL;
         size_t n = 0;
         int r = fc_cgroup_retire_leaves(cg, prefix, &paths, &n, err);
-        if (r < 0 || n == 0 || retire_cgroups(ctx, paths, n)) {
+        if (r < 0 || n == 0 || retire_cgroups(ctx, fd, paths, n)) {
                 fc_strv_free(paths);
                 return r;
         }
-        /* No cache to take them: removed here (what fc_cgroup_destroy
-         * would have done, with the same bounded wait). */
+        /* The cache went away meanwhile: removed here (what
+         * fc_cgroup_destroy would have done, with the same bounded wait). */
         for (size_t i = 0; i < n && r == 0; i++)
                 r = fc_cgroup_remove_dir_wait(paths[i], err);
         fc_strv_free(paths);
         return r;
-}
-
-static bool retire_cgroups(const struct fc_context *ctx, char *const *paths, size_t n)
-{
-        if (n == 0 || ctx == NULL || ctx->no_cache || ctx->cache_socket == NULL ||
-            ctx->cache_socket[0] == '\0')
-                return false;
-        char text[FC_PARTS_MAX_PAYLOAD];
-        size_t len = 0;
-        for (size_t i = 0; i < n; i++) {
-                size_t l = strlen(paths[i]);
-                if (len + l + 2 > sizeof(text))
-                        return false;
-                memcpy(text + len, paths[i], l);
-                len += l;
-                text[len++] = i + 1 < n ? '\n' : '\0';
-        }
-        fc_error_t err = FC_ERROR_INIT;
-        cleanup_close int fd = connect_cache(ctx->cache_socket, &err);
-        bool sent = fd >= 0 && fc_parts_send(fd, FC_PARTS_OP_RETIRE_CG, 0, text, (uint32_t) len,
-                                             NULL, 0, &err) == 0;
-        if (!sent)
-                fc_log(ctx, FC_LOG_DEBUG, "parts cache retire: %s", err.msg);
-        fc_error_clear(&err);
-        return sent;
 }
 
 /* ---- status and stop (the cache command) ---- */
