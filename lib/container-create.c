@@ -785,6 +785,13 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 .preserve_fds = o->preserve_fds,
                 .go_late = !cgroup_first,
         };
+        /* With go_late the init sets up while we make its cgroup: on
+         * another CPU.  (A joined user namespace forks the real init.) */
+        cpu_set_t allowed;
+        bool spread = args.go_late && ns.mode[FC_NS_USER] != FC_NS_MODE_JOIN &&
+                      sched_getaffinity(0, sizeof(allowed), &allowed) == 0;
+        if (spread)
+                args.unpin = &allowed;
         fc_trace(ctx, "clone");
         int pidfd = -1;
         /* With a joined user namespace the init creates its namespaces
@@ -797,6 +804,8 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 close(sv[0]);
                 fc_init_main(&args);
         }
+        if (pid > 0 && spread)
+                fc_spawn_spread(pid, &allowed);
         parent_ns_leave(&saved);
         fc_idmap_mounts_clear(&idmap);
         close(sv[1]);

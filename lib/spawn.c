@@ -33,6 +33,11 @@ int fc_sync_send_fd(int fd, enum fc_sync_type type, int status, const char *text
 int fc_sync_recv_fd(int fd, struct fc_sync_msg *m, int *ret_fd, fc_error_t *err)
 {
         ssize_t n = fc_fdpass_recv(fd, m, sizeof(*m), ret_fd);
+        /* A peer that exits with messages of ours unread resets the
+         * connection, and the reset is reported before what it sent last
+         * (its error): once reported, the reset is cleared, so read on. */
+        if (n == -ECONNRESET)
+                n = fc_fdpass_recv(fd, m, sizeof(*m), ret_fd);
         if (n < 0)
                 return fc_error_setm(err, (int) n, "read from container init");
         if (n == 0 || n != (ssize_t) sizeof(*m)) {
@@ -92,4 +97,28 @@ pid_t fc_spawn_clone(uint64_t flags, int cgroup_fd, int *ret_pidfd, bool *ret_in
                 return 0;
         *ret_pidfd = pidfd;
         return pid;
+}
+
+bool fc_spawn_spread(pid_t pid, const cpu_set_t *allowed)
+{
+        int here = sched_getcpu();
+        if (here < 0 || CPU_COUNT(allowed) < 2)
+                return false;
+        /* The next allowed CPU after ours, round the set. */
+        for (int i = 1; i < CPU_SETSIZE; i++) {
+                int cpu = (here + i) % CPU_SETSIZE;
+                if (!CPU_ISSET(cpu, allowed))
+                        continue;
+                cpu_set_t one;
+                CPU_ZERO(&one);
+                CPU_SET(cpu, &one);
+                return sched_setaffinity(pid, sizeof(one), &one) == 0;
+        }
+        return false;
+}
+
+void fc_spawn_unpin(const cpu_set_t *allowed)
+{
+        /* Best effort: the mask was ours a moment ago. */
+        (void) sched_setaffinity(0, sizeof(*allowed), allowed);
 }

@@ -139,19 +139,38 @@ int fc_status_open(const char *root, const char *id, fc_error_t *err)
         return fd;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
+static int pwrite_all(int fd, const char *buf, size_t len)
 {
+        off_t off = 0;
         while (len > 0) {
-                ssize_t n = write(fd, buf, len);
+                ssize_t n = pwrite(fd, buf, len, off);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
                         return -errno;
                 }
                 buf += n;
+                off += n;
                 len -= (size_t) n;
         }
         return 0;
+}
+
+/* The file a write fills before it is swapped in, and the name state.json
+ * takes in a spare dir (see keep_spare): both kept, so the next writes
+ * fill them again instead of making new files.  A new inode on ext4 is
+ * costly where files come and go: the allocator skips the inodes freed a
+ * moment ago one by one (recently_deleted), reading their table blocks. */
+static const char state_tmp[] = ".state.json.tmp";
+static const char state_spare[] = ".state.json.spare";
+
+static int open_state_tmp(int dirfd)
+{
+        int fd = openat(dirfd, state_tmp, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd >= 0 || errno != ENOENT)
+                return fd;
+        (void) renameat2(dirfd, state_spare, dirfd, state_tmp, RENAME_NOREPLACE);
+        return openat(dirfd, state_tmp, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 }
 
 int fc_status_write(int dirfd, const struct fc_state *s, fc_error_t *err)
@@ -159,30 +178,31 @@ int fc_status_write(int dirfd, const struct fc_state *s, fc_error_t *err)
         cleanup_free char *json = fc_state_to_json(s, err);
         if (json == NULL)
                 return err->status ? err->status : -ENOMEM;
-        static const char tmp[] = ".state.json.tmp";
-        cleanup_close int fd =
-                openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        size_t len = strlen(json);
+        cleanup_close int fd = open_state_tmp(dirfd);
         if (fd < 0)
                 return fc_error_setm(err, -errno, "write state.json");
-        int r = write_all(fd, json, strlen(json));
+        /* Overwritten and cut to length, never truncated to nothing first:
+         * on ext4 that (like a rename that replaces a file) makes the
+         * filesystem allocate the blocks at once (auto_da_alloc), and with
+         * -o discard their release at delete then waits for the disk
+         * (0.3-0.5 ms here). */
+        int r = pwrite_all(fd, json, len);
+        if (r == 0 && ftruncate(fd, (off_t) len) < 0)
+                r = -errno;
         if (r < 0) {
-                unlinkat(dirfd, tmp, 0);
+                unlinkat(dirfd, state_tmp, 0);
                 return fc_error_setm(err, r, "write state.json");
         }
-        /* Swapped with the old file, which is then unlinked, rather than
-         * renamed over it: on ext4 a rename that replaces a file makes the
-         * filesystem allocate the new file's blocks at once (auto_da_alloc),
-         * and with -o discard their release at delete then waits for the
-         * disk (0.3-0.5 ms here).  Readers see the old or the new file,
-         * never none.  The first write has nothing to swap with. */
-        if (renameat2(dirfd, tmp, dirfd, FC_STATE_FILE, RENAME_EXCHANGE) == 0) {
-                unlinkat(dirfd, tmp, 0);
+        /* Swapped with the old file, which stays as the next write's
+         * file; readers see the old or the new state.json, never none or
+         * a part.  The first write has nothing to swap with. */
+        if (renameat2(dirfd, state_tmp, dirfd, FC_STATE_FILE, RENAME_EXCHANGE) == 0)
                 return 0;
-        }
         if ((errno != ENOENT && errno != EINVAL) ||
-            renameat(dirfd, tmp, dirfd, FC_STATE_FILE) < 0) {
+            renameat(dirfd, state_tmp, dirfd, FC_STATE_FILE) < 0) {
                 r = -errno;
-                unlinkat(dirfd, tmp, 0);
+                unlinkat(dirfd, state_tmp, 0);
                 return fc_error_setm(err, r, "rename state.json");
         }
         return 0;
@@ -267,10 +287,17 @@ struct fc_state *fc_status_read(int dirfd, const char *id, fc_error_t *err)
 
 static int rm_rf_at(int parent, const char *name, bool keep_top);
 
-/* An emptied state dir becomes a spare unless its creator still holds
- * it (its lock would make the next create that takes it fail) or there
- * are enough spares.  Whether it did. */
-static bool keep_spare(int rootfd, const char *id)
+static bool is_state_file(const char *name)
+{
+        return strcmp(name, FC_STATE_FILE) == 0 || strcmp(name, state_tmp) == 0 ||
+               strcmp(name, state_spare) == 0;
+}
+
+/* An emptied state dir (but for its state files, dirfd) becomes a spare
+ * unless its creator still holds it (its lock would make the next create
+ * that takes it fail) or there are enough spares.  Whether it did.
+ * state.json keeps its inode as .state.json.spare: no reader opens that. */
+static bool keep_spare(int rootfd, const char *id, int dirfd)
 {
         int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
@@ -278,6 +305,9 @@ static bool keep_spare(int rootfd, const char *id)
         bool unheld = flock(fd, LOCK_EX | LOCK_NB) == 0;
         close(fd);
         if (!unheld)
+                return false;
+        if (renameat2(dirfd, FC_STATE_FILE, dirfd, state_spare, RENAME_NOREPLACE) < 0 &&
+            errno != ENOENT && unlinkat(dirfd, FC_STATE_FILE, 0) < 0 && errno != ENOENT)
                 return false;
         char name[32];
         for (unsigned i = 0; i < SPARES; i++) {
@@ -319,12 +349,20 @@ static int rm_rf_at(int parent, const char *name, bool keep_top)
                         int r = rm_rf_at(dirfd(d), de->d_name, false);
                         if (r < 0)
                                 return r;
+                } else if (keep_top && is_state_file(de->d_name)) {
+                        continue;
                 } else if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT) {
                         return -errno;
                 }
         }
-        if (keep_top && keep_spare(parent, name))
-                return 0;
+        if (keep_top) {
+                if (keep_spare(parent, name, dirfd(d)))
+                        return 0;
+                static const char *const files[] = {FC_STATE_FILE, state_tmp, state_spare};
+                for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+                        if (unlinkat(dirfd(d), files[i], 0) < 0 && errno != ENOENT)
+                                return -errno;
+        }
         if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
                 return -errno;
         return 0;

@@ -30,6 +30,28 @@ run_cmd() {
         [ "$output" = fct.example ]
 }
 
+@test "process: the container gets the runtime's CPU affinity, whatever CPU its init set up on" {
+        # The init may set up pinned to another CPU than the runtime's
+        # (lib/spawn.c: fc_spawn_spread); by the end of create it has the
+        # runtime's affinity back, and so has the process.
+        local all pid
+        all=$(awk '/^Cpus_allowed_list/ { print $2 }' /proc/self/status)
+        set_args sh -c 'grep Cpus_allowed_list /proc/self/status; sleep 100'
+        create_container
+        pid=$(container_pid)
+        [ "$(awk '/^Cpus_allowed_list/ { print $2 }' "/proc/$pid/status")" = "$all" ]
+        fc delete -f "$FC_ID"
+        set_cmd 'grep Cpus_allowed_list /proc/self/status'
+        run -0 fc run --bundle "$FC_BUNDLE" "$FC_ID"
+        [[ "$output" =~ Cpus_allowed_list:[[:space:]]+$all$ ]] || fail "$output (runtime: $all)"
+        # A runtime held to one CPU: the container too, never moved off it.
+        if [ "$(nproc)" -lt 2 ]; then
+                skip "needs two CPUs for the second half"
+        fi
+        run -0 taskset -c 1 "$FC_RUNTIME" --root "$FC_ROOT" run --bundle "$FC_BUNDLE" "$FC_ID"
+        [[ "$output" =~ Cpus_allowed_list:[[:space:]]+1$ ]] || fail "$output"
+}
+
 @test "process: env is exactly the configured environment" {
         update_config '.process.env = ["PATH=/bin", "FOO=bar baz", "EMPTY=", "HOME=/root"]'
         run_cmd 'env | sort'

@@ -85,14 +85,17 @@ setup() {
 
 @test "state: a deleted container's emptied state dir is kept (at most 8) and taken by the next create" {
         set_args true
-        local k ino
+        local k ino inos
         for ((k = 0; k < 10; k++)); do
                 run -0 fc run --bundle "$FC_BUNDLE" "$FC_ID-$k"
         done
-        # Kept under names no id can have, empty, invisible to list.
+        # Kept under names no id can have, invisible to list, without
+        # state.json: its file stays as .state.json.spare for the next
+        # create's writes, beside the file they are made in.
         run -0 ls -A "$FC_ROOT"
         [ "$(echo "$output" | grep -c '^\.fc-spare@[0-7]$')" -eq 1 ] || fail "spares: $output"
-        [ -z "$(ls -A "$FC_ROOT/.fc-spare@0")" ]
+        run -0 ls -A "$FC_ROOT/.fc-spare@0"
+        [ "$(echo $output)" = ".state.json.spare .state.json.tmp" ] || fail "in the spare: $output"
         run -0 fc list -q
         [ -z "$output" ]
         # Several deleted at once (none of them running): up to 8 spares.
@@ -108,8 +111,13 @@ setup() {
         [ "$(echo "$output" | grep -vc '^\.fc-spare@')" -eq 0 ] || fail "left: $output"
         # The next create takes one (the same directory), and its id is checked as ever.
         ino=$(stat -c %i "$FC_ROOT/.fc-spare@0")
+        inos=" $(stat -c %i "$FC_ROOT/.fc-spare@0"/.state.json.* | tr '\n' ' ')"
         create_container "$FC_ID-n"
         [ "$(stat -c %i "$FC_ROOT/$FC_ID-n")" = "$ino" ]
+        # Its state was written into the files kept, no new one made.
+        [[ "$inos" == *" $(stat -c %i "$FC_ROOT/$FC_ID-n/state.json") "* ]] || fail "state.json is new"
+        [[ "$inos" == *" $(stat -c %i "$FC_ROOT/$FC_ID-n/.state.json.tmp") "* ]] || fail "tmp is new"
+        [ ! -e "$FC_ROOT/$FC_ID-n/.state.json.spare" ]
         [ ! -e "$FC_ROOT/.fc-spare@0" ]
         [ "$(container_status "$FC_ID-n")" = created ]
         run fc create --bundle "$FC_BUNDLE" "$FC_ID-n"

@@ -286,7 +286,7 @@ static void test_status_rewrite(void)
         s.pid = 4242;
         ok(fc_status_write(dfd, &s, &err) == 0 && fstatat(dfd, "state.json", &b, 0) == 0,
            "state rewritten");
-        ok(a.st_ino != b.st_ino, "the rewrite is a new file, swapped in whole");
+        ok(a.st_ino != b.st_ino, "the rewrite is another file, swapped in whole");
         struct fc_state *r = fc_status_read(dfd, "t2", &err);
         ok(r != NULL && r->pid == 4242, "the rewrite is read back");
         fc_state_free(r);
@@ -297,7 +297,17 @@ static void test_status_rewrite(void)
                         n++;
         if (d)
                 closedir(d);
-        ok(n == 1, "only state.json is left (%d entries)", n);
+        ok(n == 2, "state.json and the next write's file are left (%d entries)", n);
+        /* The third write fills the first file again (overwritten and cut
+         * to a shorter length): no new file, nothing of the old text. */
+        struct stat c = {0};
+        s.pid = 7;
+        ok(fc_status_write(dfd, &s, &err) == 0 && fstatat(dfd, "state.json", &c, 0) == 0,
+           "state rewritten again");
+        ok(c.st_ino == a.st_ino, "the third write reuses the first file");
+        r = fc_status_read(dfd, "t2", &err);
+        ok(r != NULL && r->pid == 7, "the shorter rewrite is read back whole");
+        fc_state_free(r);
         struct statfs fs;
         if (fstatfs(dfd, &fs) == 0 && fs.f_type == EXT4_SUPER_MAGIC &&
             has_blocks(dfd, "state.json") >= 0)
@@ -306,6 +316,7 @@ static void test_status_rewrite(void)
         else
                 ok(1, "# SKIP %s is not on ext4 with delayed allocation", dir);
         unlinkat(dfd, "state.json", 0);
+        unlinkat(dfd, ".state.json.tmp", 0);
         close(dfd);
         rmdir(dir);
         fc_error_clear(&err);
