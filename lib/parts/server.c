@@ -926,6 +926,12 @@ int fc_parts_serve(const struct fc_context *ctx, const struct fc_parts_config *c
                 goto out;
         }
         s.started_ns = fc_now_ns();
+        /* Our work (replies, refills, removals) never preempts what runs
+         * on a CPU when we wake: a runtime woken by our reply, or one we
+         * handed a part back to, goes on.  We run on a CPU with nothing
+         * else to do, or when the runtime waits for us. */
+        struct sched_param sp = {.sched_priority = 0};
+        (void) sched_setscheduler(0, SCHED_BATCH, &sp);
         if (opts->detach) {
                 report_ready(&ready_fd, NULL);
                 redirect_stdio();

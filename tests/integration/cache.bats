@@ -134,6 +134,8 @@ EOF
         local pid
         pid=$(cat "$CACHE_PID")
         [ -d "/proc/$pid" ]
+        # Background work: its wake-ups never preempt a runtime (policy 3, SCHED_BATCH).
+        [ "$(awk '{ print $41 }' "/proc/$pid/stat")" = 3 ]
         run -0 cache status
         [[ "${lines[0]}" == "pid:"*"$pid" ]]
         [[ "$output" == *"pool net:  2 ready, target 2"* ]]
