@@ -483,10 +483,41 @@ out:
         return r;
 }
 
+/* The rootfs held open by fc_rootfs_hold_root (its path, or NULL). */
+static struct {
+        char *path;
+        int fd;
+} held_root = {NULL, -1};
+
+void fc_rootfs_hold_root(const char *rootfs)
+{
+        fc_rootfs_release_root();
+        int fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        char *path = fd >= 0 ? strdup(rootfs) : NULL;
+        if (path == NULL) {
+                if (fd >= 0)
+                        close(fd);
+                return;
+        }
+        held_root.path = path;
+        held_root.fd = fd;
+}
+
+void fc_rootfs_release_root(void)
+{
+        if (held_root.fd >= 0)
+                close(held_root.fd);
+        free(held_root.path);
+        held_root.path = NULL;
+        held_root.fd = -1;
+}
+
 int fc_rootfs_open_target(const char *rootfs, const char *path, bool create, bool last_is_file,
                           fc_error_t *err)
 {
-        cleanup_close int root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        bool held = held_root.path != NULL && strcmp(held_root.path, rootfs) == 0;
+        cleanup_close int own_fd = held ? -1 : open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int root_fd = held ? held_root.fd : own_fd;
         int fd;
 
         if (root_fd < 0)

@@ -555,12 +555,21 @@ int fc_rootfs_prepare(const struct fc_rootfs_ctx *ctx, fc_error_t *err)
         if (mount(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
                 return fc_error_setm(err, -errno, "bind mount rootfs %s", ctx->rootfs);
 
-        for (size_t i = 0; i < ctx->cfg->n_mounts; i++)
-                if (mount_entry(ctx, &ctx->cfg->mounts[i], i, err) < 0)
-                        return err->status;
-
-        return fc_devices_setup(ctx->rootfs, ctx->cfg, !dev_is_bind(ctx->cfg), ctx->new_userns,
-                                err);
+        /* Held from the bind on; a config mount on "/" itself covers it,
+         * so the rootfs is opened again after that one. */
+        fc_rootfs_hold_root(ctx->rootfs);
+        int r = 0;
+        for (size_t i = 0; i < ctx->cfg->n_mounts && r == 0; i++) {
+                const struct fc_mount *m = &ctx->cfg->mounts[i];
+                r = mount_entry(ctx, m, i, err);
+                if (r == 0 && m->destination && path_is(m->destination, "/"))
+                        fc_rootfs_hold_root(ctx->rootfs);
+        }
+        if (r == 0)
+                r = fc_devices_setup(ctx->rootfs, ctx->cfg, !dev_is_bind(ctx->cfg), ctx->new_userns,
+                                     err);
+        fc_rootfs_release_root();
+        return r;
 }
 
 /* ---- pivot ---- */
@@ -700,7 +709,19 @@ static int mask_path(const char *path, const char *mount_label, int *null_fd, fc
         return 0;
 }
 
+static int finish_paths(const struct fc_rootfs_ctx *ctx, fc_error_t *err);
+
 int fc_rootfs_finish(const struct fc_rootfs_ctx *ctx, fc_error_t *err)
+{
+        /* The masked and read-only paths are under "/", which nothing
+         * here mounts on until they are done. */
+        fc_rootfs_hold_root("/");
+        int r = finish_paths(ctx, err);
+        fc_rootfs_release_root();
+        return r;
+}
+
+static int finish_paths(const struct fc_rootfs_ctx *ctx, fc_error_t *err)
 {
         const struct fc_linux *l = ctx->cfg->linux_;
         unsigned long prop;

@@ -76,6 +76,13 @@ int fc_mount_propagation_from_name(const char *name, unsigned long *ret, fc_erro
 int fc_rootfs_open_target(const char *rootfs, const char *path, bool create, bool last_is_file,
                           fc_error_t *err);
 
+/* Keep `rootfs` open for the fc_rootfs_open_target calls that name it (a
+ * path open and close less each), until released.  Only where nothing is
+ * mounted on `rootfs` itself meanwhile: the fd would name what is below.
+ * One rootfs at a time, per process; a failed open just holds nothing. */
+void fc_rootfs_hold_root(const char *rootfs);
+void fc_rootfs_release_root(void);
+
 /* Mount helpers shared by rootfs.c and devices.c.  `target` is the path
  * handed to mount(2) (normally "/proc/self/fd/N" of an fd from
  * fc_rootfs_open_target()), `dest` the container path used in messages. */
