@@ -333,51 +333,85 @@ static void hier_array_free(struct fc_cgroup_hier *h, size_t n)
         free(h);
 }
 
+/* The cgroup mounts of a mountinfo text, parsed once: entries point into
+ * `text` (a copy), `index` is the line number (the host's mount order). */
+struct cgroup_mounts {
+        char *text;
+        struct fc_mountinfo_entry *e;
+        unsigned *index;
+        size_t n;
+};
+
+static void cgroup_mounts_clear(struct cgroup_mounts *m)
+{
+        free(m->text);
+        free(m->e);
+        free(m->index);
+        memset(m, 0, sizeof(*m));
+}
+
+static int cgroup_mounts_parse(const char *mountinfo, struct cgroup_mounts *ret)
+{
+        memset(ret, 0, sizeof(*ret));
+        size_t lines = 1;
+        for (const char *c = mountinfo; *c; c++)
+                lines += *c == '\n';
+        ret->text = strdup(mountinfo);
+        ret->e = calloc(lines, sizeof(*ret->e));
+        ret->index = calloc(lines, sizeof(*ret->index));
+        if (ret->text == NULL || ret->e == NULL || ret->index == NULL) {
+                cgroup_mounts_clear(ret);
+                return -ENOMEM;
+        }
+        unsigned index = 0;
+        for (char *line = ret->text; *line; index++) {
+                char *end = strchrnul(line, '\n');
+                char *next = *end ? end + 1 : end;
+                *end = '\0';
+                struct fc_mountinfo_entry e;
+                if (fc_cgroup_parse_mountinfo_line(line, &e) == 0 &&
+                    (strcmp(e.fstype, "cgroup") == 0 || strcmp(e.fstype, "cgroup2") == 0)) {
+                        ret->e[ret->n] = e;
+                        ret->index[ret->n++] = index;
+                }
+                line = next;
+        }
+        return 0;
+}
+
 /* Find the mount of one hierarchy.  The same hierarchy can be mounted more
  * than once (bind mounts elsewhere); the one under /sys/fs/cgroup wins,
  * else the first. */
-static int find_mount(const char *mountinfo, bool v2, const char *controllers,
+static int find_mount(const struct cgroup_mounts *m, bool v2, const char *controllers,
                       const char *preferred, char **ret_mount, char **ret_root, unsigned *ret_index)
 {
-        unsigned index = 0, best_index = 0;
-        cleanup_free char *copy = strdup(mountinfo);
-        if (copy == NULL)
-                return -ENOMEM;
-        char *best_mount = NULL, *best_root = NULL;
+        const struct fc_mountinfo_entry *best = NULL;
+        unsigned best_index = 0;
         bool best_preferred = false;
-        char *save = NULL;
-        for (char *line = strtok_r(copy, "\n", &save); line;
-             line = strtok_r(NULL, "\n", &save), index++) {
-                cleanup_free char *l = strdup(line);
-                if (l == NULL)
-                        goto oom;
-                struct fc_mountinfo_entry e;
-                if (fc_cgroup_parse_mountinfo_line(l, &e) < 0)
+        for (size_t i = 0; i < m->n; i++) {
+                const struct fc_mountinfo_entry *e = &m->e[i];
+                if (strcmp(e->fstype, v2 ? "cgroup2" : "cgroup") != 0)
                         continue;
-                if (strcmp(e.fstype, v2 ? "cgroup2" : "cgroup") != 0)
+                if (!v2 && !opts_contain_all(e->super_opts, controllers))
                         continue;
-                if (!v2 && !opts_contain_all(e.super_opts, controllers))
+                bool pref = preferred && strncmp(e->mount_point, preferred, strlen(preferred)) == 0;
+                if (best && (best_preferred || !pref))
                         continue;
-                bool pref = preferred && strncmp(e.mount_point, preferred, strlen(preferred)) == 0;
-                if (best_mount && (best_preferred || !pref))
-                        continue;
-                free(best_mount);
-                free(best_root);
-                best_mount = strdup(e.mount_point);
-                best_root = strdup(e.root);
+                best = e;
                 best_preferred = pref;
-                best_index = index;
-                if (best_mount == NULL || best_root == NULL)
-                        goto oom;
+                best_index = m->index[i];
         }
-        *ret_mount = best_mount;
-        *ret_root = best_root;
+        if (best == NULL)
+                return -ENOENT;
+        *ret_mount = strdup(best->mount_point);
+        *ret_root = strdup(best->root);
         *ret_index = best_index;
-        return best_mount ? 0 : -ENOENT;
-oom:
-        free(best_mount);
-        free(best_root);
-        return -ENOMEM;
+        if (*ret_mount == NULL || *ret_root == NULL) {
+                free(*ret_mount);
+                free(*ret_root);
+                return -ENOMEM;
+        }
+        return 0;
 }
 
 /* Our own cgroup relative to the mount: the /proc/self/cgroup path with
@@ -409,6 +443,9 @@ int fc_cgroup_discover(enum fc_cgroup_mode mode, const char *proc_cgroup, const 
         cleanup_free char *copy = strdup(proc_cgroup);
         if (copy == NULL)
                 return fc_error_set(err, -ENOMEM, "out of memory");
+        __attribute__((cleanup(cgroup_mounts_clear))) struct cgroup_mounts mounts;
+        if (cgroup_mounts_parse(mountinfo, &mounts) < 0)
+                return fc_error_set(err, -ENOMEM, "out of memory");
         char *save = NULL;
         for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 /* hierarchy-id:controller-list:path; the path may contain ':' */
@@ -425,7 +462,7 @@ int fc_cgroup_discover(enum fc_cgroup_mode mode, const char *proc_cgroup, const 
                         continue;
                 char *mnt = NULL, *root = NULL;
                 unsigned index = 0;
-                int r = find_mount(mountinfo, is_v2, ctrls, is_v2 ? v2_pref : CGROUP_ROOT "/", &mnt,
+                int r = find_mount(&mounts, is_v2, ctrls, is_v2 ? v2_pref : CGROUP_ROOT "/", &mnt,
                                    &root, &index);
                 if (r == -ENOENT)
                         continue; /* a hierarchy nobody mounted: nothing to place */
