@@ -401,10 +401,20 @@ static int open_mount_ns(pid_t pid)
 /* Make the planned cgroup and record it (state.json, and the config when
  * delete needs it) before anything can crash, so that `delete` of a
  * half-created container finds it. */
+static int send_made(void *data, fc_error_t *err)
+{
+        int r = fc_sync_send(*(int *) data, FC_SYNC_MADE, 0, NULL);
+        if (r < 0)
+                return fc_error_setm(err, r, "signal container init");
+        return 0;
+}
+
+/* sync_fd >= 0: an init waits for its cgroup's directories, told by MADE
+ * as soon as they exist (before the limits are written). */
 static int make_cgroup(const struct fc_context *ctx, struct fc_cgroup *cg,
                        const struct fc_resources *res, const char *pooled, int dirfd,
                        struct fc_state *st, const struct fc_config *cfg, const char *cfg_text,
-                       size_t cfg_len, fc_error_t *err)
+                       size_t cfg_len, int sync_fd, fc_error_t *err)
 {
         fc_trace(ctx, "cgroup-make");
         /* Recorded before any directory exists: a runtime killed while it
@@ -414,7 +424,8 @@ static int make_cgroup(const struct fc_context *ctx, struct fc_cgroup *cg,
         st->cgroup = fc_cgroup_serialize(cg, err);
         if (st->cgroup == NULL || fc_status_write(dirfd, st, err) < 0)
                 return err->status;
-        if (fc_cgroup_make_from(cg, res, pooled, err) < 0)
+        if (fc_cgroup_make_from(cg, res, pooled, sync_fd >= 0 ? send_made : NULL, &sync_fd, err) <
+            0)
                 return err->status;
         fc_trace(ctx, "cgroup-made");
         /* After make the record says which directories are ours; it is
@@ -706,7 +717,7 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         char pooled_cg[sizeof(((struct fc_parts_lease *) 0)->cgroup)] = "";
         st->systemd_cgroup = ctx->systemd_cgroup;
         if (cgroup_first) {
-                if (make_cgroup(ctx, cg, res, NULL, dirfd, st, cfg, cfg_text, cfg_len, err) < 0)
+                if (make_cgroup(ctx, cg, res, NULL, dirfd, st, cfg, cfg_text, cfg_len, -1, err) < 0)
                         goto undo_cgroup;
                 cgroup_made = true;
         }
@@ -818,32 +829,28 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 goto undo_fds;
         ret->pid = pid;
         ret->pidfd = pidfd;
-        /* Read while the init cannot be in execve: /proc/<pid> waits for an
-         * exec to finish, and with `run` the init execs as soon as it is
-         * ready. */
+        int mnt_fd = -1;
+        if (!cgroup_made) {
+                /* The init mounts on meanwhile, and waits for MADE (sent as
+                 * soon as the directories exist) only to bind them. */
+                if (make_cgroup(ctx, cg, res, pooled_cg, dirfd, st, cfg, cfg_text, cfg_len, sv[0],
+                                err) < 0) {
+                        prefer_init_error(sv[0], err);
+                        goto undo_child;
+                }
+                cgroup_made = true;
+        }
+        /* Read while the init cannot be in execve (it waits for GO first):
+         * /proc/<pid> waits for an exec to finish, and with `run` the init
+         * execs as soon as it is ready. */
         uint64_t start_time = fc_proc_start_time(pid);
         pid_t clone_pid = pid;
-        int mnt_fd = -1;
         /* (An init in a joined user namespace makes its mount namespace
          * itself, later.) */
         if (cache_up && ns.mode[FC_NS_MOUNT] == FC_NS_MODE_NEW &&
             ns.mode[FC_NS_USER] != FC_NS_MODE_JOIN)
                 mnt_fd = open_mount_ns(pid);
 
-        if (!cgroup_made) {
-                if (make_cgroup(ctx, cg, res, pooled_cg, dirfd, st, cfg, cfg_text, cfg_len, err) <
-                    0)
-                        goto undo_child;
-                cgroup_made = true;
-                /* The init can bind its cgroup's directories now; it mounts
-                 * on while we move it in. */
-                r = fc_sync_send(sv[0], FC_SYNC_MADE, 0, NULL);
-                if (r < 0) {
-                        fc_error_setm(err, r, "signal container init");
-                        prefer_init_error(sv[0], err);
-                        goto undo_child;
-                }
-        }
         fc_trace(ctx, "cgroup-enter");
         if (!cgroup_in_clone && fc_cgroup_enter(cg, pid, err) < 0) {
                 prefer_init_error(sv[0], err);

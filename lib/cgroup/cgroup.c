@@ -1209,11 +1209,11 @@ static bool take_pooled(struct fc_cgroup_hier *h, const char *pooled)
 
 int fc_cgroup_make(struct fc_cgroup *cg, const struct fc_resources *res, fc_error_t *err)
 {
-        return fc_cgroup_make_from(cg, res, NULL, err);
+        return fc_cgroup_make_from(cg, res, NULL, NULL, NULL, err);
 }
 
 int fc_cgroup_make_from(struct fc_cgroup *cg, const struct fc_resources *res, const char *pooled,
-                        fc_error_t *err)
+                        int (*dirs_made)(void *data, fc_error_t *err), void *data, fc_error_t *err)
 {
         /* A claim (fc_cgroup_claim_missing) is for the record only: a failed
          * make must undo what it made, not what it meant to. */
@@ -1228,6 +1228,8 @@ int fc_cgroup_make_from(struct fc_cgroup *cg, const struct fc_resources *res, co
                         continue;
                 r = make_dirs(h, err);
         }
+        if (r == 0 && dirs_made != NULL)
+                r = dirs_made(data, err);
         if (r == 0)
                 r = cg->ops->setup(cg, res, writes, n_writes, err);
         fc_cgroup_writes_free(writes, n_writes);

@@ -65,9 +65,11 @@ char *fc_cgroup_pool_key(const struct fc_cgroup *cg);
  * directory beside the planned leaf in every v1 hierarchy of the key,
  * which is renamed to the leaf (cgroup v1 renames within a parent).  Where
  * that fails the leaf is made as usual and the pooled one removed, so a
- * stale or stolen name only costs the mkdir.  NULL: fc_cgroup_make. */
+ * stale or stolen name only costs the mkdir.  NULL: fc_cgroup_make.
+ * dirs_made (if not NULL) is called once every directory exists, before
+ * the limits are written: a failure there undoes the make. */
 int fc_cgroup_make_from(struct fc_cgroup *cg, const struct fc_resources *res, const char *pooled,
-                        fc_error_t *err);
+                        int (*dirs_made)(void *data, fc_error_t *err), void *data, fc_error_t *err);
 
 /* Remove the pooled cgroup `pooled` ("" or NULL: nothing) wherever it is
  * still there under that name: a create that leased it and failed before
