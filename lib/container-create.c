@@ -32,6 +32,7 @@
 #include "lib/init.h"
 #include "lib/namespace.h"
 #include "lib/parts/parts.h"
+#include "lib/parts/protocol.h"
 #include "lib/process.h"
 #include "lib/seccomp-notify.h"
 #include "lib/seccomp.h"
@@ -366,12 +367,15 @@ static void parent_ns_leave(struct parent_ns *saved)
 }
 
 /* A leased namespace is joined like a `path` one, by the fd the cache sent. */
+/* The path a namespace from the parts cache has in the plan. */
+#define LEASED_NS "(parts cache)"
+
 static void take_leased(struct fc_ns_plan *ns, enum fc_ns_type t, int *fd)
 {
         if (*fd < 0)
                 return;
         ns->mode[t] = FC_NS_MODE_JOIN;
-        ns->path[t] = "(parts cache)";
+        ns->path[t] = LEASED_NS;
         ns->fd[t] = steal_fd(fd);
 }
 
@@ -872,9 +876,25 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         /* The init's mount namespace goes to the cache, which holds it so
          * that the container's mounts are torn down there, not in the
          * init's exit (only a container that got this far: one that failed
-         * takes its mounts down with it). */
-        if (mnt_fd >= 0)
-                fc_parts_retire(ctx, &mnt_fd, 1);
+         * takes its mounts down with it).  So do the network and IPC
+         * namespaces it leased: their teardown, queued to a kworker by the
+         * last reference, then does not preempt a short-lived container's
+         * exit. */
+        {
+                int retire[FC_PARTS_MAX_FDS];
+                unsigned n_retire = 0;
+                if (mnt_fd >= 0)
+                        retire[n_retire++] = steal_fd(&mnt_fd);
+                static const enum fc_ns_type leased[] = {FC_NS_NETWORK, FC_NS_IPC};
+                for (size_t i = 0; i < sizeof(leased) / sizeof(leased[0]); i++) {
+                        enum fc_ns_type t = leased[i];
+                        if (n_retire < FC_PARTS_MAX_FDS && ns.fd[t] >= 0 && ns.path[t] &&
+                            strcmp(ns.path[t], LEASED_NS) == 0)
+                                retire[n_retire++] = steal_fd(&ns.fd[t]);
+                }
+                if (n_retire > 0)
+                        fc_parts_retire(ctx, retire, n_retire);
+        }
         if (console[0] >= 0) {
                 ret->console_master = fc_terminal_recv_master(console[0], err);
                 if (ret->console_master < 0)

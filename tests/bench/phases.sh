@@ -1,0 +1,144 @@
+#!/bin/bash
+# phases.sh [-n RUNS] FLASHCUBE [FLASHCUBE...]
+#
+# Where a warm `flashcube run` of a busybox `true` bundle spends its time,
+# from the scheduler's own events (a tracefs instance of this script's own:
+# fork, exec and exit of each process, and the container init's recvmsg
+# calls), which cost about a microsecond each, unlike strace or --debug.
+# Several builds are compared side by side: their runs are interleaved, each
+# build with its own private parts cache, so noise hits all alike.  Per build
+# it prints the median and p90 of:
+#   start      exec of flashcube .......... clone of the container init
+#   init       clone of the init .......... exec of the container's process
+#   container  exec of the process ........ its exit (busybox `true`)
+#   tail       exit of the process ........ exit of flashcube
+#   total      exec of flashcube .......... exit of flashcube
+#   MADE wait  the init's first recvmsg: how long it waited for the runtime
+#              to report its cgroup's directories (lib/container-create.c)
+# This is a diagnostic for comparing builds, not a benchmark against other
+# runtimes (that is start-latency.sh): times are shown because the phases
+# have no counterpart elsewhere.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+runs=60
+while getopts n: o; do
+        case $o in
+        n) runs=$OPTARG ;;
+        *) exit 2 ;;
+        esac
+done
+shift $((OPTIND - 1))
+[ $# -ge 1 ] || { echo "usage: phases.sh [-n RUNS] FLASHCUBE [FLASHCUBE...]" >&2; exit 2; }
+fcs=()
+for f in "$@"; do
+        fcs+=("$(readlink -f "$f")")
+done
+command -v python3 >/dev/null || { echo "phases.sh: python3 missing" >&2; exit 1; }
+tracing=/sys/kernel/tracing
+[ -d "$tracing/instances" ] || mount -t tracefs nodev "$tracing" 2>/dev/null || true
+[ -d "$tracing/instances" ] || { echo "phases.sh: no tracefs at $tracing" >&2; exit 1; }
+inst=$tracing/instances/fc-phases.$$
+work=$(mktemp -d /run/fc-phases.XXXXXX)
+cleanup()
+{
+        local i
+        for i in "${!fcs[@]}"; do
+                [ -S "$work/c$i/cache.sock" ] &&
+                        "${fcs[$i]}" --cache-socket "$work/c$i/cache.sock" cache stop >/dev/null 2>&1
+        done
+        for i in "${!fcs[@]}"; do
+                for id in $("${fcs[$i]}" --no-cache --root "$work/root$i" list -q 2>/dev/null); do
+                        "${fcs[$i]}" --no-cache --root "$work/root$i" delete -f "$id" >/dev/null 2>&1
+                done
+        done
+        [ -d "$inst" ] && { echo 0 >"$inst/tracing_on"; rmdir "$inst"; }
+        rm -rf "$work"
+        return 0
+}
+trap cleanup EXIT
+"$here/make-bundle.sh" "$work/bundle" true >/dev/null
+for i in "${!fcs[@]}"; do
+        mkdir -m 0700 "$work/c$i"
+        "${fcs[$i]}" --cache-socket "$work/c$i/cache.sock" cache serve --detach
+done
+mkdir "$inst"
+echo 16384 >"$inst/buffer_size_kb"
+echo 'id == 47' >"$inst/events/raw_syscalls/sys_enter/filter" # recvmsg
+echo 'id == 47' >"$inst/events/raw_syscalls/sys_exit/filter"
+for e in sched/sched_process_fork sched/sched_process_exec sched/sched_process_exit \
+        raw_syscalls/sys_enter raw_syscalls/sys_exit; do
+        echo 1 >"$inst/events/$e/enable"
+done
+run_one() { # build index, run number
+        "${fcs[$1]}" --cache-socket "$work/c$1/cache.sock" --root "$work/root$1" \
+                run --bundle "$work/bundle" "p$2" >/dev/null
+}
+# Warm-up (pools full, caches hot), untraced.
+for ((r = 0; r < 5; r++)); do
+        for i in "${!fcs[@]}"; do run_one "$i" "w$r"; done
+done
+sleep 0.5
+echo 1 >"$inst/tracing_on"
+for ((r = 0; r < runs; r++)); do
+        for i in "${!fcs[@]}"; do
+                echo "fc-phases build=$i" >"$inst/trace_marker"
+                run_one "$i" "$r"
+                sleep 0.01
+        done
+done
+echo 0 >"$inst/tracing_on"
+cat "$inst/trace" >"$work/trace.txt"
+python3 - "$work/trace.txt" "${fcs[@]}" <<'PY'
+import re, statistics, sys
+path, builds = sys.argv[1], sys.argv[2:]
+ev_re = re.compile(r'-(\d+)\s+\[\d+\]\s+\S+\s+([\d.]+):\s+(\w+):\s+(.*)$')
+runs = {i: [] for i in range(len(builds))}
+cur = None
+enter = {}
+for line in open(path):
+    m = ev_re.search(line)
+    if not m:
+        continue
+    pid, t, ev, rest = m.group(1), float(m.group(2)) * 1e6, m.group(3), m.group(4)
+    if ev == 'tracing_mark_write':
+        b = int(re.search(r'build=(\d+)', rest).group(1))
+        cur = {'build': b}
+        runs[b].append(cur)
+        continue
+    if cur is None:
+        continue
+    if ev == 'sched_process_exec':
+        fname = re.search(r'filename=(\S+)', rest).group(1)
+        if 'rt' not in cur and fname == builds[cur['build']]:
+            cur['rt'], cur['exec'] = pid, t
+        elif pid == cur.get('init'):
+            cur['iexec'] = t
+    elif ev == 'sched_process_fork' and pid == cur.get('rt') and 'init' not in cur:
+        cur['init'], cur['fork'] = re.search(r'child_pid=(\d+)', rest).group(1), t
+    elif ev == 'sched_process_exit':
+        epid = re.search(r'\bpid=(\d+)', rest).group(1)
+        if epid == cur.get('init'):
+            cur['iexit'] = t
+        elif epid == cur.get('rt'):
+            cur['end'] = t
+    elif ev == 'sys_enter':
+        enter[pid] = t
+    elif ev == 'sys_exit' and pid in enter:
+        if pid == cur.get('init') and 'made' not in cur:
+            cur['made'] = t - enter[pid]
+        del enter[pid]
+phases = [('start', 'exec', 'fork'), ('init', 'fork', 'iexec'), ('container', 'iexec', 'iexit'),
+          ('tail', 'iexit', 'end'), ('total', 'exec', 'end')]
+def stat(v):
+    v = sorted(v)
+    return '%6.0f %6.0f' % (statistics.median(v), v[int(len(v) * 0.9)]) if v else '     ?      ?'
+print('microseconds, median and p90 over %d runs per build' % len(runs[0]))
+print('%-8s' % 'build' + ''.join('%14s' % p[0] for p in phases) + '%14s' % 'MADE wait')
+for b, name in enumerate(builds):
+    rs = runs[b]
+    cols = [stat([r[z] - r[a] for r in rs if a in r and z in r]) for _, a, z in phases]
+    cols.append(stat([r['made'] for r in rs if 'made' in r]))
+    print('%-8s' % b + ''.join('%14s' % c for c in cols))
+for b, name in enumerate(builds):
+    print('build %d: %s' % (b, name))
+PY
