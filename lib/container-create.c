@@ -800,13 +800,6 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 .preserve_fds = o->preserve_fds,
                 .go_late = !cgroup_first,
         };
-        /* With go_late the init sets up while we make its cgroup: on
-         * another CPU.  (A joined user namespace forks the real init.) */
-        cpu_set_t allowed;
-        bool spread = args.go_late && ns.mode[FC_NS_USER] != FC_NS_MODE_JOIN &&
-                      sched_getaffinity(0, sizeof(allowed), &allowed) == 0;
-        if (spread)
-                args.unpin = &allowed;
         fc_trace(ctx, "clone");
         int pidfd = -1;
         /* With a joined user namespace the init creates its namespaces
@@ -819,8 +812,6 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 close(sv[0]);
                 fc_init_main(&args);
         }
-        if (pid > 0 && spread)
-                fc_spawn_spread(pid, &allowed);
         parent_ns_leave(&saved);
         fc_idmap_mounts_clear(&idmap);
         close(sv[1]);
@@ -833,6 +824,16 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 goto undo_fds;
         ret->pid = pid;
         ret->pidfd = pidfd;
+        /* Read while the init cannot be in execve (it waits for GO first):
+         * /proc/<pid> waits for an exec to finish, and with `run` the init
+         * execs as soon as it is ready. */
+        int child_cpu = -1;
+        uint64_t start_time = fc_proc_start_time_cpu(pid, &child_cpu);
+        pid_t clone_pid = pid;
+        /* With go_late the init sets up while we make its cgroup: if it
+         * waits on our CPU, we go to another one. */
+        if (args.go_late && child_cpu >= 0 && child_cpu == sched_getcpu())
+                fc_spawn_step_aside();
         int mnt_fd = -1;
         if (!cgroup_made) {
                 /* The init mounts on meanwhile, and waits for MADE (sent as
@@ -844,11 +845,6 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 }
                 cgroup_made = true;
         }
-        /* Read while the init cannot be in execve (it waits for GO first):
-         * /proc/<pid> waits for an exec to finish, and with `run` the init
-         * execs as soon as it is ready. */
-        uint64_t start_time = fc_proc_start_time(pid);
-        pid_t clone_pid = pid;
         /* (An init in a joined user namespace makes its mount namespace
          * itself, later.) */
         if (cache_up && ns.mode[FC_NS_MOUNT] == FC_NS_MODE_NEW &&

@@ -218,8 +218,6 @@ static int next_go(struct init_go *go, fc_error_t *err)
         if (m.type != FC_SYNC_GO)
                 return fc_error_set(err, -EPROTO, "unexpected message %u from runtime", m.type);
         go->made = go->done = true;
-        if (go->a->unpin != NULL)
-                fc_spawn_unpin(go->a->unpin);
         go->a->state->pid = (pid_t) m.status;
         go->unshare_cgroupns = strcmp(m.text, FC_SYNC_GO_UNSHARE_CGROUPNS) == 0;
         fc_failpoint("init-go");

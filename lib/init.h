@@ -35,9 +35,6 @@ struct fc_init_args {
         /* The runtime makes the cgroup while we set up: wait for GO only
          * where the cgroup is needed (see lib/container-create.c). */
         bool go_late;
-        /* The affinity to take back at GO, when the runtime pinned us to
-         * another CPU than its own (fc_spawn_spread), else NULL. */
-        const cpu_set_t *unpin;
 };
 
 _Noreturn void fc_init_main(struct fc_init_args *a);

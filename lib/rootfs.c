@@ -318,6 +318,15 @@ static int post_mount(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m,
                                           err);
 }
 
+/* After a mount on the rootfs itself (a destination that resolves to
+ * "/"), the held rootfs fd names the covered directory: open it again, for
+ * the re-opens that follow and the next mounts. */
+static void rehold_if_root(const struct fc_rootfs_ctx *ctx, const char *resolved)
+{
+        if (strcmp(resolved, "/") == 0)
+                fc_rootfs_hold_root(ctx->rootfs);
+}
+
 static int mount_bind(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m,
                       const struct fc_mount_plan *plan, int idmap_fd, fc_error_t *err)
 {
@@ -347,6 +356,7 @@ static int mount_bind(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m,
                          MS_BIND | (plan->recursive ? MS_REC : 0), NULL) < 0) {
                 return fc_error_setm(err, -errno, "bind mount %s on %s", m->source, m->destination);
         }
+        rehold_if_root(ctx, resolved);
         return post_mount(ctx, m, plan, plan->needs_remount, err);
 }
 
@@ -368,6 +378,8 @@ static int mount_cgroup(const struct fc_rootfs_ctx *ctx, const struct fc_mount *
                 return fc_error_setm(err, -errno, "resolve %s", m->destination);
         if (fc_cgroup_mount(ctx->cgroup, host, plan->flags, ctx->cgroupns, err) < 0)
                 return err->status;
+        if (strcmp(host, ctx->rootfs) == 0)
+                fc_rootfs_hold_root(ctx->rootfs);
         return post_mount(ctx, m, plan, false, err);
 }
 
@@ -407,6 +419,7 @@ static int mount_fs(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m,
         }
         if (mount(m->source ? m->source : type, target, type, flags, plan->data) < 0)
                 return fc_error_setm(err, -errno, "mount %s on %s", type, m->destination);
+        rehold_if_root(ctx, resolved);
         if (copyup) {
                 cleanup_close int top = reopen_target(ctx, m->destination, err);
                 cleanup_close int dir = -1;
@@ -555,16 +568,12 @@ int fc_rootfs_prepare(const struct fc_rootfs_ctx *ctx, fc_error_t *err)
         if (mount(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
                 return fc_error_setm(err, -errno, "bind mount rootfs %s", ctx->rootfs);
 
-        /* Held from the bind on; a config mount on "/" itself covers it,
-         * so the rootfs is opened again after that one. */
+        /* Held from the bind on (a config mount on "/" itself opens it
+         * again: rehold_if_root). */
         fc_rootfs_hold_root(ctx->rootfs);
         int r = 0;
-        for (size_t i = 0; i < ctx->cfg->n_mounts && r == 0; i++) {
-                const struct fc_mount *m = &ctx->cfg->mounts[i];
-                r = mount_entry(ctx, m, i, err);
-                if (r == 0 && m->destination && path_is(m->destination, "/"))
-                        fc_rootfs_hold_root(ctx->rootfs);
-        }
+        for (size_t i = 0; i < ctx->cfg->n_mounts && r == 0; i++)
+                r = mount_entry(ctx, &ctx->cfg->mounts[i], i, err);
         if (r == 0)
                 r = fc_devices_setup(ctx->rootfs, ctx->cfg, !dev_is_bind(ctx->cfg), ctx->new_userns,
                                      err);

@@ -2,6 +2,7 @@
 #include "lib/spawn.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -99,26 +100,23 @@ pid_t fc_spawn_clone(uint64_t flags, int cgroup_fd, int *ret_pidfd, bool *ret_in
         return pid;
 }
 
-bool fc_spawn_spread(pid_t pid, const cpu_set_t *allowed)
+void fc_spawn_step_aside(void)
 {
+        cpu_set_t allowed;
         int here = sched_getcpu();
-        if (here < 0 || CPU_COUNT(allowed) < 2)
-                return false;
+        if (here < 0 || sched_getaffinity(0, sizeof(allowed), &allowed) < 0 ||
+            CPU_COUNT(&allowed) < 2)
+                return;
         /* The next allowed CPU after ours, round the set. */
         for (int i = 1; i < CPU_SETSIZE; i++) {
                 int cpu = (here + i) % CPU_SETSIZE;
-                if (!CPU_ISSET(cpu, allowed))
+                if (!CPU_ISSET(cpu, &allowed))
                         continue;
                 cpu_set_t one;
                 CPU_ZERO(&one);
                 CPU_SET(cpu, &one);
-                return sched_setaffinity(pid, sizeof(one), &one) == 0;
+                if (sched_setaffinity(0, sizeof(one), &one) == 0)
+                        (void) sched_setaffinity(0, sizeof(allowed), &allowed);
+                return;
         }
-        return false;
-}
-
-void fc_spawn_unpin(const cpu_set_t *allowed)
-{
-        /* Best effort: the mask was ours a moment ago. */
-        (void) sched_setaffinity(0, sizeof(*allowed), allowed);
 }

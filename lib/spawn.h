@@ -17,7 +17,6 @@
 #ifndef FC_SPAWN_H
 #define FC_SPAWN_H
 
-#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -69,13 +68,12 @@ void fc_sync_send_error(int fd, const fc_error_t *e);
 pid_t fc_spawn_clone(uint64_t flags, int cgroup_fd, int *ret_pidfd, bool *ret_into_cgroup,
                      fc_error_t *err);
 
-/* A new child is queued on its parent's CPU, and waits there while the
- * parent goes on (this machine's scheduler packs vCPUs).  A child whose
- * work runs beside the parent's can be sent to another CPU of *allowed
- * (the parent's affinity, read before the clone): fc_spawn_spread pins it
- * there and returns true; the child puts *allowed back with
- * fc_spawn_unpin once it has heard from the parent after this call. */
-bool fc_spawn_spread(pid_t pid, const cpu_set_t *allowed);
-void fc_spawn_unpin(const cpu_set_t *allowed);
+/* A new child may be queued on its parent's CPU (this machine's scheduler
+ * packs vCPUs) and wait there while the parent goes on.  A parent whose
+ * work runs beside the child's steps aside: it moves itself to another CPU
+ * of its affinity and takes its affinity back at once (which does not move
+ * it again).  The child is never touched: a task's affinity, once set,
+ * stays as its "user mask" under later cpuset changes. */
+void fc_spawn_step_aside(void);
 
 #endif

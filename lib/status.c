@@ -254,7 +254,37 @@ static char *read_file_at(int dirfd, const char *name, size_t max, size_t *ret_l
         return buf;
 }
 
+/* A state.json opened before a swap can be rewritten while it is read (it
+ * is the next write's file, see fc_status_write), and a deleted
+ * container's dir, opened before the delete, can be another container's by
+ * now (see keep_spare).  So a text that does not parse is read again (a
+ * write takes microseconds), and another id means this one is gone. */
+#define READ_TRIES 5
+
+static struct fc_state *status_read_once(int dirfd, const char *id, fc_error_t *err);
+
 struct fc_state *fc_status_read(int dirfd, const char *id, fc_error_t *err)
+{
+        for (int tries = 1;; tries++) {
+                fc_error_t e = FC_ERROR_INIT;
+                struct fc_state *s = status_read_once(dirfd, id, &e);
+                if (s != NULL && strcmp(s->id, id) != 0) {
+                        fc_state_free(s);
+                        fc_error_set(err, -ENOENT, "container does not exist");
+                        return NULL;
+                }
+                if (s != NULL || e.status != -EBADMSG || tries == READ_TRIES) {
+                        if (s == NULL)
+                                *err = e;
+                        else
+                                fc_error_clear(&e);
+                        return s;
+                }
+                fc_error_clear(&e);
+        }
+}
+
+static struct fc_state *status_read_once(int dirfd, const char *id, fc_error_t *err)
 {
         size_t len = 0;
         int e = 0;
@@ -280,8 +310,11 @@ struct fc_state *fc_status_read(int dirfd, const char *id, fc_error_t *err)
                 return s;
         }
         struct fc_state *s = fc_state_parse(json, len, err);
-        if (s == NULL)
+        if (s == NULL) {
+                /* One error code for "read it again", whatever the parser said. */
+                err->status = -EBADMSG;
                 fc_error_wrap(err, "state.json of %s", id);
+        }
         return s;
 }
 
@@ -428,6 +461,13 @@ oom:
 
 uint64_t fc_proc_start_time(pid_t pid)
 {
+        return fc_proc_start_time_cpu(pid, NULL);
+}
+
+uint64_t fc_proc_start_time_cpu(pid_t pid, int *ret_cpu)
+{
+        if (ret_cpu)
+                *ret_cpu = -1;
         char path[64], buf[1024];
         if (pid <= 0)
                 return 0;
@@ -460,6 +500,13 @@ uint64_t fc_proc_start_time(pid_t pid)
         unsigned long long v = strtoull(p, &end, 10);
         if (errno != 0 || end == p)
                 return 0;
+        /* Field 39: the CPU it last ran on (or is queued on). */
+        for (int field = 22; ret_cpu && field < 39 && p; field++)
+                if ((p = strchr(p, ' ')) != NULL)
+                        p++;
+        long cpu = p ? strtol(p, &end, 10) : -1;
+        if (ret_cpu && p && end != p && cpu >= 0 && cpu < 65536)
+                *ret_cpu = (int) cpu;
         return (uint64_t) v;
 }
 

@@ -46,6 +46,9 @@ int fc_status_list_ids(const char *root, char ***ret_ids, size_t *ret_n, fc_erro
 /* /proc/<pid>/stat field 22 (start time in clock ticks), or 0 if the pid
  * does not exist or is a zombie (a zombie init is a stopped container). */
 uint64_t fc_proc_start_time(pid_t pid);
+/* The same, and field 39 (the CPU it last ran on or is queued on) in
+ * *ret_cpu, -1 when unknown. */
+uint64_t fc_proc_start_time_cpu(pid_t pid, int *ret_cpu);
 
 /* True when the recorded init still runs: same pid and same start time, so
  * a reused pid is not mistaken for the container. */

@@ -31,9 +31,9 @@ run_cmd() {
 }
 
 @test "process: the container gets the runtime's CPU affinity, whatever CPU its init set up on" {
-        # The init may set up pinned to another CPU than the runtime's
-        # (lib/spawn.c: fc_spawn_spread); by the end of create it has the
-        # runtime's affinity back, and so has the process.
+        # The runtime may move itself off the CPU its init waits on
+        # (lib/spawn.c: fc_spawn_step_aside); the init keeps the runtime's
+        # affinity, and so does the process.
         local all pid
         all=$(awk '/^Cpus_allowed_list/ { print $2 }' /proc/self/status)
         set_args sh -c 'grep Cpus_allowed_list /proc/self/status; sleep 100'
@@ -50,6 +50,27 @@ run_cmd() {
         fi
         run -0 taskset -c 1 "$FC_RUNTIME" --root "$FC_ROOT" run --bundle "$FC_BUNDLE" "$FC_ID"
         [[ "$output" =~ Cpus_allowed_list:[[:space:]]+1$ ]] || fail "$output"
+}
+
+@test "process: a runtime held to fewer CPUs by its own cpuset does not hold the container to them (v1)" {
+        # The kernel gives a task that enters a v1 cpuset that cpuset's CPUs, unless the task's
+        # affinity was ever set explicitly (then it stays within that "user mask"): the runtime
+        # must never set its init's affinity, or the container would stay on the runtime's CPUs.
+        local cs=/sys/fs/cgroup/cpuset all
+        [ -f "$cs/cpuset.cpus" ] || skip "no cgroup v1 cpuset hierarchy (pure cgroup v2)"
+        [ "$(nproc --all)" -ge 2 ] || skip "needs two CPUs"
+        all=$(cat "$cs/cpuset.cpus")
+        local held=$cs/$FC_PREFIX-held
+        mkdir "$held"
+        FC_CLEANUP_CMDS+=("rmdir '$held'")
+        echo 0 >"$held/cpuset.cpus"
+        cat "$cs/cpuset.mems" >"$held/cpuset.mems"
+        update_config '.linux.cgroupsPath = "/'"$FC_PREFIX"'-wide"'
+        set_cmd 'grep Cpus_allowed_list /proc/self/status'
+        track_id "$FC_ID"
+        run -0 sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" --root "$3" run --bundle "$4" "$5"' \
+                sh "$held" "$FC_RUNTIME" "$FC_ROOT" "$FC_BUNDLE" "$FC_ID"
+        [[ "$output" =~ Cpus_allowed_list:[[:space:]]+$all$ ]] || fail "$output (cpuset: $all)"
 }
 
 @test "process: env is exactly the configured environment" {

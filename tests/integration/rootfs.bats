@@ -26,6 +26,24 @@ run_cmd() {
         [ "${lines[0]}" = flashcube-test-rootfs ]
 }
 
+@test "rootfs: mounts after a bind over / itself (directly or through a symlink) land on top of it" {
+        # A config mount whose destination resolves to "/" covers the rootfs: every later mount
+        # and device node must go on the new top, where the container sees it.
+        local dest
+        for dest in / /link; do
+                setup_bundle "$FC_TMP/b${dest//\//_}"
+                ln -s / "$FC_BUNDLE/rootfs/link"
+                mkdir "$FC_BUNDLE/rootfs/after"
+                add_mount '{"destination": $d, "type": "bind", "source": $s, "options": ["rbind"]}' \
+                        --arg d "$dest" --arg s "$FC_BUNDLE/rootfs"
+                add_mount '{"destination": "/after", "type": "tmpfs", "source": "tmpfs", "options": ["size=4k"]}'
+                run_cmd 'grep -c " /after " /proc/self/mountinfo; ls -l /dev/null'
+                [ "$status" -eq 0 ] || fail "$dest: $stderr"
+                [ "${lines[0]}" = 1 ] || fail "$dest: /after is not mounted where the container sees it: $output"
+                [[ "${lines[1]}" == c* ]] || fail "$dest: no /dev/null device: ${lines[1]}"
+        done
+}
+
 @test "rootfs: root.readonly makes / read-only" {
         update_config '.root.readonly = true'
         run_cmd 'touch /x'

@@ -17,8 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -353,6 +355,64 @@ static void test_timestamp(void)
         ok(bad == 0, "timestamps agree with gmtime (%d differ)", bad);
 }
 
+/* Readers racing a writer that rewrites state.json in place (the next
+ * write's file is the one a reader may still hold) and alternates a long
+ * and a short state: every read gets one whole state, never a mix.  And a
+ * state dir that another container took over reads as gone. */
+static void test_status_read_races(void)
+{
+        char dir[] = "/tmp/fc-status-race.XXXXXX";
+        ok(mkdtemp(dir) != NULL, "temp state dir");
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        fc_error_t err = FC_ERROR_INIT;
+        struct fc_state s = sample;
+        ok(fc_status_write(dfd, &s, &err) == 0, "first state written");
+        pid_t writer = fork();
+        if (writer == 0) {
+                struct fc_state w = sample;
+                for (unsigned long i = 0;; i++) {
+                        w.pid = (i & 1) ? 1 : 1234567;
+                        w.bundle = (i & 1) ? "/b" : "/a/much/longer/bundle/path/than/the/other/one";
+                        if (fc_status_write(dfd, &w, &err) < 0)
+                                _exit(1);
+                }
+        }
+        unsigned bad = 0, reads = 0;
+        struct timespec t0, t;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        do {
+                fc_error_t e = FC_ERROR_INIT;
+                struct fc_state *r = fc_status_read(dfd, "t2", &e);
+                if (r == NULL ||
+                    !((r->pid == 1 && strcmp(r->bundle, "/b") == 0) ||
+                      (r->pid == 1234567 && r->bundle[1] == 'a') || r->pid == sample.pid)) {
+                        if (bad++ == 0)
+                                printf("# bad read: %s\n", r ? r->bundle : e.msg);
+                }
+                fc_state_free(r);
+                fc_error_clear(&e);
+                reads++;
+                clock_gettime(CLOCK_MONOTONIC, &t);
+        } while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 1500000000L);
+        kill(writer, SIGKILL);
+        waitpid(writer, NULL, 0);
+        ok(bad == 0, "%u reads racing rewrites, %u bad", reads, bad);
+
+        s.id = "someone-else";
+        ok(fc_status_write(dfd, &s, &err) == 0, "the dir now holds another container");
+        fc_error_t e = FC_ERROR_INIT;
+        struct fc_state *r = fc_status_read(dfd, "t2", &e);
+        ok(r == NULL && e.status == -ENOENT, "read under the old id: gone (%s)",
+           e.msg ? e.msg : "");
+        fc_state_free(r);
+        fc_error_clear(&e);
+        unlinkat(dfd, "state.json", 0);
+        unlinkat(dfd, ".state.json.tmp", 0);
+        close(dfd);
+        rmdir(dir);
+        fc_error_clear(&err);
+}
+
 int main(void)
 {
         test_oci_state();
@@ -360,6 +420,7 @@ int main(void)
         test_container_process_state();
         test_spec();
         test_status_rewrite();
+        test_status_read_races();
         test_timestamp();
         return tap_done();
 }
