@@ -21,13 +21,10 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 runs=60
-while getopts n: o; do
-        case $o in
-        n) runs=$OPTARG ;;
-        *) exit 2 ;;
-        esac
-done
-shift $((OPTIND - 1))
+if [ "${1:-}" = -n ] && [ $# -ge 2 ]; then
+        runs=$2
+        shift 2
+fi
 [ $# -ge 1 ] || { echo "usage: phases.sh [-n RUNS] FLASHCUBE [FLASHCUBE...]" >&2; exit 2; }
 fcs=()
 for f in "$@"; do
