@@ -405,11 +405,18 @@ static int open_mount_ns(pid_t pid)
 /* Make the planned cgroup and record it (state.json, and the config when
  * delete needs it) before anything can crash, so that `delete` of a
  * half-created container finds it. */
+static void prefer_init_error(int sync_fd, fc_error_t *err);
+
 static int send_made(void *data, fc_error_t *err)
 {
-        int r = fc_sync_send(*(int *) data, FC_SYNC_MADE, 0, NULL);
-        if (r < 0)
-                return fc_error_setm(err, r, "signal container init");
+        int fd = *(int *) data;
+        int r = fc_sync_send(fd, FC_SYNC_MADE, 0, NULL);
+        if (r < 0) {
+                fc_error_setm(err, r, "signal container init");
+                /* It died first: its own message says why. */
+                prefer_init_error(fd, err);
+                return err->status;
+        }
         return 0;
 }
 
@@ -838,11 +845,12 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         if (!cgroup_made) {
                 /* The init mounts on meanwhile, and waits for MADE (sent as
                  * soon as the directories exist) only to bind them. */
+                /* Our error stands, not one the init ran into after MADE
+                 * when the directories went again (send_made prefers the
+                 * init's when it died first). */
                 if (make_cgroup(ctx, cg, res, pooled_cg, dirfd, st, cfg, cfg_text, cfg_len, sv[0],
-                                err) < 0) {
-                        prefer_init_error(sv[0], err);
+                                err) < 0)
                         goto undo_child;
-                }
                 cgroup_made = true;
         }
         /* (An init in a joined user namespace makes its mount namespace
