@@ -149,7 +149,8 @@ done
 # IPC objects before the limits below shrink (mq_open's defaults must still fit).
 /ipc-dirty
 w() { echo "$2" >"/proc/sys/$1"; }
-w net/ipv4/ip_forward 1
+# A new network namespace takes IPv4 forwarding from the host's (1 where dockerd ran): flipped.
+w net/ipv4/ip_forward $((1 - $(cat /proc/sys/net/ipv4/ip_forward)))
 w net/ipv4/conf/lo/accept_local 1
 w net/ipv4/ping_group_range "0 2147483647"
 w net/ipv4/ip_nonlocal_bind 1
