@@ -367,15 +367,12 @@ static void parent_ns_leave(struct parent_ns *saved)
 }
 
 /* A leased namespace is joined like a `path` one, by the fd the cache sent. */
-/* The path a namespace from the parts cache has in the plan. */
-#define LEASED_NS "(parts cache)"
-
 static void take_leased(struct fc_ns_plan *ns, enum fc_ns_type t, int *fd)
 {
         if (*fd < 0)
                 return;
         ns->mode[t] = FC_NS_MODE_JOIN;
-        ns->path[t] = LEASED_NS;
+        ns->path[t] = "(parts cache)";
         ns->fd[t] = steal_fd(fd);
 }
 
@@ -402,9 +399,6 @@ static int open_mount_ns(pid_t pid)
         return open(path, O_RDONLY | O_CLOEXEC);
 }
 
-/* Make the planned cgroup and record it (state.json, and the config when
- * delete needs it) before anything can crash, so that `delete` of a
- * half-created container finds it. */
 static void prefer_init_error(int sync_fd, fc_error_t *err);
 
 static int send_made(void *data, fc_error_t *err)
@@ -420,8 +414,11 @@ static int send_made(void *data, fc_error_t *err)
         return 0;
 }
 
-/* sync_fd >= 0: an init waits for its cgroup's directories, told by MADE
- * as soon as they exist (before the limits are written). */
+/* Make the planned cgroup and record it (state.json, and the config when
+ * delete needs it) before anything can crash, so that `delete` of a
+ * half-created container finds it.  sync_fd >= 0: an init waits for its
+ * cgroup's directories, told by MADE as soon as they exist (before the
+ * limits are written). */
 static int make_cgroup(const struct fc_context *ctx, struct fc_cgroup *cg,
                        const struct fc_resources *res, const char *pooled, int dirfd,
                        struct fc_state *st, const struct fc_config *cfg, const char *cfg_text,
@@ -749,6 +746,8 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 fc_cgroup_free(cg);
                 goto undo_state;
         }
+        /* What the cache granted goes back to it after READY. */
+        uint32_t leased = lease.granted;
         take_leased(&ns, FC_NS_NETWORK, &lease.net_fd);
         take_leased(&ns, FC_NS_IPC, &lease.ipc_fd);
         take_leased(&ns, FC_NS_UTS, &lease.uts_fd);
@@ -844,10 +843,10 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         int mnt_fd = -1;
         if (!cgroup_made) {
                 /* The init mounts on meanwhile, and waits for MADE (sent as
-                 * soon as the directories exist) only to bind them. */
-                /* Our error stands, not one the init ran into after MADE
-                 * when the directories went again (send_made prefers the
-                 * init's when it died first). */
+                 * soon as the directories exist) only to bind them.  Our
+                 * error stands, not one the init ran into after MADE when
+                 * the directories went again (send_made prefers the init's
+                 * when it died first). */
                 if (make_cgroup(ctx, cg, res, pooled_cg, dirfd, st, cfg, cfg_text, cfg_len, sv[0],
                                 err) < 0)
                         goto undo_child;
@@ -889,13 +888,10 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 unsigned n_retire = 0;
                 if (mnt_fd >= 0)
                         retire[n_retire++] = steal_fd(&mnt_fd);
-                static const enum fc_ns_type leased[] = {FC_NS_NETWORK, FC_NS_IPC};
-                for (size_t i = 0; i < sizeof(leased) / sizeof(leased[0]); i++) {
-                        enum fc_ns_type t = leased[i];
-                        if (n_retire < FC_PARTS_MAX_FDS && ns.fd[t] >= 0 && ns.path[t] &&
-                            strcmp(ns.path[t], LEASED_NS) == 0)
-                                retire[n_retire++] = steal_fd(&ns.fd[t]);
-                }
+                if ((leased & FC_PART_NET) && ns.fd[FC_NS_NETWORK] >= 0)
+                        retire[n_retire++] = steal_fd(&ns.fd[FC_NS_NETWORK]);
+                if ((leased & FC_PART_IPC) && ns.fd[FC_NS_IPC] >= 0)
+                        retire[n_retire++] = steal_fd(&ns.fd[FC_NS_IPC]);
                 if (n_retire > 0)
                         fc_parts_retire(ctx, retire, n_retire);
         }

@@ -501,12 +501,14 @@ uint64_t fc_proc_start_time_cpu(pid_t pid, int *ret_cpu)
         if (errno != 0 || end == p)
                 return 0;
         /* Field 39: the CPU it last ran on (or is queued on). */
-        for (int field = 22; ret_cpu && field < 39 && p; field++)
-                if ((p = strchr(p, ' ')) != NULL)
-                        p++;
-        long cpu = p ? strtol(p, &end, 10) : -1;
-        if (ret_cpu && p && end != p && cpu >= 0 && cpu < 65536)
-                *ret_cpu = (int) cpu;
+        if (ret_cpu != NULL) {
+                for (int field = 22; field < 39 && p != NULL; field++)
+                        if ((p = strchr(p, ' ')) != NULL)
+                                p++;
+                long cpu = p ? strtol(p, &end, 10) : -1;
+                if (p && end != p && cpu >= 0 && cpu < 65536)
+                        *ret_cpu = (int) cpu;
+        }
         return (uint64_t) v;
 }
 
