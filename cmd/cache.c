@@ -176,6 +176,8 @@ static int run_status(struct fc_context *ctx, int argc, char **argv)
                 printf("pool cgroup: %llu ready, target %llu (%llu places)\n",
                        json_num(json, "cgroup", "ready"), json_num(json, "cgroup", "target"),
                        json_num(json, "cgroup", "places"));
+                printf("cgroup trees: %llu built, %llu used\n", json_num(json, "cgroup", "trees"),
+                       json_num(json, "cgroup", "tree_hits"));
                 static const char *const totals[] = {"leases",  "hits",     "misses", "discarded",
                                                      "retired", "rejected", "errors"};
                 for (unsigned i = 0; i < sizeof(totals) / sizeof(totals[0]); i++)

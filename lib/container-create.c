@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -34,6 +35,7 @@
 #include "lib/parts/parts.h"
 #include "lib/parts/protocol.h"
 #include "lib/process.h"
+#include "lib/rootfs.h"
 #include "lib/seccomp-notify.h"
 #include "lib/seccomp.h"
 #include "lib/spawn.h"
@@ -401,10 +403,19 @@ static int open_mount_ns(pid_t pid)
 
 static void prefer_init_error(int sync_fd, fc_error_t *err);
 
+struct made_msg {
+        int fd;
+        const struct fc_cgroup *cg;
+};
+
+/* MADE's status is FC_SYNC_MADE_POOLED when the directories are the
+ * pooled cgroup's (a cgroup tree leased with it binds them). */
 static int send_made(void *data, fc_error_t *err)
 {
-        int fd = *(int *) data;
-        int r = fc_sync_send(fd, FC_SYNC_MADE, 0, NULL);
+        const struct made_msg *mm = data;
+        int fd = mm->fd;
+        int r = fc_sync_send(fd, FC_SYNC_MADE,
+                             fc_cgroup_took_pooled(mm->cg) ? FC_SYNC_MADE_POOLED : 0, NULL);
         if (r < 0) {
                 fc_error_setm(err, r, "signal container init");
                 /* It died first: its own message says why. */
@@ -432,8 +443,8 @@ static int make_cgroup(const struct fc_context *ctx, struct fc_cgroup *cg,
         st->cgroup = fc_cgroup_serialize(cg, err);
         if (st->cgroup == NULL || fc_status_write(dirfd, st, err) < 0)
                 return err->status;
-        if (fc_cgroup_make_from(cg, res, pooled, sync_fd >= 0 ? send_made : NULL, &sync_fd, err) <
-            0)
+        struct made_msg mm = {.fd = sync_fd, .cg = cg};
+        if (fc_cgroup_make_from(cg, res, pooled, sync_fd >= 0 ? send_made : NULL, &mm, err) < 0)
                 return err->status;
         fc_trace(ctx, "cgroup-made");
         /* After make the record says which directories are ours; it is
@@ -478,10 +489,43 @@ static void prefer_init_error(int sync_fd, fc_error_t *err)
 struct early_lease {
         struct fc_cgroup *cg;
         struct fc_parts_pending pending;
+        unsigned long cgtree_flags; /* of a cgroup tree asked for */
+        char *cgtree_park;          /* and where the init parks it */
 };
+
+/* Whether a cache's cgroup tree (FC_PART_CGTREE) can stand in for the
+ * config's cgroup mount, and its flags: the first mount of type cgroup (or
+ * cgroup2: on a v1 host the same) is not a bind, and the container has a
+ * mount namespace but no cgroup or user namespace of its own, so that the
+ * init would build the tree of binds fc_cgroup_v1_bind_tree builds. */
+static bool cgtree_wanted(const struct fc_config *cfg, const struct fc_ns_plan *ns,
+                          unsigned long *ret_flags)
+{
+        if (ns->mode[FC_NS_MOUNT] != FC_NS_MODE_NEW || ns->mode[FC_NS_CGROUP] != FC_NS_MODE_SHARE ||
+            ns->mode[FC_NS_USER] != FC_NS_MODE_SHARE)
+                return false;
+        for (size_t i = 0; i < cfg->n_mounts; i++) {
+                const struct fc_mount *m = &cfg->mounts[i];
+                if (m->type == NULL ||
+                    (strcmp(m->type, "cgroup") != 0 && strcmp(m->type, "cgroup2") != 0))
+                        continue;
+                struct fc_mount_plan plan;
+                fc_error_t e = FC_ERROR_INIT;
+                if (fc_mount_plan_from_entry(m, &plan, &e) < 0) {
+                        fc_error_clear(&e);
+                        return false;
+                }
+                bool ok = !plan.bind;
+                *ret_flags = plan.flags & FC_CGROUP_MOUNT_FLAGS;
+                fc_mount_plan_clear(&plan);
+                return ok;
+        }
+        return false;
+}
 
 static void early_lease_drop(struct early_lease *e)
 {
+        free(e->cgtree_park);
         fc_cgroup_free(e->cg);
         fc_parts_lease_abandon(&e->pending);
 }
@@ -671,8 +715,15 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                  * place. */
                 char *cg_key =
                         cgroup_first || ctx->systemd_cgroup ? NULL : fc_cgroup_pool_key(early.cg);
+                /* ... and come with the cgroup mount's tree ready made,
+                 * which the init parks in the cache's directory for it. */
+                if (cg_key != NULL && !o->no_pivot && ctx->cache_socket != NULL &&
+                    ctx->cache_socket[0] == '/' && cgtree_wanted(cfg, &ns, &early.cgtree_flags) &&
+                    (early.cgtree_park =
+                             fc_parts_sibling_path(ctx->cache_socket, FC_PARTS_TREE_DIR)) != NULL)
+                        want |= FC_PART_CGTREE;
                 fc_trace(ctx, "lease");
-                fc_parts_lease_begin(ctx, want, cg_key, true, &early.pending);
+                fc_parts_lease_begin(ctx, want, cg_key, early.cgtree_flags, true, &early.pending);
                 free(cg_key);
         }
 
@@ -723,6 +774,8 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         bool cgroup_made = false;
         /* The name of a pooled cgroup leased for this one, "" when none. */
         char pooled_cg[sizeof(((struct fc_parts_lease *) 0)->cgroup)] = "";
+        /* The cgroup tree leased with it (FC_PART_CGTREE), for the init. */
+        int cgtree_fd = -1;
         st->systemd_cgroup = ctx->systemd_cgroup;
         if (cgroup_first) {
                 if (make_cgroup(ctx, cg, res, NULL, dirfd, st, cfg, cfg_text, cfg_len, -1, err) < 0)
@@ -734,6 +787,8 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         fc_parts_lease_end(ctx, &early.pending, &lease);
         bool cache_up = lease.granted != 0 || lease.cgroup[0] != '\0';
         memcpy(pooled_cg, lease.cgroup, sizeof(pooled_cg));
+        cgtree_fd = lease.cgtree_fd;
+        lease.cgtree_fd = -1;
         /* The cgroup goes where that cache pools: if it takes cgroups back
          * (a name marked so), it can remove this one too (lib/parts/parts.h).
          * Its name prefix is the pooled name's up to the serial number. */
@@ -805,6 +860,9 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 .no_new_keyring = o->no_new_keyring,
                 .preserve_fds = o->preserve_fds,
                 .go_late = !cgroup_first,
+                .cgtree_fd = cgtree_fd,
+                .cgtree_flags = early.cgtree_flags,
+                .cgtree_park = early.cgtree_park,
         };
         fc_trace(ctx, "clone");
         int pidfd = -1;
@@ -822,6 +880,10 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         fc_idmap_mounts_clear(&idmap);
         close(sv[1]);
         sv[1] = -1;
+        if (cgtree_fd >= 0) {
+                close(cgtree_fd); /* the init's now */
+                cgtree_fd = -1;
+        }
         if (console[1] >= 0) {
                 close(console[1]);
                 console[1] = -1;
@@ -937,6 +999,8 @@ undo_fds:
 undo_ns:
         fc_idmap_mounts_clear(&idmap);
         fc_ns_plan_close(&ns);
+        if (cgtree_fd >= 0)
+                close(cgtree_fd);
 undo_cgroup : {
         fc_error_t e2 = FC_ERROR_INIT;
         if (cgroup_made && fc_cgroup_destroy(cg, &e2) < 0)

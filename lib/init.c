@@ -196,6 +196,7 @@ static int close_fds_on_exec(unsigned int preserve_fds, fc_error_t *err)
 struct init_go {
         const struct fc_init_args *a;
         bool made;
+        bool made_pooled; /* MADE said FC_SYNC_MADE_POOLED */
         bool done;
         bool unshare_cgroupns;
 };
@@ -213,6 +214,7 @@ static int next_go(struct init_go *go, fc_error_t *err)
                 return r;
         if (m.type == FC_SYNC_MADE && !go->made) {
                 go->made = true;
+                go->made_pooled = m.status == FC_SYNC_MADE_POOLED;
                 return 0;
         }
         if (m.type != FC_SYNC_GO)
@@ -341,6 +343,7 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
                         return fc_error_setm(err, -errno, "join session keyring");
         }
 
+        int cgtree_fd = a->cgtree_fd;
         struct fc_rootfs_ctx rctx = {
                 .cfg = cfg,
                 .rootfs = a->rootfs,
@@ -351,8 +354,16 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
                 .before_cgroup = before_cgroup_mount,
                 .before_cgroup_data = &go,
                 .idmap_fds = a->idmap ? a->idmap->fds : NULL,
+                .cgtree_fd = &cgtree_fd,
+                .cgtree_flags = a->cgtree_flags,
+                .cgtree_ok = &go.made_pooled,
+                .cgtree_park = a->cgtree_park,
         };
         r = fc_rootfs_prepare(&rctx, err);
+        if (cgtree_fd >= 0) {
+                close(cgtree_fd); /* unused: no such cgroup mount */
+                cgtree_fd = -1;
+        }
         if (r < 0)
                 return r;
         fc_failpoint("init-mounted");
@@ -465,14 +476,15 @@ static int sanitize_fds(struct fc_init_args *a, struct fc_ns_plan *ns)
 {
         int first = 3 + (int) a->preserve_fds;
         size_t n_idmap = a->idmap ? a->idmap->n : 0;
-        cleanup_free int **slots = malloc((3 + FC_NS__MAX + n_idmap) * sizeof(*slots));
-        cleanup_free int *keep = malloc((3 + FC_NS__MAX + n_idmap) * sizeof(*keep));
+        cleanup_free int **slots = malloc((4 + FC_NS__MAX + n_idmap) * sizeof(*slots));
+        cleanup_free int *keep = malloc((4 + FC_NS__MAX + n_idmap) * sizeof(*keep));
         size_t n = 0;
         if (slots == NULL || keep == NULL)
                 return -ENOMEM;
         slots[n++] = &a->sync_fd;
         slots[n++] = &a->fifo_fd;
         slots[n++] = &a->console_fd;
+        slots[n++] = &a->cgtree_fd;
         for (int t = 0; t < FC_NS__MAX; t++)
                 slots[n++] = &ns->fd[t];
         for (size_t i = 0; i < n_idmap; i++)

@@ -35,6 +35,12 @@ struct fc_init_args {
         /* The runtime makes the cgroup while we set up: wait for GO only
          * where the cgroup is needed (see lib/container-create.c). */
         bool go_late;
+        /* A cgroup tree leased with a pooled cgroup (lib/parts/parts.h,
+         * FC_PART_CGTREE), built for a cgroup mount with `cgtree_flags`;
+         * used only when MADE says the pooled cgroup became ours.  -1. */
+        int cgtree_fd;
+        unsigned long cgtree_flags;
+        const char *cgtree_park; /* the cache's FC_PARTS_TREE_DIR (lib/rootfs.c) */
 };
 
 _Noreturn void fc_init_main(struct fc_init_args *a);

@@ -360,6 +360,26 @@ static int mount_bind(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m,
         return post_mount(ctx, m, plan, plan->needs_remount, err);
 }
 
+/* Kernels from 6.8 list a namespace's mounts in the order they were
+ * made: a tree the cache made would come first in mountinfo, not where the
+ * config's entry puts it.  A copy made now comes in place, but only the
+ * namespace that detached a tree may copy it: so the tree is first moved
+ * into ours, onto `park` (the cache's empty directory, in the old root,
+ * whose detach at pivot takes it along), and copied from there.  On any
+ * failure *tree is left as it was, to be moved in as it is. */
+static void park_tree(const char *park, int *tree)
+{
+        if (park == NULL ||
+            fc_sys_move_mount(*tree, "", AT_FDCWD, park, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return;
+        int copy = fc_sys_open_tree(
+                *tree, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+        if (copy < 0)
+                return; /* moved from the park instead */
+        close(*tree);
+        *tree = copy;
+}
+
 static int mount_cgroup(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m,
                         const struct fc_mount_plan *plan, fc_error_t *err)
 {
@@ -376,8 +396,24 @@ static int mount_cgroup(const struct fc_rootfs_ctx *ctx, const struct fc_mount *
         host = host_path_of(fd);
         if (host == NULL)
                 return fc_error_setm(err, -errno, "resolve %s", m->destination);
-        if (fc_cgroup_mount(ctx->cgroup, host, plan->flags, ctx->cgroupns, err) < 0)
+        if (ctx->cgtree_fd != NULL && *ctx->cgtree_fd >= 0 && ctx->cgtree_ok != NULL &&
+            *ctx->cgtree_ok && !ctx->cgroupns &&
+            (plan->flags & FC_CGROUP_MOUNT_FLAGS) == ctx->cgtree_flags) {
+                /* The cache's tree of what fc_cgroup_mount would build here
+                 * (fc_cgroup_v1_bind_tree over our directories): moved in
+                 * whole.  Once only. */
+                int tree = *ctx->cgtree_fd;
+                *ctx->cgtree_fd = -1;
+                park_tree(ctx->cgtree_park, &tree);
+                int r = fc_sys_move_mount(tree, "", AT_FDCWD, host, MOVE_MOUNT_F_EMPTY_PATH);
+                int e = errno;
+                close(tree);
+                if (r < 0)
+                        return fc_error_setm(err, -e, "move the cgroup tree onto %s",
+                                             m->destination);
+        } else if (fc_cgroup_mount(ctx->cgroup, host, plan->flags, ctx->cgroupns, err) < 0) {
                 return err->status;
+        }
         if (strcmp(host, ctx->rootfs) == 0)
                 fc_rootfs_hold_root(ctx->rootfs);
         return post_mount(ctx, m, plan, false, err);

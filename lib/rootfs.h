@@ -36,6 +36,14 @@ struct fc_rootfs_ctx {
         /* Per config mount, the detached id-mapped tree the runtime made
          * (lib/idmap.h), or -1; NULL when no mount is id-mapped. */
         const int *idmap_fds;
+        /* A ready cgroup v1 tree for the first cgroup mount whose flags are
+         * cgtree_flags (lib/init.h); *cgtree_fd is -1 when none, and after
+         * it is used.  cgtree_ok: whether it may be used (set by
+         * before_cgroup). */
+        int *cgtree_fd;
+        unsigned long cgtree_flags;
+        const bool *cgtree_ok;
+        const char *cgtree_park; /* an empty directory outside the rootfs, or NULL */
 };
 
 /* One mount entry turned into syscall arguments. */

@@ -35,6 +35,9 @@ enum fc_sync_type {
         FC_SYNC_MADE,         /* before GO: the init's cgroup directories exist */
 };
 
+/* MADE's status when the directories are the leased pooled cgroup's. */
+#define FC_SYNC_MADE_POOLED 1
+
 #define FC_SYNC_GO_UNSHARE_CGROUPNS "unshare-cgroupns"
 
 struct fc_sync_msg {

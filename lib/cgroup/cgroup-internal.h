@@ -73,6 +73,7 @@ struct fc_cgroup {
         int v2_fd;         /* lazily opened on v2, -1 otherwise */
         int oom_ctl_fd;    /* v1 memory.oom_control kept open for the eventfd, -1 */
         uint64_t oom_last; /* v2 memory.events oom_kill seen so far */
+        bool took_pooled;  /* make_from renamed the pooled cgroup in every v1 hierarchy */
 };
 
 extern const struct fc_cgroup_ops fc_cgroup_ops_v1;

@@ -176,9 +176,7 @@ static int v1_setup(struct fc_cgroup *cg, const struct fc_resources *res,
 }
 
 /* The per-mount flags that make sense on the tmpfs and the binds. */
-#define MNT_ATTR_FLAGS                                                                             \
-        (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME | MS_NOATIME |                 \
-         MS_STRICTATIME | MS_NODIRATIME)
+#define MNT_ATTR_FLAGS FC_CGROUP_MOUNT_FLAGS
 
 static int mkdir_p1(const char *path, fc_error_t *err)
 {
@@ -209,21 +207,21 @@ static struct mount_attr bind_attr(unsigned long flags)
         return a;
 }
 
-/* Where h is mounted in the container's cgroup tmpfs `dest`. */
-static char *v1_target(const struct fc_cgroup_hier *h, const char *dest)
+/* Where the hierarchy mounted at `mount` goes in the container's cgroup
+ * tmpfs `dest`: under its mount point's name. */
+static char *v1_target(const char *mnt, const char *dest)
 {
-        const char *name = strrchr(h->mount, '/');
-        name = name ? name + 1 : h->mount;
+        const char *name = strrchr(mnt, '/');
+        name = name ? name + 1 : mnt;
         char *target = NULL;
         if (asprintf(&target, "%s/%s", dest, name) < 0)
                 return NULL;
         return target;
 }
 
-static int v1_remount_one(const struct fc_cgroup_hier *h, const char *dest, unsigned long flags,
-                          fc_error_t *err)
+static int v1_remount_one(const char *mnt, const char *dest, unsigned long flags, fc_error_t *err)
 {
-        cleanup_free char *target = v1_target(h, dest);
+        cleanup_free char *target = v1_target(mnt, dest);
         if (target == NULL)
                 return fc_error_set(err, -ENOMEM, "out of memory");
         if (mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | (flags & MNT_ATTR_FLAGS), NULL) < 0)
@@ -231,57 +229,48 @@ static int v1_remount_one(const struct fc_cgroup_hier *h, const char *dest, unsi
         return 0;
 }
 
-/* Mount h in `dest`: a fresh cgroup mount in a cgroup namespace, else a
- * bind of the container's cgroup, whose flags v1_mount sets. */
-static int v1_mount_one(const struct fc_cgroup_hier *h, const char *dest, unsigned long flags,
-                        bool cgroupns, fc_error_t *err)
+/* Co-mounted controllers ("cpu,cpuacct") are also reachable under each
+ * controller's name, as on the host. */
+static int v1_link_comounted(const char *mnt, const char *dest, fc_error_t *err)
 {
-        const char *name = strrchr(h->mount, '/');
-        name = name ? name + 1 : h->mount;
-        cleanup_free char *target = v1_target(h, dest);
-        if (target == NULL)
+        const char *name = strrchr(mnt, '/');
+        name = name ? name + 1 : mnt;
+        if (strchr(name, ',') == NULL)
+                return 0;
+        cleanup_free char *copy = strdup(name);
+        if (copy == NULL)
                 return fc_error_set(err, -ENOMEM, "out of memory");
-        if (mkdir_p1(target, err) < 0)
-                return err->status;
-        if (cgroupns) {
-                /* A fresh mount inside the cgroup namespace shows the
-                 * namespace root, i.e. the container's own cgroup. */
-                const char *named =
-                        strncmp(h->controllers, "name=", 5) == 0 ? h->controllers + 5 : NULL;
-                cleanup_free char *opts = NULL;
-                if (asprintf(&opts, "%s%s", named ? "none," : "", h->controllers) < 0)
+        char *save = NULL;
+        for (char *c = strtok_r(copy, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+                cleanup_free char *link = NULL;
+                if (asprintf(&link, "%s/%s", dest, c) < 0)
                         return fc_error_set(err, -ENOMEM, "out of memory");
-                if (mount(named ? named : "cgroup", target, "cgroup", flags & MNT_ATTR_FLAGS,
-                          opts) < 0)
-                        return fc_error_setm(err, -errno, "mount cgroup %s on %s", h->controllers,
-                                             target);
-        } else {
-                cleanup_free char *src = fc_cgroup_hier_dir(h);
-                if (src == NULL)
-                        return fc_error_set(err, -ENOMEM, "out of memory");
-                if (mount(src, target, NULL, MS_BIND | MS_REC, NULL) < 0)
-                        return fc_error_setm(err, -errno, "bind %s on %s", src, target);
-        }
-        /* Co-mounted controllers ("cpu,cpuacct") are also reachable under
-         * each controller's name, as on the host. */
-        if (strchr(name, ',') != NULL) {
-                cleanup_free char *copy = strdup(name);
-                if (copy == NULL)
-                        return fc_error_set(err, -ENOMEM, "out of memory");
-                char *save = NULL;
-                for (char *c = strtok_r(copy, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
-                        cleanup_free char *link = NULL;
-                        if (asprintf(&link, "%s/%s", dest, c) < 0)
-                                return fc_error_set(err, -ENOMEM, "out of memory");
-                        if (symlink(name, link) < 0 && errno != EEXIST)
-                                return fc_error_setm(err, -errno, "symlink %s", link);
-                }
+                if (symlink(name, link) < 0 && errno != EEXIST)
+                        return fc_error_setm(err, -errno, "symlink %s", link);
         }
         return 0;
 }
 
-static int v1_mount(const struct fc_cgroup *cg, const char *dest, unsigned long flags,
-                    bool cgroupns, fc_error_t *err)
+/* Mount h in `dest` in a cgroup namespace: a fresh cgroup mount, which
+ * shows the namespace root, i.e. the container's own cgroup. */
+static int v1_mount_in_ns(const struct fc_cgroup_hier *h, const char *dest, unsigned long flags,
+                          fc_error_t *err)
+{
+        cleanup_free char *target = v1_target(h->mount, dest);
+        if (target == NULL)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        if (mkdir_p1(target, err) < 0)
+                return err->status;
+        const char *named = strncmp(h->controllers, "name=", 5) == 0 ? h->controllers + 5 : NULL;
+        cleanup_free char *opts = NULL;
+        if (asprintf(&opts, "%s%s", named ? "none," : "", h->controllers) < 0)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        if (mount(named ? named : "cgroup", target, "cgroup", flags & MNT_ATTR_FLAGS, opts) < 0)
+                return fc_error_setm(err, -errno, "mount cgroup %s on %s", h->controllers, target);
+        return v1_link_comounted(h->mount, dest, err);
+}
+
+static int v1_tmpfs(const char *dest, unsigned long flags, fc_error_t *err)
 {
         if (mkdir_p1(dest, err) < 0)
                 return err->status;
@@ -290,13 +279,25 @@ static int v1_mount(const struct fc_cgroup *cg, const char *dest, unsigned long 
         if (mount("tmpfs", dest, "tmpfs", flags & MNT_ATTR_FLAGS & ~(unsigned long) MS_RDONLY,
                   "mode=755") < 0)
                 return fc_error_setm(err, -errno, "mount tmpfs on %s", dest);
-        /* The unified hierarchy of a hybrid host is not mounted in the
-         * container, as runc does not either. */
-        for (size_t i = 0; i < cg->n_hier; i++)
-                if (!cg->hier[i].v2 && v1_mount_one(&cg->hier[i], dest, flags, cgroupns, err) < 0)
+        return 0;
+}
+
+int fc_cgroup_v1_bind_tree(const char *dest, const char *const *mounts, const char *const *srcs,
+                           size_t n, unsigned long flags, fc_error_t *err)
+{
+        if (v1_tmpfs(dest, flags, err) < 0)
+                return err->status;
+        for (size_t i = 0; i < n; i++) {
+                cleanup_free char *target = v1_target(mounts[i], dest);
+                if (target == NULL)
+                        return fc_error_set(err, -ENOMEM, "out of memory");
+                if (mkdir_p1(target, err) < 0)
                         return err->status;
-        if (cgroupns)
-                return 0;
+                if (mount(srcs[i], target, NULL, MS_BIND | MS_REC, NULL) < 0)
+                        return fc_error_setm(err, -errno, "bind %s on %s", srcs[i], target);
+                if (v1_link_comounted(mounts[i], dest, err) < 0)
+                        return err->status;
+        }
         /* The binds get their flags together: one recursive
          * mount_setattr(2) over the tmpfs and everything below, then the
          * tmpfs alone back to its own - 2 calls instead of a remount per
@@ -306,8 +307,8 @@ static int v1_mount(const struct fc_cgroup *cg, const char *dest, unsigned long 
                 if (errno != ENOSYS)
                         return fc_error_setm(err, -errno,
                                              "set the flags of the cgroup mounts in %s", dest);
-                for (size_t i = 0; i < cg->n_hier; i++)
-                        if (!cg->hier[i].v2 && v1_remount_one(&cg->hier[i], dest, flags, err) < 0)
+                for (size_t i = 0; i < n; i++)
+                        if (v1_remount_one(mounts[i], dest, flags, err) < 0)
                                 return err->status;
                 return 0;
         }
@@ -315,6 +316,39 @@ static int v1_mount(const struct fc_cgroup *cg, const char *dest, unsigned long 
         if ((flags & MS_RDONLY) && fc_sys_mount_setattr(AT_FDCWD, dest, 0, &top, sizeof(top)) < 0)
                 return fc_error_setm(err, -errno, "make the cgroup tmpfs %s writable", dest);
         return 0;
+}
+
+static int v1_mount(const struct fc_cgroup *cg, const char *dest, unsigned long flags,
+                    bool cgroupns, fc_error_t *err)
+{
+        /* The unified hierarchy of a hybrid host is not mounted in the
+         * container, as runc does not either. */
+        if (cgroupns) {
+                if (v1_tmpfs(dest, flags, err) < 0)
+                        return err->status;
+                for (size_t i = 0; i < cg->n_hier; i++)
+                        if (!cg->hier[i].v2 && v1_mount_in_ns(&cg->hier[i], dest, flags, err) < 0)
+                                return err->status;
+                return 0;
+        }
+        const char *mounts[cg->n_hier > 0 ? cg->n_hier : 1];
+        char *srcs[cg->n_hier > 0 ? cg->n_hier : 1];
+        size_t n = 0;
+        int r = 0;
+        for (size_t i = 0; i < cg->n_hier && r == 0; i++) {
+                if (cg->hier[i].v2)
+                        continue;
+                mounts[n] = cg->hier[i].mount;
+                if ((srcs[n] = fc_cgroup_hier_dir(&cg->hier[i])) == NULL)
+                        r = fc_error_set(err, -ENOMEM, "out of memory");
+                else
+                        n++;
+        }
+        if (r == 0)
+                r = fc_cgroup_v1_bind_tree(dest, mounts, (const char *const *) srcs, n, flags, err);
+        for (size_t i = 0; i < n; i++)
+                free(srcs[i]);
+        return r;
 }
 
 static int64_t parse_i64(const char *s)

@@ -1207,6 +1207,11 @@ static bool take_pooled(struct fc_cgroup_hier *h, const char *pooled)
         return false;
 }
 
+bool fc_cgroup_took_pooled(const struct fc_cgroup *cg)
+{
+        return cg != NULL && cg->took_pooled;
+}
+
 int fc_cgroup_make(struct fc_cgroup *cg, const struct fc_resources *res, fc_error_t *err)
 {
         return fc_cgroup_make_from(cg, res, NULL, NULL, NULL, err);
@@ -1220,14 +1225,18 @@ int fc_cgroup_make_from(struct fc_cgroup *cg, const struct fc_resources *res, co
         for (size_t i = 0; i < cg->n_hier; i++)
                 cg->hier[i].n_created = 0;
         struct fc_cgroup_write *writes = NULL;
-        size_t n_writes = 0;
+        size_t n_writes = 0, n_v1 = 0, n_took = 0;
         int r = fc_cgroup_resources_plan(cg->mode, res, &writes, &n_writes, err);
         for (size_t i = 0; i < cg->n_hier && r == 0; i++) {
                 struct fc_cgroup_hier *h = &cg->hier[i];
-                if (pooled && pooled[0] && !h->v2 && take_pooled(h, pooled))
+                n_v1 += !h->v2;
+                if (pooled && pooled[0] && !h->v2 && take_pooled(h, pooled)) {
+                        n_took++;
                         continue;
+                }
                 r = make_dirs(h, err);
         }
+        cg->took_pooled = r == 0 && n_v1 > 0 && n_took == n_v1;
         if (r == 0 && dirs_made != NULL)
                 r = dirs_made(data, err);
         if (r == 0)

@@ -76,6 +76,11 @@ int fc_cgroup_make_from(struct fc_cgroup *cg, const struct fc_resources *res, co
  * (or while) taking it. */
 void fc_cgroup_drop_pooled(const struct fc_cgroup *cg, const char *pooled);
 
+/* Whether fc_cgroup_make_from made cg's directories from its pooled cgroup
+ * in every v1 hierarchy (they are the pooled ones, renamed: what a cgroup
+ * tree of the cache binds, lib/parts/parts.h). */
+bool fc_cgroup_took_pooled(const struct fc_cgroup *cg);
+
 /* Pure cgroup v2 (where clone3 can place the init in its cgroup). */
 bool fc_cgroup_is_v2(const struct fc_cgroup *cg);
 
@@ -132,6 +137,22 @@ int fc_cgroup_remove_dir_wait(const char *dir, fc_error_t *err);
  * Runs in the container's mount namespace before pivot_root. */
 int fc_cgroup_mount(const struct fc_cgroup *cg, const char *dest, unsigned long flags,
                     bool cgroupns, fc_error_t *err);
+
+/* cgroup v1 without a cgroup namespace: what a container sees at `dest`
+ * (a directory, made if missing): a tmpfs, in it each of the n
+ * hierarchies mounted on the host at mounts[i] bound from srcs[i] under
+ * its mount point's name (plus the cpu,cpuacct-style symlinks), all with
+ * `flags` (MS_*; the tmpfs itself stays writable).  fc_cgroup_mount and
+ * the parts cache's pooled trees (lib/parts/cgpool.c) both build it here,
+ * so the two cannot differ. */
+int fc_cgroup_v1_bind_tree(const char *dest, const char *const *mounts, const char *const *srcs,
+                           size_t n, unsigned long flags, fc_error_t *err);
+
+/* The mount flags fc_cgroup_mount and fc_cgroup_v1_bind_tree take from
+ * a mount entry's; the rest are ignored. */
+#define FC_CGROUP_MOUNT_FLAGS                                                                      \
+        (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME | MS_NOATIME |                 \
+         MS_STRICTATIME | MS_NODIRATIME)
 
 /* Apply new resources to the existing cgroup (update), with the same
  * conversions as create; only the fields set in `res` are written.  v1

@@ -8,20 +8,30 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "lib/context.h"
+#include "lib/fdpass.h"
 #include "lib/parts/parts.h"
 #include "lib/parts/protocol.h"
+#include "lib/sys.h"
 
 #define MAX_DIRS 32
+/* A tree's builder (build_tree) is killed after this. */
+#define TREE_TIMEOUT_MS 2000
 /* Where cgroup hierarchies are mounted: the only place pooled. */
 #define CG_ROOT "/sys/fs/cgroup/"
 /* A pooled cgroup copies some of its parent's settings when it is made
@@ -219,6 +229,15 @@ int fc_cgpools_init(struct fc_cgpools *p, unsigned target, const char *socket_pa
         p->record_path = fc_parts_sibling_path(socket_path, ".cgroups");
         if (p->record_path == NULL)
                 return fc_error_set(err, -ENOMEM, "out of memory");
+        /* An empty directory: trees are built on it (in their builder's
+         * mount namespace) and parked on it by the init (in its own). */
+        p->scratch = fc_parts_sibling_path(socket_path, FC_PARTS_TREE_DIR);
+        if (p->scratch == NULL)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        if (mkdir(p->scratch, 0700) < 0 && errno != EEXIST) {
+                free(p->scratch);
+                p->scratch = NULL; /* no trees */
+        }
         clean_record(p);
         (void) unlink(p->record_path);
         return 0;
@@ -233,14 +252,24 @@ static void rm_in_dirs(char **dirs, unsigned n, const char *name)
         }
 }
 
+static void close_tree(int *fd)
+{
+        if (*fd >= 0)
+                close(*fd);
+        *fd = -1;
+}
+
 static void set_clear(struct fc_cgpool_set *s)
 {
         for (unsigned i = 0; i < s->n_ready; i++) {
+                /* The tree first: it holds the directories. */
+                close_tree(&s->tree_fd[i]);
                 rm_in_dirs(s->dirs, s->n_dirs, s->ready[i]);
                 free(s->ready[i]);
         }
         free(s->ready);
         free(s->made_ns);
+        free(s->tree_fd);
         free_dirs(s->dirs, s->n_dirs);
         free(s->key);
         memset(s, 0, sizeof(*s));
@@ -276,6 +305,10 @@ void fc_cgpools_free(struct fc_cgpools *p)
                 (void) unlink(p->record_path);
         free(p->record_path);
         p->record_path = NULL;
+        if (p->scratch != NULL)
+                (void) rmdir(p->scratch);
+        free(p->scratch);
+        p->scratch = NULL;
 }
 
 /* ---- take ---- */
@@ -302,10 +335,12 @@ static struct fc_cgpool_set *add_set(struct fc_cgpools *p, const char *key, uint
         char *k = strdup(key);
         char **ready = calloc(p->target ? p->target : 1, sizeof(char *));
         uint64_t *made_ns = calloc(p->target ? p->target : 1, sizeof(uint64_t));
-        if (k == NULL || ready == NULL || made_ns == NULL) {
+        int *tree_fd = calloc(p->target ? p->target : 1, sizeof(int));
+        if (k == NULL || ready == NULL || made_ns == NULL || tree_fd == NULL) {
                 free(k);
                 free(ready);
                 free(made_ns);
+                free(tree_fd);
                 free_dirs(dirs, n);
                 return NULL;
         }
@@ -323,6 +358,7 @@ static struct fc_cgpool_set *add_set(struct fc_cgpools *p, const char *key, uint
                                     .n_dirs = n,
                                     .ready = ready,
                                     .made_ns = made_ns,
+                                    .tree_fd = tree_fd,
                                     .used_ns = now};
         write_record(p);
         return s;
@@ -355,9 +391,12 @@ static void remember_out(struct fc_cgpools *p, const struct fc_cgpool_set *s, co
         o->due_ns = now + OUT_DUE_NS;
 }
 
-bool fc_cgpools_take(struct fc_cgpools *p, const char *key, char *name, uint64_t now)
+bool fc_cgpools_take(struct fc_cgpools *p, const char *key, char *name, uint64_t now,
+                     bool want_tree, uint32_t tree_flags, int *ret_tree)
 {
         name[0] = '\0';
+        if (ret_tree != NULL)
+                *ret_tree = -1;
         if (p->target == 0)
                 return false;
         struct fc_cgpool_set *s = find_set(p, key);
@@ -366,15 +405,30 @@ bool fc_cgpools_take(struct fc_cgpools *p, const char *key, char *name, uint64_t
         if (s == NULL)
                 return false;
         s->used_ns = now;
+        if (want_tree && (!s->want_tree || s->tree_flags != tree_flags)) {
+                /* Learned, or the flags changed: trees from now on, these. */
+                for (unsigned i = 0; i < s->n_ready; i++)
+                        close_tree(&s->tree_fd[i]);
+                s->want_tree = true;
+                s->tree_flags = tree_flags;
+        }
         if (s->n_ready == 0) {
                 p->misses++;
                 return false;
         }
         /* Oldest first: every pooled cgroup waits about as long. */
         char *taken = s->ready[0];
+        int tree = s->tree_fd[0];
         memmove(s->ready, s->ready + 1, (s->n_ready - 1) * sizeof(char *));
         memmove(s->made_ns, s->made_ns + 1, (s->n_ready - 1) * sizeof(uint64_t));
+        memmove(s->tree_fd, s->tree_fd + 1, (s->n_ready - 1) * sizeof(int));
         s->n_ready--;
+        if (want_tree && tree >= 0 && ret_tree != NULL) {
+                *ret_tree = tree;
+                p->tree_hits++;
+        } else {
+                close_tree(&tree);
+        }
         snprintf(name, FC_PARTS_CG_NAME_MAX, "%s", taken);
         remember_out(p, s, taken, now);
         free(taken);
@@ -443,12 +497,105 @@ static bool set_needs(const struct fc_cgpools *p, const struct fc_cgpool_set *s,
         return s->n_ready < (idle ? p->target : p->low);
 }
 
+/* A ready cgroup of a set that wants trees but has none (made before the
+ * set learned it, or with other flags): its index, or -1. */
+static int tree_missing(const struct fc_cgpool_set *s, uint64_t now)
+{
+        if (!s->want_tree || now < s->retry_ns)
+                return -1;
+        for (unsigned i = 0; i < s->n_ready; i++)
+                if (s->tree_fd[i] < 0)
+                        return (int) i;
+        return -1;
+}
+
 bool fc_cgpools_need(const struct fc_cgpools *p, bool idle, uint64_t now)
 {
         for (unsigned s = 0; s < p->n_sets; s++)
-                if (set_needs(p, &p->set[s], idle, now))
+                if (set_needs(p, &p->set[s], idle, now) ||
+                    (idle && tree_missing(&p->set[s], now) >= 0))
                         return true;
         return false;
+}
+
+/* In the child of build_tree: build the tree over the pooled cgroup
+ * `name` in every hierarchy of the set, in a mount namespace of our own,
+ * on the scratch directory (hidden only from us), and send a detached
+ * clone of it on `sock`.  Returns the exit status. */
+static int tree_child(int sock, const char *scratch, const struct fc_cgpool_set *s,
+                      const char *name)
+{
+        const char *mounts[MAX_DIRS];
+        char *srcs[MAX_DIRS];
+        cleanup_free char *key = strdup(s->key);
+        unsigned n = 0;
+        char *save = NULL;
+        if (key == NULL)
+                return 1;
+        /* The key's lines are "<mount>\t<parent>", in the set's order. */
+        for (char *line = strtok_r(key, "\n", &save); line && n < s->n_dirs && n < MAX_DIRS;
+             line = strtok_r(NULL, "\n", &save)) {
+                char *tab = strchr(line, '\t');
+                if (tab == NULL)
+                        return 1;
+                *tab = '\0';
+                mounts[n] = line;
+                if (asprintf(&srcs[n], "%s/%s", s->dirs[n], name) < 0)
+                        return 1;
+                n++;
+        }
+        if (n != s->n_dirs || unshare(CLONE_NEWNS) < 0 ||
+            mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return 1;
+        fc_error_t err = FC_ERROR_INIT;
+        if (fc_cgroup_v1_bind_tree(scratch, mounts, (const char *const *) srcs, n, s->tree_flags,
+                                   &err) < 0)
+                return 1;
+        int fd = fc_sys_open_tree(AT_FDCWD, scratch,
+                                  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+        if (fd < 0 || fc_fdpass_send(sock, "t", 1, fd) != 1)
+                return 1;
+        return 0;
+}
+
+/* The cgroup tree of a pooled cgroup (FC_PART_CGTREE), or -1 when it
+ * cannot be had (the cgroup is pooled without; counted as an error).  A
+ * tree is built from plain mounts: on Linux 6.1 nothing mounts on a
+ * detached tree, so a child of ours builds it in a mount namespace of its
+ * own, clones it detached and exits (its namespace, and nothing of the
+ * host's, goes with it).  Idle time only, like the cgroup itself. */
+static int build_tree(struct fc_cgpools *p, const struct fc_cgpool_set *s, const char *name)
+{
+        int sv[2];
+        if (p->scratch == NULL || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+                p->errors++;
+                return -1;
+        }
+        pid_t pid = fork();
+        if (pid == 0) {
+                close(sv[0]);
+                _exit(tree_child(sv[1], p->scratch, s, name));
+        }
+        close(sv[1]);
+        int fd = -1;
+        if (pid > 0) {
+                struct pollfd pf = {.fd = sv[0], .events = POLLIN};
+                char b;
+                if (poll(&pf, 1, TREE_TIMEOUT_MS) != 1 || fc_fdpass_recv(sv[0], &b, 1, &fd) != 1) {
+                        if (fd >= 0)
+                                close(fd);
+                        fd = -1;
+                        kill(pid, SIGKILL);
+                }
+                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+        }
+        close(sv[0]);
+        if (fd < 0)
+                p->errors++;
+        else
+                p->trees++;
+        return fd;
 }
 
 static int make_one(struct fc_cgpools *p, struct fc_cgpool_set *s, uint64_t now)
@@ -479,6 +626,7 @@ static int make_one(struct fc_cgpools *p, struct fc_cgpool_set *s, uint64_t now)
                 return r;
         }
         s->made_ns[s->n_ready] = now;
+        s->tree_fd[s->n_ready] = s->want_tree ? build_tree(p, s, name) : -1;
         s->n_ready++;
         p->made++;
         return 0;
@@ -493,8 +641,20 @@ void fc_cgpools_refill_one(struct fc_cgpools *p, bool idle, uint64_t now)
                 if (set_needs(p, s, idle, now) && (best == NULL || s->n_ready < best->n_ready))
                         best = s;
         }
-        if (best == NULL)
+        if (best == NULL) {
+                /* Full: then a tree for a ready cgroup without one. */
+                for (unsigned i = 0; idle && i < p->n_sets; i++) {
+                        struct fc_cgpool_set *s = &p->set[i];
+                        int k = tree_missing(s, now);
+                        if (k < 0)
+                                continue;
+                        s->tree_fd[k] = build_tree(p, s, s->ready[k]);
+                        if (s->tree_fd[k] < 0)
+                                s->retry_ns = now + RETRY_NS;
+                        return;
+                }
                 return;
+        }
         int r = make_one(p, best, now);
         if (r == -ENOENT && now - best->used_ns < NEW_PLACE_NS) {
                 /* The first create in a place leases before it makes the
@@ -609,6 +769,7 @@ void fc_cgpools_sweep(struct fc_cgpools *p, uint64_t now)
                 /* Oldest first: drop from the front while too old. */
                 unsigned k = 0;
                 while (k < s->n_ready && now - s->made_ns[k] > MAX_AGE_NS) {
+                        close_tree(&s->tree_fd[k]);
                         rm_in_dirs(s->dirs, s->n_dirs, s->ready[k]);
                         free(s->ready[k]);
                         k++;
@@ -617,6 +778,7 @@ void fc_cgpools_sweep(struct fc_cgpools *p, uint64_t now)
                         continue;
                 memmove(s->ready, s->ready + k, (s->n_ready - k) * sizeof(char *));
                 memmove(s->made_ns, s->made_ns + k, (s->n_ready - k) * sizeof(uint64_t));
+                memmove(s->tree_fd, s->tree_fd + k, (s->n_ready - k) * sizeof(int));
                 s->n_ready -= k;
                 p->discarded += k;
         }

@@ -31,6 +31,11 @@ struct fc_cgpool_set {
         unsigned n_dirs;
         char **ready;      /* names of pooled cgroups, made in every dir */
         uint64_t *made_ns; /* when each was made */
+        /* Each one's cgroup tree (FC_PART_CGTREE), -1 when none: built
+         * once a create asked for one, with the flags it asked for. */
+        int *tree_fd;
+        bool want_tree;
+        uint32_t tree_flags;
         unsigned n_ready;
         uint64_t used_ns;  /* last lease, for eviction */
         uint64_t retry_ns; /* after a failed refill, not before this */
@@ -60,9 +65,11 @@ struct fc_cgpools {
         char tag[16];
         unsigned long counter;
         char *record_path;
+        char *scratch; /* where a tree is built: FC_PARTS_TREE_DIR */
         struct fc_cgpool_out out[FC_CGPOOL_OUT];
         unsigned n_out;
         uint64_t hits, misses, made, errors, refused, discarded;
+        uint64_t trees, tree_hits; /* cgroup trees built, handed out */
         struct fc_cgpool_trash *trash;
         unsigned n_trash, cap_trash;
         uint64_t removed; /* handed-over directories removed */
@@ -79,8 +86,11 @@ void fc_cgpools_free(struct fc_cgpools *p);
 
 /* A pooled cgroup for `key` into name[FC_PARTS_CG_NAME_MAX], or "" (a
  * miss: the key is learned, its set filled for the next creates).
- * Returns whether one was granted. */
-bool fc_cgpools_take(struct fc_cgpools *p, const char *key, char *name, uint64_t now);
+ * Returns whether one was granted.  With `want_tree`, *ret_tree is its
+ * cgroup tree for `tree_flags` when it has one (else -1, and the set
+ * builds trees with these flags from now on); ret_tree may be NULL. */
+bool fc_cgpools_take(struct fc_cgpools *p, const char *key, char *name, uint64_t now,
+                     bool want_tree, uint32_t tree_flags, int *ret_tree);
 
 /* Whether a set wants a refill: below its low water mark, or (idle)
  * below its target. */

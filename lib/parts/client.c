@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/nsfs.h>
 #include <net/if.h>
 #include <poll.h>
@@ -16,8 +17,10 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -166,15 +169,15 @@ static void autostart(const struct fc_context *ctx)
 
 static void lease_reset(struct fc_parts_lease *l)
 {
-        *l = (struct fc_parts_lease){.net_fd = -1, .ipc_fd = -1, .uts_fd = -1};
+        *l = (struct fc_parts_lease){.net_fd = -1, .ipc_fd = -1, .uts_fd = -1, .cgtree_fd = -1};
 }
 
 void fc_parts_lease_clear(struct fc_parts_lease *l)
 {
         if (l == NULL)
                 return;
-        int *fds[] = {&l->net_fd, &l->ipc_fd, &l->uts_fd};
-        for (unsigned i = 0; i < 3; i++)
+        int *fds[] = {&l->net_fd, &l->ipc_fd, &l->uts_fd, &l->cgtree_fd};
+        for (unsigned i = 0; i < 4; i++)
                 if (*fds[i] >= 0)
                         close(*fds[i]);
         lease_reset(l);
@@ -186,7 +189,7 @@ _Static_assert(FC_PARTS_CG_NAME_MAX == sizeof(((struct fc_parts_lease *) 0)->cgr
 
 /* Connect and send the request; the connected fd, or < 0. */
 static int lease_send(const struct fc_context *ctx, uint32_t want, const char *cg_key,
-                      bool autostart_ok, fc_error_t *err)
+                      uint32_t cg_flags, bool autostart_ok, fc_error_t *err)
 {
         int fd = connect_cache(ctx->cache_socket, err);
         if (fd < 0) {
@@ -199,6 +202,7 @@ static int lease_send(const struct fc_context *ctx, uint32_t want, const char *c
         struct fc_parts_lease_cg_req req;
         memset(&req, 0, sizeof(req));
         req.lease.want = want;
+        req.lease.flags = cg_flags;
         if (cg_key)
                 snprintf(req.key, sizeof(req.key), "%s", cg_key);
         if (fc_parts_send(fd, op, 0, &req, cg_key ? sizeof(req) : sizeof(req.lease), NULL, 0, err) <
@@ -232,7 +236,8 @@ static int lease_recv(int fd, uint64_t deadline, uint32_t want, bool with_cg,
                                     rep.granted, m.n_fds, want);
         }
         int *slots[] = {&ret->net_fd, &ret->ipc_fd, &ret->uts_fd};
-        for (unsigned k = 0, x = 0; k < 3; k++) {
+        unsigned x = 0;
+        for (unsigned k = 0; k < 3; k++) {
                 uint32_t kind = 1u << k;
                 if (!(rep.granted & kind))
                         continue;
@@ -246,6 +251,18 @@ static int lease_recv(int fd, uint64_t deadline, uint32_t want, bool with_cg,
                 }
                 *slots[k] = m.fds[x++];
         }
+        if (rep.granted & FC_PART_CGTREE) {
+                /* A detached tree whose top is the cgroup tmpfs; the init
+                 * checks no more before it moves it into place. */
+                struct statfs sf;
+                if (fstatfs(m.fds[x], &sf) < 0 || sf.f_type != TMPFS_MAGIC) {
+                        fc_parts_msg_close_fds(&m);
+                        lease_reset(ret);
+                        return fc_error_set(err, -EBADMSG, "parts cache sent a wrong %s part",
+                                            fc_parts_kind_name(FC_PART_CGTREE));
+                }
+                ret->cgtree_fd = m.fds[x++];
+        }
         ret->granted = rep.granted;
         ret->lease_id = rep.lease_id;
         if (with_cg) {
@@ -258,14 +275,22 @@ static int lease_recv(int fd, uint64_t deadline, uint32_t want, bool with_cg,
                         name = "";
                 snprintf(ret->cgroup, sizeof(ret->cgroup), "%s", name);
         }
+        if (ret->cgroup[0] == '\0' && ret->cgtree_fd >= 0) {
+                /* A tree is of no use without its cgroup. */
+                close(ret->cgtree_fd);
+                ret->cgtree_fd = -1;
+                ret->granted &= ~(uint32_t) FC_PART_CGTREE;
+        }
         return 0;
 }
 
 void fc_parts_lease_begin(const struct fc_context *ctx, uint32_t want, const char *cgroup_key,
-                          bool autostart, struct fc_parts_pending *ret)
+                          unsigned long cgtree_flags, bool autostart, struct fc_parts_pending *ret)
 {
         *ret = (struct fc_parts_pending){.fd = -1};
-        want &= FC_PARTS_ALL_KINDS;
+        want &= cgroup_key ? FC_PARTS_CG_KINDS : FC_PARTS_ALL_KINDS;
+        uint32_t cg_flags =
+                (want & FC_PART_CGTREE) ? (uint32_t) (cgtree_flags & FC_CGROUP_MOUNT_FLAGS) : 0;
         if (ctx == NULL || ctx->no_cache || (want == 0 && cgroup_key == NULL) ||
             ctx->cache_socket == NULL || ctx->cache_socket[0] == '\0')
                 return;
@@ -273,7 +298,7 @@ void fc_parts_lease_begin(const struct fc_context *ctx, uint32_t want, const cha
         ret->deadline_ns = fc_now_ns() + LEASE_TIMEOUT_NS;
         ret->want = want;
         ret->with_cgroup = cgroup_key != NULL;
-        ret->fd = lease_send(ctx, want, cgroup_key, autostart, &err);
+        ret->fd = lease_send(ctx, want, cgroup_key, cg_flags, autostart, &err);
         if (ret->fd < 0)
                 fc_log(ctx, FC_LOG_DEBUG, "parts cache miss: %s", err.msg);
         fc_error_clear(&err);
@@ -304,14 +329,14 @@ void fc_parts_lease(const struct fc_context *ctx, uint32_t want, const char *cgr
                     bool autostart, struct fc_parts_lease *ret)
 {
         struct fc_parts_pending p;
-        fc_parts_lease_begin(ctx, want, cgroup_key, autostart, &p);
+        fc_parts_lease_begin(ctx, want, cgroup_key, 0, autostart, &p);
         fc_parts_lease_end(ctx, &p, ret);
 }
 
 void fc_parts_retire(const struct fc_context *ctx, int *fds, unsigned n)
 {
-        if (n > 0 && n <= FC_PARTS_MAX_FDS && ctx != NULL && !ctx->no_cache &&
-            ctx->cache_socket != NULL && ctx->cache_socket[0] != '\0') {
+        if (n > 0 && n <= 3 && ctx != NULL && !ctx->no_cache && ctx->cache_socket != NULL &&
+            ctx->cache_socket[0] != '\0') {
                 fc_error_t err = FC_ERROR_INIT;
                 cleanup_close int fd = connect_cache(ctx->cache_socket, &err);
                 struct fc_parts_retire_req req = {.lease_id = 0};

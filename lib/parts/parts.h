@@ -23,7 +23,18 @@ enum fc_part_kind {
         FC_PART_IPC = 1u << 1,      /* IPC namespace */
         FC_PART_UTS = 1u << 2,      /* UTS namespace (host's hostname/domainname) */
         FC_PART_CGROUPNS = 1u << 3, /* reserved: cgroup namespace */
+        /* cgroup v1, with a pooled cgroup only: the container's
+         * /sys/fs/cgroup ready made (fc_cgroup_v1_bind_tree over the
+         * pooled cgroup's directories, which become the container's when
+         * renamed), a detached mount tree the init moves into place. */
+        FC_PART_CGTREE = 1u << 4,
 };
+
+/* Beside the socket (fc_parts_sibling_path, lib/parts/protocol.h), an empty
+ * directory the cache makes: a cgroup tree is built on it, in its
+ * builder's own mount namespace, and parked on it by the init, in its own
+ * (lib/rootfs.c). */
+#define FC_PARTS_TREE_DIR ".trees"
 
 #define FC_PARTS_DEFAULT_SOCKET "/run/flashcube/cache.sock"
 
@@ -39,6 +50,7 @@ struct fc_parts_lease {
         int net_fd;       /* namespace fds, -1 when not granted */
         int ipc_fd;
         int uts_fd;
+        int cgtree_fd;     /* FC_PART_CGTREE, with `cgroup` */
         uint64_t lease_id; /* for the trace and for `retire` */
         /* A pooled cgroup (cgroup v1): its directory name beside the
          * container's leaf in every hierarchy of the key; "" when none. */
@@ -67,8 +79,11 @@ struct fc_parts_pending {
         bool with_cgroup;
         uint64_t deadline_ns;
 };
+/* `want` may include FC_PART_CGTREE with a cgroup_key: `cgtree_flags` are
+ * then the MS_* flags of the config's cgroup mount (FC_CGROUP_MOUNT_FLAGS
+ * of them), which the tree is to have; 0 otherwise. */
 void fc_parts_lease_begin(const struct fc_context *ctx, uint32_t want, const char *cgroup_key,
-                          bool autostart, struct fc_parts_pending *ret);
+                          unsigned long cgtree_flags, bool autostart, struct fc_parts_pending *ret);
 void fc_parts_lease_end(const struct fc_context *ctx, struct fc_parts_pending *p,
                         struct fc_parts_lease *ret);
 void fc_parts_lease_abandon(struct fc_parts_pending *p);

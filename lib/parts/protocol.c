@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -117,10 +118,14 @@ int fc_parts_decode(const void *buf, size_t size, bool truncated, bool reply,
                 return fc_error_set(err, -EBADMSG, "parts message: cgroup paths not one string");
         if (base_op == FC_PARTS_OP_LEASE_CG)
                 base_op = FC_PARTS_OP_LEASE; /* the lease part is checked alike */
+        /* FC_PART_CGTREE goes with a pooled cgroup only. */
+        uint32_t kinds = (h.op & ~FC_PARTS_OP_REPLY) == FC_PARTS_OP_LEASE_CG ? FC_PARTS_CG_KINDS
+                                                                             : FC_PARTS_ALL_KINDS;
         if (base_op == FC_PARTS_OP_LEASE && !(h.op & FC_PARTS_OP_REPLY)) {
                 struct fc_parts_lease_req r;
                 memcpy(&r, payload, sizeof(r));
-                if (r.want & ~FC_PARTS_ALL_KINDS || r.flags != 0)
+                uint32_t flags_ok = (r.want & FC_PART_CGTREE) ? FC_CGROUP_MOUNT_FLAGS : 0;
+                if (r.want & ~kinds || r.flags & ~flags_ok)
                         return fc_error_set(err, -EBADMSG,
                                             "parts message: lease of unknown kinds 0x%x (flags "
                                             "0x%x)",
@@ -128,7 +133,7 @@ int fc_parts_decode(const void *buf, size_t size, bool truncated, bool reply,
         } else if (base_op == FC_PARTS_OP_LEASE && (h.op & FC_PARTS_OP_REPLY) && h.status == 0) {
                 struct fc_parts_lease_reply r;
                 memcpy(&r, payload, sizeof(r));
-                if (r.granted & ~FC_PARTS_ALL_KINDS || r.n_fds != fc_parts_kind_count(r.granted))
+                if (r.granted & ~kinds || r.n_fds != fc_parts_kind_count(r.granted))
                         return fc_error_set(err, -EBADMSG,
                                             "parts message: lease reply grants 0x%x with %u fds",
                                             r.granted, r.n_fds);
@@ -138,16 +143,17 @@ int fc_parts_decode(const void *buf, size_t size, bool truncated, bool reply,
                 .status = h.status,
                 .payload = h.length ? payload : NULL,
                 .length = h.length,
-                .fds = {-1, -1, -1},
+                .fds = {-1, -1, -1, -1},
         };
         return 0;
 }
 
 unsigned fc_parts_max_fds(uint16_t op)
 {
-        if (op == (FC_PARTS_OP_LEASE | FC_PARTS_OP_REPLY) ||
-            op == (FC_PARTS_OP_LEASE_CG | FC_PARTS_OP_REPLY) || op == FC_PARTS_OP_RETIRE)
+        if (op == (FC_PARTS_OP_LEASE_CG | FC_PARTS_OP_REPLY))
                 return FC_PARTS_MAX_FDS;
+        if (op == (FC_PARTS_OP_LEASE | FC_PARTS_OP_REPLY) || op == FC_PARTS_OP_RETIRE)
+                return 3; /* one per namespace kind */
         return 0;
 }
 
@@ -268,7 +274,7 @@ int fc_parts_recv(int sock, void *buf, size_t buf_size, bool reply, struct fc_pa
 
 unsigned fc_parts_kind_count(uint32_t kinds)
 {
-        return (unsigned) __builtin_popcount(kinds & FC_PARTS_ALL_KINDS);
+        return (unsigned) __builtin_popcount(kinds & FC_PARTS_CG_KINDS);
 }
 
 const char *fc_parts_kind_name(uint32_t kind)
@@ -280,6 +286,8 @@ const char *fc_parts_kind_name(uint32_t kind)
                 return "ipc";
         case FC_PART_UTS:
                 return "uts";
+        case FC_PART_CGTREE:
+                return "cgtree";
         }
         return NULL;
 }

@@ -26,11 +26,14 @@
 
 /* Largest datagram either side sends or accepts (the STATUS reply). */
 #define FC_PARTS_MAX_PAYLOAD 4096u
-/* Most fds one message may carry: one per namespace kind. */
-#define FC_PARTS_MAX_FDS 3u
+/* Most fds one message may carry: one per namespace kind, and a cgroup
+ * tree. */
+#define FC_PARTS_MAX_FDS 4u
 
-/* Every FC_PART_* bit the protocol knows (lib/parts/parts.h). */
+/* Every FC_PART_* namespace bit the protocol knows (lib/parts/parts.h). */
 #define FC_PARTS_ALL_KINDS 0x7u
+/* ... and with a LEASE_CG, FC_PART_CGTREE too. */
+#define FC_PARTS_CG_KINDS (FC_PARTS_ALL_KINDS | 0x10u)
 
 enum fc_parts_op {
         FC_PARTS_OP_LEASE = 1,  /* payload: struct fc_parts_lease_req */
@@ -62,8 +65,10 @@ struct fc_parts_header {
 };
 
 struct fc_parts_lease_req {
-        uint32_t want;  /* FC_PART_* bits */
-        uint32_t flags; /* must be 0 */
+        uint32_t want; /* FC_PART_* bits (FC_PART_CGTREE: LEASE_CG only) */
+        /* With FC_PART_CGTREE wanted, the MS_* flags (FC_CGROUP_MOUNT_FLAGS
+         * only) the cgroup tree is to have; otherwise 0. */
+        uint32_t flags;
 };
 
 struct fc_parts_lease_reply {
@@ -122,9 +127,10 @@ size_t fc_parts_encode(void *buf, uint16_t op, int32_t status, const void *paylo
 int fc_parts_decode(const void *buf, size_t size, bool truncated, bool reply,
                     struct fc_parts_msg *ret, fc_error_t *err);
 
-/* The number of fds an op may carry: LEASE (and LEASE_CG) replies exactly popcount(granted)
- * (checked by the caller against the payload), RETIRE requests up to 3,
- * everything else none. */
+/* The number of fds an op may carry: LEASE and LEASE_CG replies exactly
+ * popcount(granted) (checked by the caller against the payload; up to 3,
+ * and a cgroup tree with LEASE_CG), RETIRE requests up to 3, everything
+ * else none. */
 unsigned fc_parts_max_fds(uint16_t op);
 
 /* Send one message with `n_fds` fds (MSG_NOSIGNAL; a closed peer is
@@ -144,7 +150,8 @@ int fc_parts_recv(int sock, void *buf, size_t buf_size, bool reply, struct fc_pa
 /* Close the fds of a decoded message (accepts a message with none). */
 void fc_parts_msg_close_fds(struct fc_parts_msg *m);
 
-/* popcount of the FC_PART_* bits; fds of a lease are in bit order. */
+/* popcount of the FC_PART_* bits (FC_PARTS_CG_KINDS); fds of a lease are
+ * in bit order. */
 unsigned fc_parts_kind_count(uint32_t kinds);
 
 /* "net", "ipc", "uts" for one bit; NULL otherwise. */

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -78,6 +79,8 @@ struct server {
         bool attach_warm_probed;
         pid_t keeper_pid;
         int keeper_sock;
+        /* A page shared with the keeper: the time of the last lease. */
+        uint64_t *keeper_last_lease;
         bool stopping;
         char buf[sizeof(struct fc_parts_header) + FC_PARTS_MAX_PAYLOAD];
 };
@@ -388,13 +391,15 @@ static int status_json(struct server *s, char *out, size_t size)
                               ",\"cgroup\":{\"ready\":%u,\"target\":%u,\"per_place\":%u,"
                               "\"low\":%u,\"places\":%u,\"hits\":%llu,\"misses\":%llu,"
                               "\"made\":%llu,\"discarded\":%llu,\"refused\":%llu,"
-                              "\"errors\":%llu,\"removing\":%u,\"removed\":%llu}",
+                              "\"errors\":%llu,\"removing\":%u,\"removed\":%llu,"
+                              "\"trees\":%llu,\"tree_hits\":%llu}",
                               fc_cgpools_ready(cgp), cgp->target * cgp->n_sets, cgp->target,
                               cgp->low, cgp->n_sets, (unsigned long long) cgp->hits,
                               (unsigned long long) cgp->misses, (unsigned long long) cgp->made,
                               (unsigned long long) cgp->discarded,
                               (unsigned long long) cgp->refused, (unsigned long long) cgp->errors,
-                              cgp->n_trash, (unsigned long long) cgp->removed);
+                              cgp->n_trash, (unsigned long long) cgp->removed,
+                              (unsigned long long) cgp->trees, (unsigned long long) cgp->tree_hits);
         if (n >= 0 && (size_t) n < size)
                 n += snprintf(out + n, size - (size_t) n,
                               "},\"refill_jobs\":%u,\"helpers\":%u,\"leases\":%llu,\"hits\":%llu,"
@@ -461,9 +466,10 @@ static void close_all_but(int *keep, size_t n)
 }
 
 /* The attach keeper's loop: move ourselves into our own cgroup every
- * KEEPER_PERIOD_NS, until KEEPER_HOT_NS after the last lease (each lease
- * sends a byte on `sock`); exit then, or when the cache is gone. */
-static _Noreturn void keeper_main(const char *procs, int sock)
+ * KEEPER_PERIOD_NS, until KEEPER_HOT_NS after the last lease (the cache
+ * writes its time into the page `last_lease`, which costs it no syscall
+ * and wakes nobody); exit then, or when the cache is gone (`sock` closed). */
+static _Noreturn void keeper_main(const char *procs, int sock, const uint64_t *last_lease)
 {
         /* The cache blocks its stop signals for its signalfd: the keeper
          * must die of them. */
@@ -475,19 +481,13 @@ static _Noreturn void keeper_main(const char *procs, int sock)
                 _exit(KEEPER_CANNOT);
         int keep[2] = {fd, sock};
         close_all_but(keep, 2);
-        uint64_t deadline = fc_now_ns() + KEEPER_HOT_NS;
         for (;;) {
                 if (write(fd, "0", 1) < 0)
                         _exit(KEEPER_CANNOT);
                 struct pollfd p = {.fd = sock, .events = POLLIN};
-                int r = poll(&p, 1, (int) (KEEPER_PERIOD_NS / 1000000ULL));
-                if (r > 0) {
-                        char b[64];
-                        if (recv(sock, b, sizeof(b), MSG_DONTWAIT) <= 0)
-                                _exit(0); /* the cache is gone */
-                        deadline = fc_now_ns() + KEEPER_HOT_NS;
-                }
-                if (fc_now_ns() > deadline)
+                if (poll(&p, 1, (int) (KEEPER_PERIOD_NS / 1000000ULL)) > 0)
+                        _exit(0); /* the cache is gone (it never writes) */
+                if (fc_now_ns() > __atomic_load_n(last_lease, __ATOMIC_RELAXED) + KEEPER_HOT_NS)
                         _exit(0);
         }
 }
@@ -505,6 +505,14 @@ static void keeper_ended(struct server *s, int status)
         s->keeper_sock = -1;
 }
 
+/* Reap an exited keeper (the loop calls this now and then). */
+static void reap_keeper(struct server *s)
+{
+        int status = 0;
+        if (s->keeper_pid > 0 && waitpid(s->keeper_pid, &status, WNOHANG) == s->keeper_pid)
+                keeper_ended(s, status);
+}
+
 /* On cgroup v1 the runtime's move of the init into its cgroup takes the
  * kernel's cgroup threadgroup lock for writing.  That lock (a percpu
  * rwsem) makes its first writer wait for an RCU grace period - about a
@@ -519,28 +527,32 @@ static void warm_attach(struct server *s)
         if (!s->attach_warm_probed) {
                 s->attach_warm_probed = true;
                 s->attach_warm_path = attach_warm_path();
+                void *page = mmap(NULL, sizeof(uint64_t), PROT_READ | PROT_WRITE,
+                                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+                if (page == MAP_FAILED) {
+                        free(s->attach_warm_path);
+                        s->attach_warm_path = NULL;
+                } else {
+                        s->keeper_last_lease = page;
+                }
         }
         if (s->attach_warm_path == NULL)
                 return;
-        if (s->keeper_pid > 0) {
-                if (send(s->keeper_sock, "x", 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1 ||
-                    errno == EAGAIN)
-                        return; /* told, or it has bytes to read already */
-                /* Its end is closed: it is exiting.  Wait for it. */
-                int status = 0;
-                while (waitpid(s->keeper_pid, &status, 0) < 0 && errno == EINTR)
-                        ;
-                keeper_ended(s, status);
-                if (s->attach_warm_path == NULL)
-                        return;
-        }
+        /* No message to a running keeper: waking it on another CPU
+         * (an IPI, ~0.1 ms on this VM) held up the runtime we had just
+         * answered on ours. */
+        __atomic_store_n(s->keeper_last_lease, fc_now_ns(), __ATOMIC_RELAXED);
+        if (s->keeper_pid > 0)
+                reap_keeper(s);
+        if (s->keeper_pid > 0 || s->attach_warm_path == NULL)
+                return;
         int sv[2];
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
                 return;
         pid_t pid = fork();
         if (pid == 0) {
                 close(sv[0]);
-                keeper_main(s->attach_warm_path, sv[1]);
+                keeper_main(s->attach_warm_path, sv[1], s->keeper_last_lease);
         }
         close(sv[1]);
         if (pid < 0) {
@@ -549,14 +561,6 @@ static void warm_attach(struct server *s)
         }
         s->keeper_pid = pid;
         s->keeper_sock = sv[0];
-}
-
-/* Reap an exited keeper (the loop calls this now and then). */
-static void reap_keeper(struct server *s)
-{
-        int status = 0;
-        if (s->keeper_pid > 0 && waitpid(s->keeper_pid, &status, WNOHANG) == s->keeper_pid)
-                keeper_ended(s, status);
 }
 
 static void handle_lease(struct server *s, int fd, const struct fc_parts_msg *m)
@@ -571,9 +575,17 @@ static void handle_lease(struct server *s, int fd, const struct fc_parts_msg *m)
         memset(&rep, 0, sizeof(rep));
         rep.lease.lease_id = ++s->next_lease_id;
         rep.lease.granted = fc_parts_pools_take(&s->pools, req.lease.want, fds);
+        if (cg) {
+                int tree = -1;
+                fc_cgpools_take(&s->cgpools, req.key, rep.name, fc_now_ns(),
+                                (req.lease.want & FC_PART_CGTREE) != 0, req.lease.flags, &tree);
+                if (tree >= 0) {
+                        /* After the namespaces' fds: bit order. */
+                        fds[fc_parts_kind_count(rep.lease.granted)] = tree;
+                        rep.lease.granted |= FC_PART_CGTREE;
+                }
+        }
         rep.lease.n_fds = fc_parts_kind_count(rep.lease.granted);
-        if (cg)
-                fc_cgpools_take(&s->cgpools, req.key, rep.name, fc_now_ns());
         s->leases++;
         s->last_lease_ns = fc_now_ns();
         s->cg_filling = false;
@@ -878,6 +890,8 @@ static void server_free(struct server *s)
         if (s->keeper_pid > 0)
                 while (waitpid(s->keeper_pid, NULL, 0) < 0 && errno == EINTR)
                         ;
+        if (s->keeper_last_lease != NULL)
+                munmap(s->keeper_last_lease, sizeof(uint64_t));
 }
 
 int fc_parts_serve(const struct fc_context *ctx, const struct fc_parts_config *cfg,

@@ -500,6 +500,91 @@ in_cgroup() {
         [ ! -e "$CACHE_DIR/cache.cgroups" ]
 }
 
+# mounts_view FILE NAME: the mountinfo lines in FILE as a set: no ids or device
+# numbers, a mount's parent by its mount point, the container's name NAME as X.
+mounts_view() {
+        awk -v name="$2" '{
+                id[$1] = $5; parent[$1] = $2
+                line = ""
+                for (f = 4; f <= NF; f++) line = line " " $f
+                rest[$1] = line
+        } END {
+                for (m in rest) {
+                        l = rest[m] " parent=" id[parent[m]]
+                        gsub("/" name "( |$)", "/X ", l)
+                        print l
+                }
+        }' "$1" | sort
+}
+
+# cgtree_run NAME [cold]: run a container NAME in the pooled place, which prints its
+# mountinfo into $FC_TMP/NAME.mi (what else it prints is in $output).
+cgtree_run() {
+        update_config '.linux.cgroupsPath = $p' --arg p "$FC_CG_PARENT/$1"
+        set_cmd 'cat /proc/self/mountinfo >&2; ls /sys/fs/cgroup; cat /sys/fs/cgroup/pids/cgroup.procs;
+                mkdir /sys/fs/cgroup/dirty; ! touch /sys/fs/cgroup/pids/x 2>/dev/null || echo WRITABLE'
+        if [ "${2:-}" = cold ]; then
+                run -0 --separate-stderr fc --no-cache run --bundle "$FC_BUNDLE" "$1"
+        else
+                run -0 --separate-stderr fc run --bundle "$FC_BUNDLE" "$1"
+        fi
+        echo "$stderr" >"$FC_TMP/$1.mi"
+}
+
+wait_cgroup_trees() {
+        local i
+        for ((i = 0; i < 500; i++)); do
+                status_json 2>/dev/null | jq -e ".pools.cgroup.trees >= $1" >/dev/null && return 0
+                sleep 0.01
+        done
+        fail "cgroup trees did not reach $1: $(status_json)"
+}
+
+@test "cache: cgroup v1: a pooled cgroup comes with its /sys/fs/cgroup made, the mounts a cold create makes" {
+        load cgroup-helpers
+        pooled_cgroup_bundle
+        bats_require_minimum_version 1.5.0
+        start_cache --pool-cgroup 2
+        # The first create teaches the place, and that it mounts /sys/fs/cgroup (and
+        # stays: the place's parent stays with it).
+        create_container c0
+        wait_cgroup_trees 2
+        cgtree_run w0
+        cgtree_run w1
+        run -0 status_json
+        echo "$output" | jq -e '.pools.cgroup.tree_hits == 2'
+        cgtree_run k1 cold
+        # The same mounts (the same sources, options and parents), only the order of
+        # mountinfo may differ (kernels from 6.8 list the cache's mounts first).
+        diff <(mounts_view "$FC_TMP/w1.mi" w1) <(mounts_view "$FC_TMP/k1.mi" k1)
+        grep -q ' /sys/fs/cgroup/pids ro,' "$FC_TMP/w1.mi"
+        # Its own cgroup, read-only, in a tree of its own: w0's mkdir is not there.
+        cgtree_run w2
+        [ "${lines[0]}" = "$(cgtree_ls)" ]
+        [ "$(echo "$output" | grep -cx 1)" -eq 1 ]
+        ! echo "$output" | grep -q 'dirty\|WRITABLE'
+        # A cgroup mount with other flags: trees are built with those from then on.
+        update_config '(.mounts[] | select(.type == "cgroup") | .options) |= map(select(. != "ro"))'
+        cgtree_run w3
+        local trees
+        trees=$(status_json | jq .pools.cgroup.trees)
+        # One cgroup made in w3's place, and a tree for the one left.
+        wait_cgroup_trees $((trees + 2))
+        cgtree_run w4
+        grep -q ' /sys/fs/cgroup/pids rw,' "$FC_TMP/w4.mi"
+        cgtree_run k4 cold
+        diff <(mounts_view "$FC_TMP/w4.mi" w4) <(mounts_view "$FC_TMP/k4.mi" k4)
+        run -0 status_json
+        echo "$output" | jq -e '.pools.cgroup.tree_hits >= 2 and .pools.cgroup.errors == 0'
+        run -0 cache stop
+        [ -z "$(pooled_names "$FC_CG_PARENT")" ] || fail "left: $(pooled_names "$FC_CG_PARENT")"
+}
+
+# cgtree_ls: what ls /sys/fs/cgroup prints in a container (its first line) on this host.
+cgtree_ls() {
+        v1_mounts | sed 's|.*/||' | sort | head -1
+}
+
 # retired_names DIR: cgroups handed to the cache for removal (.fc-pool-<tag>-r*) in DIR.
 retired_names() {
         pooled_names "$1" | awk '$2 ~ /^\.fc-pool-[0-9a-f]+-r/'

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -289,6 +290,26 @@ static void test_lease_cg(void)
         n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_CG, 0, &req, sizeof(req));
         ok(decode(n, false, false, &m) == -EBADMSG, "lease_cg of unknown kinds is refused");
 
+        /* A cgroup tree: LEASE_CG only, its flags mount flags only. */
+        req.lease.want = FC_PART_NET | FC_PART_CGTREE;
+        req.lease.flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME;
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_CG, 0, &req, sizeof(req));
+        ok(decode(n, false, false, &m) == 0, "lease_cg of a cgroup tree with its flags decodes");
+        req.lease.flags = MS_BIND;
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_CG, 0, &req, sizeof(req));
+        ok(decode(n, false, false, &m) == -EBADMSG, "a cgroup tree's flags beyond mount flags");
+        req.lease.want = FC_PART_NET;
+        req.lease.flags = MS_RDONLY;
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_CG, 0, &req, sizeof(req));
+        ok(decode(n, false, false, &m) == -EBADMSG, "flags without a cgroup tree are refused");
+        req.lease.flags = 0;
+        struct fc_parts_lease_req plain = {.want = FC_PART_CGTREE};
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE, 0, &plain, sizeof(plain));
+        ok(decode(n, false, false, &m) == -EBADMSG, "a cgroup tree without LEASE_CG is refused");
+        struct fc_parts_lease_reply prep = {.granted = FC_PART_CGTREE, .n_fds = 1};
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE | FC_PARTS_OP_REPLY, 0, &prep, sizeof(prep));
+        ok(decode(n, false, true, &m) == -EBADMSG, "a plain lease reply granting a tree");
+
         static struct fc_parts_lease_cg_reply rep;
         memset(&rep, 0, sizeof(rep));
         rep.lease.granted = FC_PART_UTS;
@@ -300,6 +321,16 @@ static void test_lease_cg(void)
         rep.lease.n_fds = 2;
         n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_CG | FC_PARTS_OP_REPLY, 0, &rep, sizeof(rep));
         ok(decode(n, false, true, &m) == -EBADMSG, "lease_cg reply with fds not matching grants");
+        rep.lease.granted = FC_PART_UTS | FC_PART_CGTREE;
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_CG | FC_PARTS_OP_REPLY, 0, &rep, sizeof(rep));
+        ok(decode(n, false, true, &m) == 0, "lease_cg reply with a tree and 2 fds decodes");
+        ok(fc_parts_max_fds(m.op) == 4, "a lease_cg reply may carry 3 namespaces and a tree");
+        ok(fc_parts_max_fds(FC_PARTS_OP_LEASE | FC_PARTS_OP_REPLY) == 3,
+           "a plain lease reply 3 namespaces only");
+        rep.lease.n_fds = 1;
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_CG | FC_PARTS_OP_REPLY, 0, &rep, sizeof(rep));
+        ok(decode(n, false, true, &m) == -EBADMSG, "a granted tree without its fd");
+        rep.lease.granted = FC_PART_UTS;
         rep.lease.n_fds = 1;
         memset(rep.name, 'y', sizeof(rep.name));
         n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_CG | FC_PARTS_OP_REPLY, 0, &rep, sizeof(rep));
