@@ -504,6 +504,11 @@ static bool cgtree_wanted(const struct fc_config *cfg, const struct fc_ns_plan *
         if (ns->mode[FC_NS_MOUNT] != FC_NS_MODE_NEW || ns->mode[FC_NS_CGROUP] != FC_NS_MODE_SHARE ||
             ns->mode[FC_NS_USER] != FC_NS_MODE_SHARE)
                 return false;
+        /* A shared root would carry the tree the init parks outside the
+         * rootfs (lib/rootfs.c, park_tree) over to the host. */
+        const char *prop = cfg->linux_ ? cfg->linux_->rootfs_propagation : NULL;
+        if (prop != NULL && strstr(prop, "shared") != NULL)
+                return false;
         for (size_t i = 0; i < cfg->n_mounts; i++) {
                 const struct fc_mount *m = &cfg->mounts[i];
                 if (m->type == NULL ||
@@ -797,6 +802,8 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
             (st->cgroup_pool = strndup(pooled_cg, (size_t) (serial - pooled_cg) + 1)) == NULL) {
                 fc_error_set(err, -ENOMEM, "out of memory");
                 fc_parts_lease_clear(&lease);
+                if (cgtree_fd >= 0)
+                        close(cgtree_fd);
                 fc_cgroup_drop_pooled(cg, pooled_cg);
                 fc_cgroup_free(cg);
                 goto undo_state;

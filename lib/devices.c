@@ -70,25 +70,48 @@ static int bind_host_node(int dirfd, const char *base, const struct node *n, fc_
         return 0;
 }
 
-static int create_node(const char *rootfs, const struct node *n, bool bind, fc_error_t *err)
+/* The directory the last node went into, kept open for the next one in
+ * it (all of the default ones are in /dev): nothing else runs in the
+ * container's mount namespace meanwhile. */
+struct node_dir {
+        char *path;
+        int fd;
+};
+
+static void node_dir_clear(struct node_dir *d)
+{
+        free(d->path);
+        if (d->fd >= 0)
+                close(d->fd);
+        d->path = NULL;
+        d->fd = -1;
+}
+
+/* Called with umask 0. */
+static int create_node(const char *rootfs, const struct node *n, bool bind, struct node_dir *nd,
+                       fc_error_t *err)
 {
         cleanup_free char *dir = NULL;
-        cleanup_close int dirfd = -1;
         const char *base;
         int r = split_path(n->path, &dir, &base);
 
         if (r < 0)
                 return fc_error_set(err, r, "device path \"%s\" is not valid", n->path);
-        dirfd = fc_rootfs_open_target(rootfs, dir, true, false, err);
-        if (dirfd < 0)
-                return dirfd;
+        if (nd->path == NULL || strcmp(nd->path, dir) != 0) {
+                node_dir_clear(nd);
+                nd->fd = fc_rootfs_open_target(rootfs, dir, true, false, err);
+                if (nd->fd < 0)
+                        return nd->fd;
+                nd->path = steal_ptr(&dir);
+        }
+        int dirfd = nd->fd;
         /* A FIFO needs no privilege, so it is never bind-mounted. */
         if (!bind || n->type == S_IFIFO) {
-                mode_t old = umask(0);
                 r = mknodat(dirfd, base, n->type | (n->perm & 07777), makedev(n->major, n->minor));
-                umask(old);
                 if (r == 0) {
-                        if (fchownat(dirfd, base, n->uid, n->gid, AT_SYMLINK_NOFOLLOW) < 0)
+                        /* Made as root:root already where we are root. */
+                        if ((n->uid != 0 || n->gid != 0 || geteuid() != 0 || getegid() != 0) &&
+                            fchownat(dirfd, base, n->uid, n->gid, AT_SYMLINK_NOFOLLOW) < 0)
                                 return fc_error_setm(err, -errno, "chown %s", n->path);
                         return 0;
                 }
@@ -165,20 +188,22 @@ int fc_devices_setup(const char *rootfs, const struct fc_config *cfg, bool defau
                      fc_error_t *err)
 {
         const struct fc_linux *l = cfg ? cfg->linux_ : NULL;
-        int r;
+        struct node_dir nd = {NULL, -1};
+        mode_t old = umask(0);
+        int r = 0;
 
-        for (size_t i = 0; defaults && i < sizeof(default_nodes) / sizeof(default_nodes[0]); i++) {
-                r = create_node(rootfs, &default_nodes[i], bind, err);
-                if (r < 0)
-                        return r;
-        }
-        for (size_t i = 0; l && i < l->n_devices; i++) {
+        for (size_t i = 0;
+             r >= 0 && defaults && i < sizeof(default_nodes) / sizeof(default_nodes[0]); i++)
+                r = create_node(rootfs, &default_nodes[i], bind, &nd, err);
+        for (size_t i = 0; r >= 0 && l && i < l->n_devices; i++) {
                 struct node n;
                 r = node_from_config(&l->devices[i], i, &n, err);
                 if (r >= 0)
-                        r = create_node(rootfs, &n, bind, err);
-                if (r < 0)
-                        return r;
+                        r = create_node(rootfs, &n, bind, &nd, err);
         }
+        umask(old);
+        node_dir_clear(&nd);
+        if (r < 0)
+                return r;
         return defaults ? setup_symlinks(rootfs, err) : 0;
 }

@@ -406,11 +406,11 @@ static int mount_cgroup(const struct fc_rootfs_ctx *ctx, const struct fc_mount *
                 *ctx->cgtree_fd = -1;
                 park_tree(ctx->cgtree_park, &tree);
                 int r = fc_sys_move_mount(tree, "", AT_FDCWD, host, MOVE_MOUNT_F_EMPTY_PATH);
-                int e = errno;
                 close(tree);
-                if (r < 0)
-                        return fc_error_setm(err, -e, "move the cgroup tree onto %s",
-                                             m->destination);
+                /* A part that cannot be used is a miss: the cold path. */
+                if (r < 0 &&
+                    fc_cgroup_mount(ctx->cgroup, host, plan->flags, ctx->cgroupns, err) < 0)
+                        return err->status;
         } else if (fc_cgroup_mount(ctx->cgroup, host, plan->flags, ctx->cgroupns, err) < 0) {
                 return err->status;
         }

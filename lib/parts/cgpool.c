@@ -226,6 +226,11 @@ int fc_cgpools_init(struct fc_cgpools *p, unsigned target, const char *socket_pa
          * refill would cost the cache at the same moment.  Idle only. */
         p->low = 0;
         make_tag(socket_path, p->tag, sizeof(p->tag));
+        /* Names unique across instances on one socket (microseconds since
+         * boot, past any earlier instance's last): a runtime that leased
+         * from one that stopped must not find the name, and think it its
+         * tree's, in a cgroup the next one made. */
+        p->counter = (unsigned long) (fc_now_ns() / 1000);
         p->record_path = fc_parts_sibling_path(socket_path, ".cgroups");
         if (p->record_path == NULL)
                 return fc_error_set(err, -ENOMEM, "out of memory");
@@ -270,6 +275,7 @@ static void set_clear(struct fc_cgpool_set *s)
         free(s->ready);
         free(s->made_ns);
         free(s->tree_fd);
+        free(s->tree_flags);
         free_dirs(s->dirs, s->n_dirs);
         free(s->key);
         memset(s, 0, sizeof(*s));
@@ -284,6 +290,7 @@ static void out_drop(struct fc_cgpools *p, unsigned i)
 }
 
 static void trash_flush(struct fc_cgpools *p);
+static void reap_builders(struct fc_cgpools *p, bool wait);
 
 void fc_cgpools_free(struct fc_cgpools *p)
 {
@@ -305,6 +312,7 @@ void fc_cgpools_free(struct fc_cgpools *p)
                 (void) unlink(p->record_path);
         free(p->record_path);
         p->record_path = NULL;
+        reap_builders(p, true);
         if (p->scratch != NULL)
                 (void) rmdir(p->scratch);
         free(p->scratch);
@@ -336,11 +344,14 @@ static struct fc_cgpool_set *add_set(struct fc_cgpools *p, const char *key, uint
         char **ready = calloc(p->target ? p->target : 1, sizeof(char *));
         uint64_t *made_ns = calloc(p->target ? p->target : 1, sizeof(uint64_t));
         int *tree_fd = calloc(p->target ? p->target : 1, sizeof(int));
-        if (k == NULL || ready == NULL || made_ns == NULL || tree_fd == NULL) {
+        uint32_t *tree_flags = calloc(p->target ? p->target : 1, sizeof(uint32_t));
+        if (k == NULL || ready == NULL || made_ns == NULL || tree_fd == NULL ||
+            tree_flags == NULL) {
                 free(k);
                 free(ready);
                 free(made_ns);
                 free(tree_fd);
+                free(tree_flags);
                 free_dirs(dirs, n);
                 return NULL;
         }
@@ -352,6 +363,8 @@ static struct fc_cgpool_set *add_set(struct fc_cgpools *p, const char *key, uint
                 set_clear(&p->set[lru]);
                 p->set[lru] = p->set[--p->n_sets];
         }
+        for (unsigned i = 0; i < (p->target ? p->target : 1); i++)
+                tree_fd[i] = -1;
         struct fc_cgpool_set *s = &p->set[p->n_sets++];
         *s = (struct fc_cgpool_set){.key = k,
                                     .dirs = dirs,
@@ -359,6 +372,7 @@ static struct fc_cgpool_set *add_set(struct fc_cgpools *p, const char *key, uint
                                     .ready = ready,
                                     .made_ns = made_ns,
                                     .tree_fd = tree_fd,
+                                    .tree_flags = tree_flags,
                                     .used_ns = now};
         write_record(p);
         return s;
@@ -405,25 +419,35 @@ bool fc_cgpools_take(struct fc_cgpools *p, const char *key, char *name, uint64_t
         if (s == NULL)
                 return false;
         s->used_ns = now;
-        if (want_tree && (!s->want_tree || s->tree_flags != tree_flags)) {
-                /* Learned, or the flags changed: trees from now on, these. */
-                for (unsigned i = 0; i < s->n_ready; i++)
-                        close_tree(&s->tree_fd[i]);
+        if (want_tree) {
+                /* Trees from now on, with these flags (those made with
+                 * others stay for the creates that ask for those). */
                 s->want_tree = true;
-                s->tree_flags = tree_flags;
+                s->want_flags = tree_flags;
         }
         if (s->n_ready == 0) {
                 p->misses++;
                 return false;
         }
-        /* Oldest first: every pooled cgroup waits about as long. */
-        char *taken = s->ready[0];
-        int tree = s->tree_fd[0];
-        memmove(s->ready, s->ready + 1, (s->n_ready - 1) * sizeof(char *));
-        memmove(s->made_ns, s->made_ns + 1, (s->n_ready - 1) * sizeof(uint64_t));
-        memmove(s->tree_fd, s->tree_fd + 1, (s->n_ready - 1) * sizeof(int));
+        /* Oldest first: every pooled cgroup waits about as long; but the
+         * oldest with a tree of these flags first when a tree is wanted. */
+        unsigned k = 0;
+        for (unsigned i = 0; want_tree && i < s->n_ready; i++) {
+                if (s->tree_fd[i] >= 0 && s->tree_flags[i] == tree_flags) {
+                        k = i;
+                        break;
+                }
+        }
+        char *taken = s->ready[k];
+        int tree = s->tree_fd[k];
+        bool match = s->tree_flags[k] == tree_flags;
+        unsigned after = s->n_ready - k - 1;
+        memmove(s->ready + k, s->ready + k + 1, after * sizeof(char *));
+        memmove(s->made_ns + k, s->made_ns + k + 1, after * sizeof(uint64_t));
+        memmove(s->tree_fd + k, s->tree_fd + k + 1, after * sizeof(int));
+        memmove(s->tree_flags + k, s->tree_flags + k + 1, after * sizeof(uint32_t));
         s->n_ready--;
-        if (want_tree && tree >= 0 && ret_tree != NULL) {
+        if (want_tree && tree >= 0 && match && ret_tree != NULL) {
                 *ret_tree = tree;
                 p->tree_hits++;
         } else {
@@ -544,11 +568,14 @@ static int tree_child(int sock, const char *scratch, const struct fc_cgpool_set 
                         return 1;
                 n++;
         }
+        /* Slave, as the init's namespace: nothing goes back to the host,
+         * and the binds are slaves of the host's cgroup mounts, as a bind
+         * the init makes is. */
         if (n != s->n_dirs || unshare(CLONE_NEWNS) < 0 ||
-            mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+            mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
                 return 1;
         fc_error_t err = FC_ERROR_INIT;
-        if (fc_cgroup_v1_bind_tree(scratch, mounts, (const char *const *) srcs, n, s->tree_flags,
+        if (fc_cgroup_v1_bind_tree(scratch, mounts, (const char *const *) srcs, n, s->want_flags,
                                    &err) < 0)
                 return 1;
         int fd = fc_sys_open_tree(AT_FDCWD, scratch,
@@ -587,8 +614,15 @@ static int build_tree(struct fc_cgpools *p, const struct fc_cgpool_set *s, const
                         fd = -1;
                         kill(pid, SIGKILL);
                 }
-                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-                        ;
+                /* Its exit tears down a copy of the host's mount table
+                 * (a grace period): reaped later, unless too many wait. */
+                if (waitpid(pid, NULL, WNOHANG) == 0) {
+                        if (p->n_builders < sizeof(p->builders) / sizeof(p->builders[0]))
+                                p->builders[p->n_builders++] = pid;
+                        else
+                                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                                        ;
+                }
         }
         close(sv[0]);
         if (fd < 0)
@@ -627,6 +661,7 @@ static int make_one(struct fc_cgpools *p, struct fc_cgpool_set *s, uint64_t now)
         }
         s->made_ns[s->n_ready] = now;
         s->tree_fd[s->n_ready] = s->want_tree ? build_tree(p, s, name) : -1;
+        s->tree_flags[s->n_ready] = s->want_flags;
         s->n_ready++;
         p->made++;
         return 0;
@@ -649,6 +684,7 @@ void fc_cgpools_refill_one(struct fc_cgpools *p, bool idle, uint64_t now)
                         if (k < 0)
                                 continue;
                         s->tree_fd[k] = build_tree(p, s, s->ready[k]);
+                        s->tree_flags[k] = s->want_flags;
                         if (s->tree_fd[k] < 0)
                                 s->retry_ns = now + RETRY_NS;
                         return;
@@ -756,8 +792,21 @@ unsigned fc_cgpools_retire(struct fc_cgpools *p, const char *text, uint64_t now)
         return taken;
 }
 
+static void reap_builders(struct fc_cgpools *p, bool wait)
+{
+        for (unsigned i = p->n_builders; i-- > 0;) {
+                pid_t r;
+                while ((r = waitpid(p->builders[i], NULL, wait ? 0 : WNOHANG)) < 0 &&
+                       errno == EINTR)
+                        ;
+                if (r != 0)
+                        p->builders[i] = p->builders[--p->n_builders];
+        }
+}
+
 void fc_cgpools_sweep(struct fc_cgpools *p, uint64_t now)
 {
+        reap_builders(p, false);
         for (unsigned i = p->n_trash; i-- > 0;)
                 if (p->trash[i].next_ns <= now && trash_try(p, &p->trash[i], now))
                         trash_drop(p, i);
@@ -779,6 +828,7 @@ void fc_cgpools_sweep(struct fc_cgpools *p, uint64_t now)
                 memmove(s->ready, s->ready + k, (s->n_ready - k) * sizeof(char *));
                 memmove(s->made_ns, s->made_ns + k, (s->n_ready - k) * sizeof(uint64_t));
                 memmove(s->tree_fd, s->tree_fd + k, (s->n_ready - k) * sizeof(int));
+                memmove(s->tree_flags, s->tree_flags + k, (s->n_ready - k) * sizeof(uint32_t));
                 s->n_ready -= k;
                 p->discarded += k;
         }

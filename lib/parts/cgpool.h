@@ -31,11 +31,13 @@ struct fc_cgpool_set {
         unsigned n_dirs;
         char **ready;      /* names of pooled cgroups, made in every dir */
         uint64_t *made_ns; /* when each was made */
-        /* Each one's cgroup tree (FC_PART_CGTREE), -1 when none: built
-         * once a create asked for one, with the flags it asked for. */
+        /* Each one's cgroup tree (FC_PART_CGTREE), -1 when none, and the
+         * flags it was built with: built once a create asked for one, with
+         * the flags the last one asked for. */
         int *tree_fd;
+        uint32_t *tree_flags;
         bool want_tree;
-        uint32_t tree_flags;
+        uint32_t want_flags;
         unsigned n_ready;
         uint64_t used_ns;  /* last lease, for eviction */
         uint64_t retry_ns; /* after a failed refill, not before this */
@@ -66,6 +68,10 @@ struct fc_cgpools {
         unsigned long counter;
         char *record_path;
         char *scratch; /* where a tree is built: FC_PARTS_TREE_DIR */
+        /* Tree builders that sent their tree but had not exited yet (their
+         * exit tears their mount namespace down): reaped by the sweep. */
+        pid_t builders[16];
+        unsigned n_builders;
         struct fc_cgpool_out out[FC_CGPOOL_OUT];
         unsigned n_out;
         uint64_t hits, misses, made, errors, refused, discarded;

@@ -566,16 +566,28 @@ wait_cgroup_trees() {
         # A cgroup mount with other flags: trees are built with those from then on.
         update_config '(.mounts[] | select(.type == "cgroup") | .options) |= map(select(. != "ro"))'
         cgtree_run w3
-        local trees
+        local trees hits
         trees=$(status_json | jq .pools.cgroup.trees)
-        # One cgroup made in w3's place, and a tree for the one left.
-        wait_cgroup_trees $((trees + 2))
+        hits=$(status_json | jq .pools.cgroup.tree_hits)
+        # The cgroup made in w3's place comes with a tree of its flags (the one left
+        # keeps its read-only tree, for creates that ask for that), and w4 takes it.
+        wait_cgroup_trees $((trees + 1))
         cgtree_run w4
         grep -q ' /sys/fs/cgroup/pids rw,' "$FC_TMP/w4.mi"
+        run -0 status_json
+        echo "$output" | jq -e ".pools.cgroup.tree_hits == $hits + 1 and .pools.cgroup.errors == 0"
         cgtree_run k4 cold
         diff <(mounts_view "$FC_TMP/w4.mi" w4) <(mounts_view "$FC_TMP/k4.mi" k4)
+        # A shared root would carry the tree the init parks outside the rootfs over to
+        # the host: none is asked for then.
+        update_config '.linux.rootfsPropagation = "rshared"'
+        local cg_hits
+        hits=$(status_json | jq .pools.cgroup.tree_hits)
+        cg_hits=$(status_json | jq .pools.cgroup.hits)
+        cgtree_run w5
         run -0 status_json
-        echo "$output" | jq -e '.pools.cgroup.tree_hits >= 2 and .pools.cgroup.errors == 0'
+        echo "$output" | jq -e ".pools.cgroup.tree_hits == $hits and .pools.cgroup.hits == $cg_hits + 1"
+        ! grep -qF "$CACHE_SOCK.trees" /proc/self/mountinfo
         run -0 cache stop
         [ -z "$(pooled_names "$FC_CG_PARENT")" ] || fail "left: $(pooled_names "$FC_CG_PARENT")"
 }
