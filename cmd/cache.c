@@ -35,6 +35,7 @@ static int run_serve(struct fc_context *ctx, int argc, char **argv)
                 OPT_UTS,
                 OPT_JOBS,
                 OPT_CGROUP,
+                OPT_DEV,
                 OPT_LOCK_FD,
                 OPT_DELAY
         };
@@ -47,6 +48,7 @@ static int run_serve(struct fc_context *ctx, int argc, char **argv)
                 {"pool-uts", required_argument, NULL, OPT_UTS},
                 {"refill-jobs", required_argument, NULL, OPT_JOBS},
                 {"pool-cgroup", required_argument, NULL, OPT_CGROUP},
+                {"pool-dev", required_argument, NULL, OPT_DEV},
                 {"lock-fd", required_argument, NULL, OPT_LOCK_FD},
                 {"test-reply-delay-us", required_argument, NULL, OPT_DELAY},
                 {NULL, 0, NULL, 0},
@@ -54,8 +56,8 @@ static int run_serve(struct fc_context *ctx, int argc, char **argv)
         struct fc_parts_serve_opts so = {.socket_path = ctx->cache_socket, .lock_fd = -1};
         const char *config = NULL;
         /* Flags override the config file, so they are applied after it. */
-        unsigned vals[5];
-        bool set[5] = {false};
+        unsigned vals[6];
+        bool set[6] = {false};
         unsigned lock_fd = 0, delay = 0;
         bool have_lock_fd = false;
         opterr = 0;
@@ -76,6 +78,7 @@ static int run_serve(struct fc_context *ctx, int argc, char **argv)
                 case OPT_UTS:
                 case OPT_JOBS:
                 case OPT_CGROUP:
+                case OPT_DEV:
                         if (parse_count(ctx, opts[c - OPT_SOCKET + 1].name, optarg,
                                         &vals[c - OPT_NET]) != 0)
                                 return 1;
@@ -103,13 +106,14 @@ static int run_serve(struct fc_context *ctx, int argc, char **argv)
         if (fc_parts_config_load(config ? config : FC_PARTS_DEFAULT_CONFIG, config == NULL, &cfg,
                                  &err) < 0)
                 return fail_err(ctx, &err);
-        unsigned *dst[5] = {&cfg.pool_net, &cfg.pool_ipc, &cfg.pool_uts, &cfg.refill_jobs,
-                            &cfg.pool_cgroup};
-        for (unsigned i = 0; i < 5; i++)
+        unsigned *dst[6] = {&cfg.pool_net,    &cfg.pool_ipc,    &cfg.pool_uts,
+                            &cfg.refill_jobs, &cfg.pool_cgroup, &cfg.pool_dev};
+        for (unsigned i = 0; i < 6; i++)
                 if (set[i])
                         *dst[i] = vals[i];
         if (cfg.refill_jobs == 0 || cfg.refill_jobs > 64 || cfg.pool_net > 1024 ||
-            cfg.pool_ipc > 1024 || cfg.pool_uts > 1024 || cfg.pool_cgroup > 1024)
+            cfg.pool_ipc > 1024 || cfg.pool_uts > 1024 || cfg.pool_cgroup > 1024 ||
+            cfg.pool_dev > 1024)
                 return fc_cmd_failf(ctx, "pool sizes must be 0..1024 and --refill-jobs 1..64");
         cfg.reply_delay_us = delay;
         if (have_lock_fd)
@@ -178,6 +182,9 @@ static int run_status(struct fc_context *ctx, int argc, char **argv)
                        json_num(json, "cgroup", "places"));
                 printf("cgroup trees: %llu built, %llu used\n", json_num(json, "cgroup", "trees"),
                        json_num(json, "cgroup", "tree_hits"));
+                printf("pool dev: %llu ready, target %llu (%llu kinds)\n",
+                       json_num(json, "dev", "ready"), json_num(json, "dev", "target"),
+                       json_num(json, "dev", "kinds"));
                 static const char *const totals[] = {"leases",  "hits",     "misses", "discarded",
                                                      "retired", "rejected", "errors"};
                 for (unsigned i = 0; i < sizeof(totals) / sizeof(totals[0]); i++)
@@ -369,6 +376,8 @@ const struct fc_cmd fc_cmd_cache_def = {
                 "   serve --refill-jobs N  helpers creating parts at once (default 2)\n"
                 "   serve --pool-cgroup N  pooled cgroups per place containers' cgroups go "
                 "(cgroup v1;\n                          0: not pooled; default 8)\n"
+                "   serve --pool-dev N     ready /dev trees per kind of /dev (0: not pooled; "
+                "default 8)\n"
                 "   status --format value  'text' (default) or 'json'",
         .run = run_cache,
 };

@@ -32,6 +32,7 @@
 #include "lib/idmap.h"
 #include "lib/init.h"
 #include "lib/namespace.h"
+#include "lib/parts/devpool.h"
 #include "lib/parts/parts.h"
 #include "lib/parts/protocol.h"
 #include "lib/process.h"
@@ -489,9 +490,22 @@ static void prefer_init_error(int sync_fd, fc_error_t *err)
 struct early_lease {
         struct fc_cgroup *cg;
         struct fc_parts_pending pending;
-        unsigned long cgtree_flags; /* of a cgroup tree asked for */
-        char *cgtree_park;          /* and where the init parks it */
+        unsigned long cgtree_flags;      /* of a cgroup tree asked for */
+        char *cgtree_park;               /* and where the init parks it (and a /dev tree) */
+        size_t devtree_first, devtree_n; /* the mounts a /dev tree asked for covers */
 };
+
+/* Whether the init's "/" is a slave (rootfsPropagation "slave", "rslave"
+ * or none), as the namespace the cache builds its trees in: with another
+ * propagation the binds of a tree would differ from the cold path's, and a
+ * shared root would carry the tree the init parks outside the rootfs
+ * (lib/rootfs.c, park_tree) over to the host. */
+static bool slave_root(const struct fc_config *cfg)
+{
+        const char *prop = cfg->linux_ ? cfg->linux_->rootfs_propagation : NULL;
+        return prop == NULL || prop[0] == '\0' || strcmp(prop, "slave") == 0 ||
+               strcmp(prop, "rslave") == 0;
+}
 
 /* Whether a cache's cgroup tree (FC_PART_CGTREE) can stand in for the
  * config's cgroup mount, and its flags: the first mount of type cgroup (or
@@ -504,10 +518,7 @@ static bool cgtree_wanted(const struct fc_config *cfg, const struct fc_ns_plan *
         if (ns->mode[FC_NS_MOUNT] != FC_NS_MODE_NEW || ns->mode[FC_NS_CGROUP] != FC_NS_MODE_SHARE ||
             ns->mode[FC_NS_USER] != FC_NS_MODE_SHARE)
                 return false;
-        /* A shared root would carry the tree the init parks outside the
-         * rootfs (lib/rootfs.c, park_tree) over to the host. */
-        const char *prop = cfg->linux_ ? cfg->linux_->rootfs_propagation : NULL;
-        if (prop != NULL && strstr(prop, "shared") != NULL)
+        if (!slave_root(cfg))
                 return false;
         for (size_t i = 0; i < cfg->n_mounts; i++) {
                 const struct fc_mount *m = &cfg->mounts[i];
@@ -569,6 +580,11 @@ static int await_ready(const struct fc_context *ctx, int sync_fd, pid_t *pidp, i
                         notify_fd = -1;
                 }
                 if (m->type == FC_SYNC_READY) {
+                        /* Its status: the trees of the cache it moved in. */
+                        if (m->status & FC_PART_CGTREE)
+                                fc_log(ctx, FC_LOG_DEBUG, "init: /sys/fs/cgroup from the cache");
+                        if (m->status & FC_PART_DEVTREE)
+                                fc_log(ctx, FC_LOG_DEBUG, "init: /dev from the cache");
                         break;
                 } else if (m->type == FC_SYNC_SECCOMP_FD) {
                         /* The agent gets the state of a container "creating". */
@@ -720,16 +736,27 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                  * place. */
                 char *cg_key =
                         cgroup_first || ctx->systemd_cgroup ? NULL : fc_cgroup_pool_key(early.cg);
-                /* ... and come with the cgroup mount's tree ready made,
-                 * which the init parks in the cache's directory for it. */
-                if (cg_key != NULL && !o->no_pivot && ctx->cache_socket != NULL &&
-                    ctx->cache_socket[0] == '/' && cgtree_wanted(cfg, &ns, &early.cgtree_flags) &&
+                /* Trees ready made (the cgroup mount's, /dev), which the
+                 * init parks in the cache's directory for them: only into a
+                 * mount namespace of its own, with the old root detached at
+                 * pivot, and a slave "/" as the cache's (slave_root). */
+                char *dev_key = NULL;
+                if (!o->no_pivot && ctx->cache_socket != NULL && ctx->cache_socket[0] == '/' &&
+                    ns.mode[FC_NS_MOUNT] == FC_NS_MODE_NEW &&
+                    ns.mode[FC_NS_USER] == FC_NS_MODE_SHARE && slave_root(cfg) &&
                     (early.cgtree_park =
-                             fc_parts_sibling_path(ctx->cache_socket, FC_PARTS_TREE_DIR)) != NULL)
-                        want |= FC_PART_CGTREE;
+                             fc_parts_sibling_path(ctx->cache_socket, FC_PARTS_TREE_DIR)) != NULL) {
+                        if (cg_key != NULL && cgtree_wanted(cfg, &ns, &early.cgtree_flags))
+                                want |= FC_PART_CGTREE;
+                        dev_key = fc_devtree_key(cfg, &early.devtree_first, &early.devtree_n);
+                        if (dev_key != NULL)
+                                want |= FC_PART_DEVTREE;
+                }
                 fc_trace(ctx, "lease");
-                fc_parts_lease_begin(ctx, want, cg_key, early.cgtree_flags, true, &early.pending);
+                fc_parts_lease_begin(ctx, want, cg_key, early.cgtree_flags, dev_key, true,
+                                     &early.pending);
                 free(cg_key);
+                free(dev_key);
         }
 
         /* Freed when create returns; the init has its own copy (clone3
@@ -779,8 +806,9 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         bool cgroup_made = false;
         /* The name of a pooled cgroup leased for this one, "" when none. */
         char pooled_cg[sizeof(((struct fc_parts_lease *) 0)->cgroup)] = "";
-        /* The cgroup tree leased with it (FC_PART_CGTREE), for the init. */
-        int cgtree_fd = -1;
+        /* The cgroup tree leased with it (FC_PART_CGTREE), and a /dev tree
+         * (FC_PART_DEVTREE), for the init. */
+        int cgtree_fd = -1, devtree_fd = -1;
         st->systemd_cgroup = ctx->systemd_cgroup;
         if (cgroup_first) {
                 if (make_cgroup(ctx, cg, res, NULL, dirfd, st, cfg, cfg_text, cfg_len, -1, err) < 0)
@@ -794,6 +822,8 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         memcpy(pooled_cg, lease.cgroup, sizeof(pooled_cg));
         cgtree_fd = lease.cgtree_fd;
         lease.cgtree_fd = -1;
+        devtree_fd = lease.devtree_fd;
+        lease.devtree_fd = -1;
         /* The cgroup goes where that cache pools: if it takes cgroups back
          * (a name marked so), it can remove this one too (lib/parts/parts.h).
          * Its name prefix is the pooled name's up to the serial number. */
@@ -804,6 +834,8 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 fc_parts_lease_clear(&lease);
                 if (cgtree_fd >= 0)
                         close(cgtree_fd);
+                if (devtree_fd >= 0)
+                        close(devtree_fd);
                 fc_cgroup_drop_pooled(cg, pooled_cg);
                 fc_cgroup_free(cg);
                 goto undo_state;
@@ -870,6 +902,9 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 .cgtree_fd = cgtree_fd,
                 .cgtree_flags = early.cgtree_flags,
                 .cgtree_park = early.cgtree_park,
+                .devtree_fd = devtree_fd,
+                .devtree_first = early.devtree_first,
+                .devtree_n = early.devtree_n,
         };
         fc_trace(ctx, "clone");
         int pidfd = -1;
@@ -890,6 +925,10 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         if (cgtree_fd >= 0) {
                 close(cgtree_fd); /* the init's now */
                 cgtree_fd = -1;
+        }
+        if (devtree_fd >= 0) {
+                close(devtree_fd);
+                devtree_fd = -1;
         }
         if (console[1] >= 0) {
                 close(console[1]);
@@ -1008,6 +1047,8 @@ undo_ns:
         fc_ns_plan_close(&ns);
         if (cgtree_fd >= 0)
                 close(cgtree_fd);
+        if (devtree_fd >= 0)
+                close(devtree_fd);
 undo_cgroup : {
         fc_error_t e2 = FC_ERROR_INIT;
         if (cgroup_made && fc_cgroup_destroy(cg, &e2) < 0)

@@ -15,6 +15,7 @@
 #include "lib/cleanup.h"
 #include "lib/context.h"
 #include "lib/hooks.h"
+#include "lib/parts/parts.h"
 #include "lib/rootfs.h"
 #include "lib/seccomp-notify.h"
 #include "lib/seccomp.h"
@@ -193,6 +194,10 @@ static int close_fds_on_exec(unsigned int preserve_fds, fc_error_t *err)
         return 0;
 }
 
+/* The cache's trees the init moved in (FC_PART_CGTREE, FC_PART_DEVTREE),
+ * told to the runtime with READY (its --debug log says so). */
+static unsigned trees_used;
+
 struct init_go {
         const struct fc_init_args *a;
         bool made;
@@ -343,7 +348,8 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
                         return fc_error_setm(err, -errno, "join session keyring");
         }
 
-        int cgtree_fd = a->cgtree_fd;
+        int cgtree_fd = a->cgtree_fd, devtree_fd = a->devtree_fd;
+        unsigned rctx_trees_used = 0;
         struct fc_rootfs_ctx rctx = {
                 .cfg = cfg,
                 .rootfs = a->rootfs,
@@ -358,12 +364,19 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
                 .cgtree_flags = a->cgtree_flags,
                 .cgtree_ok = &go.made_pooled,
                 .cgtree_park = a->cgtree_park,
+                .devtree_fd = &devtree_fd,
+                .devtree_first = a->devtree_first,
+                .devtree_n = a->devtree_n,
+                .trees_used = &rctx_trees_used,
         };
         r = fc_rootfs_prepare(&rctx, err);
+        trees_used = rctx_trees_used;
         if (cgtree_fd >= 0) {
                 close(cgtree_fd); /* unused: no such cgroup mount */
                 cgtree_fd = -1;
         }
+        if (devtree_fd >= 0)
+                close(devtree_fd);
         if (r < 0)
                 return r;
         fc_failpoint("init-mounted");
@@ -476,8 +489,8 @@ static int sanitize_fds(struct fc_init_args *a, struct fc_ns_plan *ns)
 {
         int first = 3 + (int) a->preserve_fds;
         size_t n_idmap = a->idmap ? a->idmap->n : 0;
-        cleanup_free int **slots = malloc((4 + FC_NS__MAX + n_idmap) * sizeof(*slots));
-        cleanup_free int *keep = malloc((4 + FC_NS__MAX + n_idmap) * sizeof(*keep));
+        cleanup_free int **slots = malloc((5 + FC_NS__MAX + n_idmap) * sizeof(*slots));
+        cleanup_free int *keep = malloc((5 + FC_NS__MAX + n_idmap) * sizeof(*keep));
         size_t n = 0;
         if (slots == NULL || keep == NULL)
                 return -ENOMEM;
@@ -485,6 +498,7 @@ static int sanitize_fds(struct fc_init_args *a, struct fc_ns_plan *ns)
         slots[n++] = &a->fifo_fd;
         slots[n++] = &a->console_fd;
         slots[n++] = &a->cgtree_fd;
+        slots[n++] = &a->devtree_fd;
         for (int t = 0; t < FC_NS__MAX; t++)
                 slots[n++] = &ns->fd[t];
         for (size_t i = 0; i < n_idmap; i++)
@@ -536,7 +550,7 @@ _Noreturn void fc_init_main(struct fc_init_args *a)
         }
         /* From here on the runtime may exit: do not die with it. */
         prctl(PR_SET_PDEATHSIG, 0);
-        if (fc_sync_send(a->sync_fd, FC_SYNC_READY, 0, NULL) < 0)
+        if (fc_sync_send(a->sync_fd, FC_SYNC_READY, (int) trees_used, NULL) < 0)
                 _exit(1);
         close(a->sync_fd);
 

@@ -41,6 +41,10 @@ struct fc_init_args {
         int cgtree_fd;
         unsigned long cgtree_flags;
         const char *cgtree_park; /* the cache's FC_PARTS_TREE_DIR (lib/rootfs.c) */
+        /* A /dev tree leased (FC_PART_DEVTREE) for config mounts
+         * [devtree_first, +devtree_n) and the device nodes, or -1. */
+        int devtree_fd;
+        size_t devtree_first, devtree_n;
 };
 
 _Noreturn void fc_init_main(struct fc_init_args *a);

@@ -29,6 +29,7 @@
 #include "lib/cleanup.h"
 #include "lib/devices.h"
 #include "lib/idmap.h"
+#include "lib/parts/parts.h"
 #include "lib/sys.h"
 
 #define FD_PATH_MAX 32
@@ -407,6 +408,8 @@ static int mount_cgroup(const struct fc_rootfs_ctx *ctx, const struct fc_mount *
                 park_tree(ctx->cgtree_park, &tree);
                 int r = fc_sys_move_mount(tree, "", AT_FDCWD, host, MOVE_MOUNT_F_EMPTY_PATH);
                 close(tree);
+                if (r == 0 && ctx->trees_used != NULL)
+                        *ctx->trees_used |= FC_PART_CGTREE;
                 /* A part that cannot be used is a miss: the cold path. */
                 if (r < 0 &&
                     fc_cgroup_mount(ctx->cgroup, host, plan->flags, ctx->cgroupns, err) < 0)
@@ -585,6 +588,29 @@ static bool dev_is_bind(const struct fc_config *cfg)
         return false;
 }
 
+/* The cache's /dev tree (FC_PART_DEVTREE) for the config's mounts
+ * [devtree_first, +devtree_n) and the device nodes, moved onto the rootfs's
+ * /dev; whether it was.  One that cannot be is a miss (the cold path
+ * mounts and makes the nodes).  Once only. */
+static bool attach_dev_tree(const struct fc_rootfs_ctx *ctx)
+{
+        int tree = *ctx->devtree_fd;
+        *ctx->devtree_fd = -1;
+        fc_error_t e = FC_ERROR_INIT;
+        cleanup_close int fd = fc_rootfs_open_target(ctx->rootfs, "/dev", true, false, &e);
+        int r = -1;
+        if (fd >= 0) {
+                park_tree(ctx->cgtree_park, &tree);
+                r = fc_sys_move_mount(tree, "", fd, "",
+                                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+        }
+        fc_error_clear(&e);
+        close(tree);
+        if (r == 0 && ctx->trees_used != NULL)
+                *ctx->trees_used |= FC_PART_DEVTREE;
+        return r == 0;
+}
+
 int fc_rootfs_prepare(const struct fc_rootfs_ctx *ctx, fc_error_t *err)
 {
         unsigned long prop;
@@ -608,11 +634,34 @@ int fc_rootfs_prepare(const struct fc_rootfs_ctx *ctx, fc_error_t *err)
          * again: rehold_if_root). */
         fc_rootfs_hold_root(ctx->rootfs);
         int r = 0;
-        for (size_t i = 0; i < ctx->cfg->n_mounts && r == 0; i++)
+        bool dev_made = false;
+        for (size_t i = 0; i < ctx->cfg->n_mounts && r == 0; i++) {
+                if (ctx->devtree_fd != NULL && *ctx->devtree_fd >= 0 && i == ctx->devtree_first &&
+                    attach_dev_tree(ctx)) {
+                        /* Its mounts and the nodes are in the tree. */
+                        dev_made = true;
+                        i += ctx->devtree_n - 1;
+                        continue;
+                }
                 r = mount_entry(ctx, &ctx->cfg->mounts[i], i, err);
-        if (r == 0)
+        }
+        if (r == 0 && !dev_made)
                 r = fc_devices_setup(ctx->rootfs, ctx->cfg, !dev_is_bind(ctx->cfg), ctx->new_userns,
                                      err);
+        fc_rootfs_release_root();
+        return r;
+}
+
+int fc_rootfs_build_dev(const char *rootfs, const struct fc_config *cfg, fc_error_t *err)
+{
+        const struct fc_rootfs_ctx ctx = {.cfg = cfg, .rootfs = rootfs};
+        int r = 0;
+
+        fc_rootfs_hold_root(rootfs);
+        for (size_t i = 0; i < cfg->n_mounts && r == 0; i++)
+                r = mount_entry(&ctx, &cfg->mounts[i], i, err);
+        if (r == 0)
+                r = fc_devices_setup(rootfs, cfg, true, false, err);
         fc_rootfs_release_root();
         return r;
 }

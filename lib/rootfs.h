@@ -44,6 +44,14 @@ struct fc_rootfs_ctx {
         unsigned long cgtree_flags;
         const bool *cgtree_ok;
         const char *cgtree_park; /* an empty directory outside the rootfs, or NULL */
+        /* A ready /dev (the cache's FC_PART_DEVTREE) standing in for config
+         * mounts [devtree_first, +devtree_n) and the device nodes; *devtree_fd
+         * is -1 when none, and after it is used.  Parked as a cgroup tree. */
+        int *devtree_fd;
+        size_t devtree_first, devtree_n;
+        /* Where to note the trees moved in (FC_PART_CGTREE, FC_PART_DEVTREE
+         * bits), or NULL. */
+        unsigned *trees_used;
 };
 
 /* One mount entry turned into syscall arguments. */
@@ -111,6 +119,10 @@ int fc_mount_setattr_recursive(const char *target, const char *dest, unsigned in
 const char *fc_mount_fd_path(int fd, char *buf, size_t size);
 
 int fc_rootfs_prepare(const struct fc_rootfs_ctx *ctx, fc_error_t *err);
+/* Under `rootfs`, what fc_rootfs_prepare makes of cfg's mounts (all of
+ * them /dev and below) and device nodes (the defaults too): the parts
+ * cache's /dev trees are built with it, so that they cannot differ. */
+int fc_rootfs_build_dev(const char *rootfs, const struct fc_config *cfg, fc_error_t *err);
 int fc_rootfs_pivot(const struct fc_rootfs_ctx *ctx, fc_error_t *err);
 int fc_rootfs_finish(const struct fc_rootfs_ctx *ctx, fc_error_t *err);
 

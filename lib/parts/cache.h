@@ -21,6 +21,7 @@ struct fc_parts_config {
         unsigned pool_ipc;
         unsigned pool_uts;
         unsigned pool_cgroup; /* pooled cgroups per parent (cgroup v1) */
+        unsigned pool_dev;    /* ready /dev trees per kind of /dev */
         unsigned refill_jobs; /* helper processes creating parts at once */
         /* Test hook: delay each lease reply by this many microseconds (to
          * exercise the client's timeout).  0 in production. */

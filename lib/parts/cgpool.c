@@ -313,6 +313,8 @@ void fc_cgpools_free(struct fc_cgpools *p)
         free(p->record_path);
         p->record_path = NULL;
         reap_builders(p, true);
+        while (p->n_drop > 0)
+                close(p->drop[--p->n_drop]);
         if (p->scratch != NULL)
                 (void) rmdir(p->scratch);
         free(p->scratch);
@@ -450,6 +452,9 @@ bool fc_cgpools_take(struct fc_cgpools *p, const char *key, char *name, uint64_t
         if (want_tree && tree >= 0 && match && ret_tree != NULL) {
                 *ret_tree = tree;
                 p->tree_hits++;
+        } else if (tree >= 0 && p->n_drop < sizeof(p->drop) / sizeof(p->drop[0])) {
+                /* Torn down after the reply (a grace period): the sweep. */
+                p->drop[p->n_drop++] = tree;
         } else {
                 close_tree(&tree);
         }
@@ -807,6 +812,8 @@ static void reap_builders(struct fc_cgpools *p, bool wait)
 void fc_cgpools_sweep(struct fc_cgpools *p, uint64_t now)
 {
         reap_builders(p, false);
+        while (p->n_drop > 0)
+                close(p->drop[--p->n_drop]);
         for (unsigned i = p->n_trash; i-- > 0;)
                 if (p->trash[i].next_ns <= now && trash_try(p, &p->trash[i], now))
                         trash_drop(p, i);

@@ -72,6 +72,8 @@ struct fc_cgpools {
          * exit tears their mount namespace down): reaped by the sweep. */
         pid_t builders[16];
         unsigned n_builders;
+        int drop[16]; /* trees not handed out, closed by the sweep */
+        unsigned n_drop;
         struct fc_cgpool_out out[FC_CGPOOL_OUT];
         unsigned n_out;
         uint64_t hits, misses, made, errors, refused, discarded;

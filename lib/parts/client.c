@@ -169,15 +169,16 @@ static void autostart(const struct fc_context *ctx)
 
 static void lease_reset(struct fc_parts_lease *l)
 {
-        *l = (struct fc_parts_lease){.net_fd = -1, .ipc_fd = -1, .uts_fd = -1, .cgtree_fd = -1};
+        *l = (struct fc_parts_lease){
+                .net_fd = -1, .ipc_fd = -1, .uts_fd = -1, .cgtree_fd = -1, .devtree_fd = -1};
 }
 
 void fc_parts_lease_clear(struct fc_parts_lease *l)
 {
         if (l == NULL)
                 return;
-        int *fds[] = {&l->net_fd, &l->ipc_fd, &l->uts_fd, &l->cgtree_fd};
-        for (unsigned i = 0; i < 4; i++)
+        int *fds[] = {&l->net_fd, &l->ipc_fd, &l->uts_fd, &l->cgtree_fd, &l->devtree_fd};
+        for (unsigned i = 0; i < 5; i++)
                 if (*fds[i] >= 0)
                         close(*fds[i]);
         lease_reset(l);
@@ -189,7 +190,7 @@ _Static_assert(FC_PARTS_CG_NAME_MAX == sizeof(((struct fc_parts_lease *) 0)->cgr
 
 /* Connect and send the request; the connected fd, or < 0. */
 static int lease_send(const struct fc_context *ctx, uint32_t want, const char *cg_key,
-                      uint32_t cg_flags, bool autostart_ok, fc_error_t *err)
+                      uint32_t cg_flags, const char *dev_key, bool autostart_ok, fc_error_t *err)
 {
         int fd = connect_cache(ctx->cache_socket, err);
         if (fd < 0) {
@@ -197,16 +198,23 @@ static int lease_send(const struct fc_context *ctx, uint32_t want, const char *c
                         autostart(ctx);
                 return fd;
         }
-        /* With a cgroup key, the LEASE_CG form: one request for both. */
-        uint16_t op = cg_key ? FC_PARTS_OP_LEASE_CG : FC_PARTS_OP_LEASE;
-        struct fc_parts_lease_cg_req req;
+        /* With a cgroup key, the LEASE_CG form, with a dev key LEASE_DEV:
+         * one request for all. */
+        uint16_t op = dev_key  ? FC_PARTS_OP_LEASE_DEV
+                      : cg_key ? FC_PARTS_OP_LEASE_CG
+                               : FC_PARTS_OP_LEASE;
+        size_t size = dev_key  ? sizeof(struct fc_parts_lease_dev_req)
+                      : cg_key ? sizeof(struct fc_parts_lease_cg_req)
+                               : sizeof(struct fc_parts_lease_req);
+        struct fc_parts_lease_dev_req req;
         memset(&req, 0, sizeof(req));
-        req.lease.want = want;
-        req.lease.flags = cg_flags;
+        req.cg.lease.want = want;
+        req.cg.lease.flags = cg_flags;
         if (cg_key)
-                snprintf(req.key, sizeof(req.key), "%s", cg_key);
-        if (fc_parts_send(fd, op, 0, &req, cg_key ? sizeof(req) : sizeof(req.lease), NULL, 0, err) <
-            0) {
+                snprintf(req.cg.key, sizeof(req.cg.key), "%s", cg_key);
+        if (dev_key)
+                snprintf(req.dev_key, sizeof(req.dev_key), "%s", dev_key);
+        if (fc_parts_send(fd, op, 0, &req, (uint32_t) size, NULL, 0, err) < 0) {
                 close(fd);
                 return err->status;
         }
@@ -214,10 +222,12 @@ static int lease_send(const struct fc_context *ctx, uint32_t want, const char *c
 }
 
 /* Receive and check the reply to lease_send's request on fd. */
-static int lease_recv(int fd, uint64_t deadline, uint32_t want, bool with_cg,
+static int lease_recv(int fd, uint64_t deadline, uint32_t want, bool with_cg, bool with_dev,
                       struct fc_parts_lease *ret, fc_error_t *err)
 {
-        uint16_t op = with_cg ? FC_PARTS_OP_LEASE_CG : FC_PARTS_OP_LEASE;
+        uint16_t op = with_dev  ? FC_PARTS_OP_LEASE_DEV
+                      : with_cg ? FC_PARTS_OP_LEASE_CG
+                                : FC_PARTS_OP_LEASE;
         char buf[sizeof(struct fc_parts_header) + FC_PARTS_MAX_PAYLOAD];
         struct fc_parts_msg m;
         int r = recv_reply(fd, deadline, buf, sizeof(buf), &m, err);
@@ -263,6 +273,16 @@ static int lease_recv(int fd, uint64_t deadline, uint32_t want, bool with_cg,
                 }
                 ret->cgtree_fd = m.fds[x++];
         }
+        if (rep.granted & FC_PART_DEVTREE) {
+                struct statfs sf;
+                if (fstatfs(m.fds[x], &sf) < 0 || sf.f_type != TMPFS_MAGIC) {
+                        fc_parts_msg_close_fds(&m);
+                        lease_reset(ret);
+                        return fc_error_set(err, -EBADMSG, "parts cache sent a wrong %s part",
+                                            fc_parts_kind_name(FC_PART_DEVTREE));
+                }
+                ret->devtree_fd = m.fds[x++];
+        }
         ret->granted = rep.granted;
         ret->lease_id = rep.lease_id;
         if (with_cg) {
@@ -285,10 +305,17 @@ static int lease_recv(int fd, uint64_t deadline, uint32_t want, bool with_cg,
 }
 
 void fc_parts_lease_begin(const struct fc_context *ctx, uint32_t want, const char *cgroup_key,
-                          unsigned long cgtree_flags, bool autostart, struct fc_parts_pending *ret)
+                          unsigned long cgtree_flags, const char *dev_key, bool autostart,
+                          struct fc_parts_pending *ret)
 {
         *ret = (struct fc_parts_pending){.fd = -1};
-        want &= cgroup_key ? FC_PARTS_CG_KINDS : FC_PARTS_ALL_KINDS;
+        if (!(want & FC_PART_DEVTREE))
+                dev_key = NULL;
+        if (dev_key == NULL)
+                want &= ~(uint32_t) FC_PART_DEVTREE;
+        want &= dev_key ? FC_PARTS_DEV_KINDS : cgroup_key ? FC_PARTS_CG_KINDS : FC_PARTS_ALL_KINDS;
+        if (cgroup_key == NULL)
+                want &= ~(uint32_t) FC_PART_CGTREE;
         uint32_t cg_flags =
                 (want & FC_PART_CGTREE) ? (uint32_t) (cgtree_flags & FC_CGROUP_MOUNT_FLAGS) : 0;
         if (ctx == NULL || ctx->no_cache || (want == 0 && cgroup_key == NULL) ||
@@ -298,7 +325,8 @@ void fc_parts_lease_begin(const struct fc_context *ctx, uint32_t want, const cha
         ret->deadline_ns = fc_now_ns() + LEASE_TIMEOUT_NS;
         ret->want = want;
         ret->with_cgroup = cgroup_key != NULL;
-        ret->fd = lease_send(ctx, want, cgroup_key, cg_flags, autostart, &err);
+        ret->with_dev = dev_key != NULL;
+        ret->fd = lease_send(ctx, want, cgroup_key, cg_flags, dev_key, autostart, &err);
         if (ret->fd < 0)
                 fc_log(ctx, FC_LOG_DEBUG, "parts cache miss: %s", err.msg);
         fc_error_clear(&err);
@@ -311,7 +339,7 @@ void fc_parts_lease_end(const struct fc_context *ctx, struct fc_parts_pending *p
         if (p->fd < 0)
                 return;
         fc_error_t err = FC_ERROR_INIT;
-        if (lease_recv(p->fd, p->deadline_ns, p->want, p->with_cgroup, ret, &err) < 0)
+        if (lease_recv(p->fd, p->deadline_ns, p->want, p->with_cgroup, p->with_dev, ret, &err) < 0)
                 fc_log(ctx, FC_LOG_DEBUG, "parts cache miss: %s", err.msg);
         fc_error_clear(&err);
         close(p->fd);
@@ -329,7 +357,7 @@ void fc_parts_lease(const struct fc_context *ctx, uint32_t want, const char *cgr
                     bool autostart, struct fc_parts_lease *ret)
 {
         struct fc_parts_pending p;
-        fc_parts_lease_begin(ctx, want, cgroup_key, 0, autostart, &p);
+        fc_parts_lease_begin(ctx, want, cgroup_key, 0, NULL, autostart, &p);
         fc_parts_lease_end(ctx, &p, ret);
 }
 

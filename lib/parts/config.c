@@ -32,6 +32,8 @@ void fc_parts_config_defaults(struct fc_parts_config *cfg)
                 /* Per place containers' cgroups go (docker's, containerd's
                  * ...); each pins a memory cgroup's per-cpu state. */
                 .pool_cgroup = 8,
+                /* Per kind of /dev (one config's, docker's, ...). */
+                .pool_dev = 8,
                 .refill_jobs = 2,
         };
 }
@@ -95,6 +97,8 @@ int fc_parts_config_parse(const char *text, const char *path, struct fc_parts_co
                         dst = &c.pool_uts;
                 else if (strcmp(key, "pool_cgroup") == 0)
                         dst = &c.pool_cgroup;
+                else if (strcmp(key, "pool_dev") == 0)
+                        dst = &c.pool_dev;
                 else if (strcmp(key, "refill_jobs") == 0) {
                         dst = &c.refill_jobs;
                         max = JOBS_MAX;

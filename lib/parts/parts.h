@@ -28,6 +28,10 @@ enum fc_part_kind {
          * pooled cgroup's directories, which become the container's when
          * renamed), a detached mount tree the init moves into place. */
         FC_PART_CGTREE = 1u << 4,
+        /* The container's /dev ready made (LEASE_DEV): the config's /dev
+         * tmpfs, the devpts and shm mounts right after it, and the device
+         * nodes, as the init would make them (fc_rootfs_build_dev). */
+        FC_PART_DEVTREE = 1u << 5,
 };
 
 /* Beside the socket (fc_parts_sibling_path, lib/parts/protocol.h), an empty
@@ -51,6 +55,7 @@ struct fc_parts_lease {
         int ipc_fd;
         int uts_fd;
         int cgtree_fd;     /* FC_PART_CGTREE, with `cgroup` */
+        int devtree_fd;    /* FC_PART_DEVTREE */
         uint64_t lease_id; /* for the trace and for `retire` */
         /* A pooled cgroup (cgroup v1): its directory name beside the
          * container's leaf in every hierarchy of the key; "" when none. */
@@ -77,13 +82,17 @@ struct fc_parts_pending {
         int fd; /* -1: nothing asked */
         uint32_t want;
         bool with_cgroup;
+        bool with_dev;
         uint64_t deadline_ns;
 };
 /* `want` may include FC_PART_CGTREE with a cgroup_key: `cgtree_flags` are
  * then the MS_* flags of the config's cgroup mount (FC_CGROUP_MOUNT_FLAGS
  * of them), which the tree is to have; 0 otherwise. */
+/* `want` may include FC_PART_DEVTREE with a dev_key (lib/parts/devpool.h);
+ * dev_key NULL otherwise. */
 void fc_parts_lease_begin(const struct fc_context *ctx, uint32_t want, const char *cgroup_key,
-                          unsigned long cgtree_flags, bool autostart, struct fc_parts_pending *ret);
+                          unsigned long cgtree_flags, const char *dev_key, bool autostart,
+                          struct fc_parts_pending *ret);
 void fc_parts_lease_end(const struct fc_context *ctx, struct fc_parts_pending *p,
                         struct fc_parts_lease *ret);
 void fc_parts_lease_abandon(struct fc_parts_pending *p);

@@ -50,6 +50,9 @@ static long payload_size(uint16_t op, int32_t status)
                              : (long) sizeof(struct fc_parts_lease_cg_req);
         case FC_PARTS_OP_RETIRE_CG:
                 return reply ? 0 : -1;
+        case FC_PARTS_OP_LEASE_DEV:
+                return reply ? (long) sizeof(struct fc_parts_lease_cg_reply)
+                             : (long) sizeof(struct fc_parts_lease_dev_req);
         }
         return -2;
 }
@@ -99,13 +102,21 @@ int fc_parts_decode(const void *buf, size_t size, bool truncated, bool reply,
                                     want, h.length);
         const void *payload = (const char *) buf + sizeof(h);
         uint16_t base_op = h.op & ~FC_PARTS_OP_REPLY;
-        if (h.op == FC_PARTS_OP_LEASE_CG) {
+        if (h.op == FC_PARTS_OP_LEASE_CG || h.op == FC_PARTS_OP_LEASE_DEV) {
                 const char *key =
                         (const char *) payload + offsetof(struct fc_parts_lease_cg_req, key);
                 if (memchr(key, '\0', FC_PARTS_CG_KEY_MAX) == NULL)
                         return fc_error_set(err, -EBADMSG,
                                             "parts message: cgroup key not terminated");
-        } else if (h.op == (FC_PARTS_OP_LEASE_CG | FC_PARTS_OP_REPLY) && h.status == 0) {
+        }
+        if (h.op == FC_PARTS_OP_LEASE_DEV) {
+                const char *key =
+                        (const char *) payload + offsetof(struct fc_parts_lease_dev_req, dev_key);
+                if (memchr(key, '\0', FC_PARTS_DEV_KEY_MAX) == NULL)
+                        return fc_error_set(err, -EBADMSG, "parts message: dev key not terminated");
+        } else if ((h.op == (FC_PARTS_OP_LEASE_CG | FC_PARTS_OP_REPLY) ||
+                    h.op == (FC_PARTS_OP_LEASE_DEV | FC_PARTS_OP_REPLY)) &&
+                   h.status == 0) {
                 const char *name =
                         (const char *) payload + offsetof(struct fc_parts_lease_cg_reply, name);
                 if (memchr(name, '\0', FC_PARTS_CG_NAME_MAX) == NULL)
@@ -116,11 +127,14 @@ int fc_parts_decode(const void *buf, size_t size, bool truncated, bool reply,
             (h.length == 0 ||
              memchr(payload, '\0', h.length) != (const char *) payload + h.length - 1))
                 return fc_error_set(err, -EBADMSG, "parts message: cgroup paths not one string");
-        if (base_op == FC_PARTS_OP_LEASE_CG)
+        if (base_op == FC_PARTS_OP_LEASE_CG || base_op == FC_PARTS_OP_LEASE_DEV)
                 base_op = FC_PARTS_OP_LEASE; /* the lease part is checked alike */
-        /* FC_PART_CGTREE goes with a pooled cgroup only. */
-        uint32_t kinds = (h.op & ~FC_PARTS_OP_REPLY) == FC_PARTS_OP_LEASE_CG ? FC_PARTS_CG_KINDS
-                                                                             : FC_PARTS_ALL_KINDS;
+        /* FC_PART_CGTREE goes with a pooled cgroup only, FC_PART_DEVTREE
+         * with a LEASE_DEV. */
+        uint16_t op = h.op & ~FC_PARTS_OP_REPLY;
+        uint32_t kinds = op == FC_PARTS_OP_LEASE_DEV  ? FC_PARTS_DEV_KINDS
+                         : op == FC_PARTS_OP_LEASE_CG ? FC_PARTS_CG_KINDS
+                                                      : FC_PARTS_ALL_KINDS;
         if (base_op == FC_PARTS_OP_LEASE && !(h.op & FC_PARTS_OP_REPLY)) {
                 struct fc_parts_lease_req r;
                 memcpy(&r, payload, sizeof(r));
@@ -143,15 +157,17 @@ int fc_parts_decode(const void *buf, size_t size, bool truncated, bool reply,
                 .status = h.status,
                 .payload = h.length ? payload : NULL,
                 .length = h.length,
-                .fds = {-1, -1, -1, -1},
+                .fds = {-1, -1, -1, -1, -1},
         };
         return 0;
 }
 
 unsigned fc_parts_max_fds(uint16_t op)
 {
-        if (op == (FC_PARTS_OP_LEASE_CG | FC_PARTS_OP_REPLY))
+        if (op == (FC_PARTS_OP_LEASE_DEV | FC_PARTS_OP_REPLY))
                 return FC_PARTS_MAX_FDS;
+        if (op == (FC_PARTS_OP_LEASE_CG | FC_PARTS_OP_REPLY))
+                return 4; /* 3 namespaces and a cgroup tree */
         if (op == (FC_PARTS_OP_LEASE | FC_PARTS_OP_REPLY) || op == FC_PARTS_OP_RETIRE)
                 return 3; /* one per namespace kind */
         return 0;
@@ -274,7 +290,7 @@ int fc_parts_recv(int sock, void *buf, size_t buf_size, bool reply, struct fc_pa
 
 unsigned fc_parts_kind_count(uint32_t kinds)
 {
-        return (unsigned) __builtin_popcount(kinds & FC_PARTS_CG_KINDS);
+        return (unsigned) __builtin_popcount(kinds & FC_PARTS_DEV_KINDS);
 }
 
 const char *fc_parts_kind_name(uint32_t kind)
@@ -288,6 +304,8 @@ const char *fc_parts_kind_name(uint32_t kind)
                 return "uts";
         case FC_PART_CGTREE:
                 return "cgtree";
+        case FC_PART_DEVTREE:
+                return "devtree";
         }
         return NULL;
 }

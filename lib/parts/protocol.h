@@ -28,12 +28,14 @@
 #define FC_PARTS_MAX_PAYLOAD 4096u
 /* Most fds one message may carry: one per namespace kind, and a cgroup
  * tree. */
-#define FC_PARTS_MAX_FDS 4u
+#define FC_PARTS_MAX_FDS 5u
 
 /* Every FC_PART_* namespace bit the protocol knows (lib/parts/parts.h). */
 #define FC_PARTS_ALL_KINDS 0x7u
-/* ... and with a LEASE_CG, FC_PART_CGTREE too. */
-#define FC_PARTS_CG_KINDS (FC_PARTS_ALL_KINDS | 0x10u)
+/* ... and with a LEASE_CG, FC_PART_CGTREE too; with a LEASE_DEV also
+ * FC_PART_DEVTREE. */
+#define FC_PARTS_CG_KINDS  (FC_PARTS_ALL_KINDS | 0x10u)
+#define FC_PARTS_DEV_KINDS (FC_PARTS_CG_KINDS | 0x20u)
 
 enum fc_parts_op {
         FC_PARTS_OP_LEASE = 1,  /* payload: struct fc_parts_lease_req */
@@ -51,6 +53,10 @@ enum fc_parts_op {
          * this cache's name prefix: the cache removes them off the runtime's
          * path; the runtime does not wait for the reply. */
         FC_PARTS_OP_RETIRE_CG = 6, /* payload: "<absolute path>\n..." and a NUL */
+        /* LEASE_CG (its key may be "": no cgroup) plus a /dev tree: the
+         * request says what the /dev is to be (lib/parts/devpool.h), the
+         * reply is LEASE_CG's. */
+        FC_PARTS_OP_LEASE_DEV = 7, /* payload: struct fc_parts_lease_dev_req */
 };
 
 /* A reply carries the request's op with this bit set. */
@@ -89,6 +95,14 @@ struct fc_parts_lease_reply {
 struct fc_parts_lease_cg_req {
         struct fc_parts_lease_req lease;
         char key[FC_PARTS_CG_KEY_MAX];
+};
+
+/* The key of a /dev tree (lib/parts/devpool.h), NUL-terminated inside. */
+#define FC_PARTS_DEV_KEY_MAX 1024u
+
+struct fc_parts_lease_dev_req {
+        struct fc_parts_lease_cg_req cg;
+        char dev_key[FC_PARTS_DEV_KEY_MAX];
 };
 
 struct fc_parts_lease_cg_reply {

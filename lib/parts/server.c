@@ -31,6 +31,7 @@
 #include "lib/cleanup.h"
 #include "lib/parts/cache.h"
 #include "lib/parts/cgpool.h"
+#include "lib/parts/devpool.h"
 #include "lib/parts/pool.h"
 #include "lib/parts/protocol.h"
 #include "lib/sys.h"
@@ -65,6 +66,7 @@ struct server {
         unsigned n_clients;
         struct fc_parts_pools pools;
         struct fc_cgpools cgpools;
+        struct fc_devpools devpools;
         /* Idle and the cgroup pools below target: poll without waiting
          * between refills, until a request comes. */
         bool cg_filling;
@@ -400,6 +402,16 @@ static int status_json(struct server *s, char *out, size_t size)
                               (unsigned long long) cgp->refused, (unsigned long long) cgp->errors,
                               cgp->n_trash, (unsigned long long) cgp->removed,
                               (unsigned long long) cgp->trees, (unsigned long long) cgp->tree_hits);
+        const struct fc_devpools *dp = &s->devpools;
+        if (n >= 0 && (size_t) n < size)
+                n += snprintf(out + n, size - (size_t) n,
+                              ",\"dev\":{\"ready\":%u,\"target\":%u,\"per_kind\":%u,\"kinds\":%u,"
+                              "\"hits\":%llu,\"misses\":%llu,\"made\":%llu,\"refused\":%llu,"
+                              "\"errors\":%llu}",
+                              fc_devpools_ready(dp), dp->target * dp->n_sets, dp->target,
+                              dp->n_sets, (unsigned long long) dp->hits,
+                              (unsigned long long) dp->misses, (unsigned long long) dp->made,
+                              (unsigned long long) dp->refused, (unsigned long long) dp->errors);
         if (n >= 0 && (size_t) n < size)
                 n += snprintf(out + n, size - (size_t) n,
                               "},\"refill_jobs\":%u,\"helpers\":%u,\"leases\":%llu,\"hits\":%llu,"
@@ -566,23 +578,35 @@ static void warm_attach(struct server *s)
 static void handle_lease(struct server *s, int fd, const struct fc_parts_msg *m)
 {
         /* LEASE_CG begins with a LEASE request and its reply with a LEASE
-         * reply (decoding checked the sizes and the key's NUL). */
-        bool cg = m->op == FC_PARTS_OP_LEASE_CG;
-        struct fc_parts_lease_cg_req req;
-        memcpy(&req, m->payload, cg ? sizeof(req) : sizeof(req.lease));
+         * reply, LEASE_DEV with a LEASE_CG request (its key may be "") and
+         * a LEASE_CG reply (decoding checked the sizes and the keys' NULs). */
+        bool dev = m->op == FC_PARTS_OP_LEASE_DEV;
+        bool cg = m->op == FC_PARTS_OP_LEASE_CG || dev;
+        static struct fc_parts_lease_dev_req req;
+        memset(&req, 0, sizeof(req));
+        memcpy(&req, m->payload, dev ? sizeof(req) : cg ? sizeof(req.cg) : sizeof(req.cg.lease));
         int fds[FC_PARTS_MAX_FDS];
         struct fc_parts_lease_cg_reply rep;
         memset(&rep, 0, sizeof(rep));
         rep.lease.lease_id = ++s->next_lease_id;
-        rep.lease.granted = fc_parts_pools_take(&s->pools, req.lease.want, fds);
-        if (cg) {
+        rep.lease.granted = fc_parts_pools_take(&s->pools, req.cg.lease.want, fds);
+        uint64_t now = fc_now_ns();
+        if (cg && req.cg.key[0] != '\0') {
                 int tree = -1;
-                fc_cgpools_take(&s->cgpools, req.key, rep.name, fc_now_ns(),
-                                (req.lease.want & FC_PART_CGTREE) != 0, req.lease.flags, &tree);
+                fc_cgpools_take(&s->cgpools, req.cg.key, rep.name, now,
+                                (req.cg.lease.want & FC_PART_CGTREE) != 0, req.cg.lease.flags,
+                                &tree);
                 if (tree >= 0) {
                         /* After the namespaces' fds: bit order. */
                         fds[fc_parts_kind_count(rep.lease.granted)] = tree;
                         rep.lease.granted |= FC_PART_CGTREE;
+                }
+        }
+        if (dev && (req.cg.lease.want & FC_PART_DEVTREE)) {
+                int tree = fc_devpools_take(&s->devpools, req.dev_key, now);
+                if (tree >= 0) {
+                        fds[fc_parts_kind_count(rep.lease.granted)] = tree;
+                        rep.lease.granted |= FC_PART_DEVTREE;
                 }
         }
         rep.lease.n_fds = fc_parts_kind_count(rep.lease.granted);
@@ -697,6 +721,7 @@ static bool handle_request(struct server *s, int fd)
         switch (m.op) {
         case FC_PARTS_OP_LEASE:
         case FC_PARTS_OP_LEASE_CG:
+        case FC_PARTS_OP_LEASE_DEV:
                 handle_lease(s, fd, &m);
                 break;
         case FC_PARTS_OP_STATUS: {
@@ -768,7 +793,12 @@ static void refill(struct server *s, bool idle)
 {
         /* One cgroup at a time (a memory cgroup's mkdir can take
          * milliseconds): the loop polls for requests between two. */
-        fc_cgpools_refill_one(&s->cgpools, idle, fc_now_ns());
+        uint64_t now = fc_now_ns();
+        bool cg_need = fc_cgpools_need(&s->cgpools, idle, now);
+        fc_cgpools_refill_one(&s->cgpools, idle, now);
+        /* A /dev tree (idle only) when no cgroup was due. */
+        if (idle && !cg_need)
+                fc_devpools_refill_one(&s->devpools, now);
         uint32_t kinds;
         while ((kinds = fc_parts_pools_need(&s->pools, idle)) != 0) {
                 fc_error_t err = FC_ERROR_INIT;
@@ -793,7 +823,9 @@ static int run_loop(struct server *s, fc_error_t *err)
                 refill(s, false);
                 uint64_t now = fc_now_ns();
                 fc_cgpools_sweep(&s->cgpools, now);
-                bool cg_idle = fc_cgpools_need(&s->cgpools, true, now);
+                fc_devpools_sweep(&s->devpools);
+                bool cg_idle = fc_cgpools_need(&s->cgpools, true, now) ||
+                               fc_devpools_need(&s->devpools, now);
                 bool want_idle = fc_parts_pools_need(&s->pools, true) != 0 || cg_idle;
                 int timeout = want_idle ? IDLE_MS : s->pools.n_jobs ? 1000 : -1;
                 if (!cg_idle)
@@ -876,6 +908,7 @@ static void server_free(struct server *s)
                 close(s->held[i].fd);
         s->n_held = 0;
         fc_parts_pools_free(&s->pools);
+        fc_devpools_free(&s->devpools);
         fc_cgpools_free(&s->cgpools);
         for (unsigned i = 0; i < s->n_clients; i++)
                 close(s->clients[i]);
@@ -935,6 +968,7 @@ int fc_parts_serve(const struct fc_context *ctx, const struct fc_parts_config *c
         /* In the daemon: it alone owns the pooled cgroups and their
          * record (a dead instance's leftovers go here). */
         if ((r = fc_cgpools_init(&s.cgpools, cfg->pool_cgroup, s.sock_path, err)) < 0 ||
+            (r = fc_devpools_init(&s.devpools, cfg->pool_dev, s.sock_path, err)) < 0 ||
             (r = write_pid_file(s.pid_path, err)) < 0) {
                 report_ready(&ready_fd, err);
                 goto out;

@@ -526,7 +526,7 @@ cgtree_run() {
         if [ "${2:-}" = cold ]; then
                 run -0 --separate-stderr fc --no-cache run --bundle "$FC_BUNDLE" "$1"
         else
-                run -0 --separate-stderr fc run --bundle "$FC_BUNDLE" "$1"
+                run -0 --separate-stderr fc --debug --log "$FC_TMP/$1.log" run --bundle "$FC_BUNDLE" "$1"
         fi
         echo "$stderr" >"$FC_TMP/$1.mi"
 }
@@ -553,6 +553,7 @@ wait_cgroup_trees() {
         cgtree_run w1
         run -0 status_json
         echo "$output" | jq -e '.pools.cgroup.tree_hits == 2'
+        grep -q 'init: /sys/fs/cgroup from the cache' "$FC_TMP/w1.log"
         cgtree_run k1 cold
         # The same mounts (the same sources, options and parents), only the order of
         # mountinfo may differ (kernels from 6.8 list the cache's mounts first).
@@ -574,6 +575,7 @@ wait_cgroup_trees() {
         wait_cgroup_trees $((trees + 1))
         cgtree_run w4
         grep -q ' /sys/fs/cgroup/pids rw,' "$FC_TMP/w4.mi"
+        grep -q 'init: /sys/fs/cgroup from the cache' "$FC_TMP/w4.log"
         run -0 status_json
         echo "$output" | jq -e ".pools.cgroup.tree_hits == $hits + 1 and .pools.cgroup.errors == 0"
         cgtree_run k4 cold
@@ -587,6 +589,7 @@ wait_cgroup_trees() {
         cgtree_run w5
         run -0 status_json
         echo "$output" | jq -e ".pools.cgroup.tree_hits == $hits and .pools.cgroup.hits == $cg_hits + 1"
+        ! grep -q 'init: /sys/fs/cgroup from the cache' "$FC_TMP/w5.log"
         ! grep -qF "$CACHE_SOCK.trees" /proc/self/mountinfo
         run -0 cache stop
         [ -z "$(pooled_names "$FC_CG_PARENT")" ] || fail "left: $(pooled_names "$FC_CG_PARENT")"
@@ -595,6 +598,62 @@ wait_cgroup_trees() {
 # cgtree_ls: what ls /sys/fs/cgroup prints in a container (its first line) on this host.
 cgtree_ls() {
         v1_mounts | sed 's|.*/||' | sort | head -1
+}
+
+# devtree_run NAME [cold]: run a container NAME that lists its /dev (names, modes, owners,
+# device numbers, links) into $output, its mountinfo into $FC_TMP/NAME.mi, and then
+# leaves dirt in /dev and /dev/shm.
+devtree_run() {
+        set_cmd 'cat /proc/self/mountinfo >&2; cd /dev
+                for f in * pts/* shm/*; do stat -c "%n %f %u %g %t %T" "$f"; done
+                readlink fd ptmx stdin stdout stderr; echo "shm: $(ls -A shm)"
+                echo x >shm/dirty; mkdir dirtydir'
+        if [ "${2:-}" = cold ]; then
+                run -0 --separate-stderr fc --no-cache run --bundle "$FC_BUNDLE" "$1"
+        else
+                run -0 --separate-stderr fc --debug --log "$FC_TMP/$1.log" run --bundle "$FC_BUNDLE" "$1"
+        fi
+        echo "$stderr" >"$FC_TMP/$1.mi"
+}
+
+wait_dev_pool() {
+        local i
+        for ((i = 0; i < 500; i++)); do
+                status_json 2>/dev/null | jq -e ".pools.dev.ready >= $1" >/dev/null && return 0
+                sleep 0.01
+        done
+        fail "the /dev pool did not reach $1: $(status_json)"
+}
+
+@test "cache: /dev comes ready made, the same as a cold create's, and fresh for each container" {
+        bats_require_minimum_version 1.5.0
+        setup_bundle
+        export FLASHCUBE_CACHE_SOCKET=$CACHE_SOCK
+        start_cache --pool-dev 2
+        update_config '.linux.devices = [{"path": "/dev/fuse", "type": "c", "major": 10,
+                "minor": 229, "fileMode": 384, "uid": 7, "gid": 8}]'
+        # The first create teaches the cache this /dev.
+        devtree_run d0
+        wait_dev_pool 2
+        devtree_run d1
+        run -0 status_json
+        echo "$output" | jq -e '.pools.dev.hits == 1 and .pools.dev.misses == 1 and
+                .pools.dev.kinds == 1'
+        ! grep -q 'init: /dev from the cache' "$FC_TMP/d0.log"
+        grep -q 'init: /dev from the cache' "$FC_TMP/d1.log"
+        devtree_run d1b
+        local warm=$output
+        grep -q 'init: /dev from the cache' "$FC_TMP/d1b.log"
+        devtree_run k1 cold
+        # The same nodes, modes, owners, numbers and links; nothing of d0's or d1's.
+        [ "$output" = "$warm" ] || fail "warm: $warm, cold: $output"
+        echo "$output" | grep -qx 'fuse 2180 7 8 a e5'
+        echo "$output" | grep -qx 'shm: '
+        diff <(mounts_view "$FC_TMP/d1b.mi" d1b) <(mounts_view "$FC_TMP/k1.mi" k1)
+        run -0 status_json
+        echo "$output" | jq -e '.pools.dev.hits == 2 and .pools.dev.errors == 0'
+        run -0 cache stop
+        ! grep -qF "$CACHE_SOCK.trees" /proc/self/mountinfo
 }
 
 # retired_names DIR: cgroups handed to the cache for removal (.fc-pool-<tag>-r*) in DIR.

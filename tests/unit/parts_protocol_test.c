@@ -15,6 +15,7 @@
 
 #include "lib/parts/cache.h"
 #include "lib/parts/cgpool.h"
+#include "lib/parts/devpool.h"
 #include "lib/parts/parts.h"
 #include "lib/parts/protocol.h"
 #include "tests/unit/tap.h"
@@ -317,7 +318,7 @@ static void test_lease_cg(void)
         strcpy(rep.name, ".fc-pool-0-1");
         n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_CG | FC_PARTS_OP_REPLY, 0, &rep, sizeof(rep));
         ok(decode(n, false, true, &m) == 0, "lease_cg reply decodes");
-        ok(fc_parts_max_fds(m.op) == FC_PARTS_MAX_FDS, "lease_cg reply may carry fds");
+        ok(fc_parts_max_fds(m.op) == 4, "lease_cg reply may carry fds");
         rep.lease.n_fds = 2;
         n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_CG | FC_PARTS_OP_REPLY, 0, &rep, sizeof(rep));
         ok(decode(n, false, true, &m) == -EBADMSG, "lease_cg reply with fds not matching grants");
@@ -403,8 +404,207 @@ static void test_retire_cg(void)
            "a socket's cgroup name prefix: %s", prefix);
 }
 
+/* A config of mounts (destination, type, source, options...) and devices. */
+#define MNT(d, t, src, ...)                                                                        \
+        {                                                                                          \
+                .destination = (char *) (d), .type = (char *) (t), .source = (char *) (src),       \
+                .options = (char *[]){__VA_ARGS__},                                                \
+                .n_options = sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)                      \
+        }
+
+static void test_devtree_key(void)
+{
+        struct fc_mount runc[] = {
+                MNT("/proc", "proc", "proc", "nosuid"),
+                MNT("/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k"),
+                MNT("/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance",
+                    "ptmxmode=0666", "mode=0620", "gid=5"),
+                MNT("/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777"),
+                MNT("/dev/mqueue", "mqueue", "mqueue", "nosuid"),
+                MNT("/sys", "sysfs", "sysfs", "ro"),
+        };
+        struct fc_device devs[] = {
+                {.type = (char *) "c",
+                 .path = (char *) "/dev/fuse",
+                 .major = 10,
+                 .minor = 229,
+                 .has_file_mode = true,
+                 .file_mode = 0600,
+                 .has_uid = true,
+                 .uid = 7},
+        };
+        struct fc_linux lx = {.devices = devs, .n_devices = 1};
+        struct fc_config cfg = {.mounts = runc, .n_mounts = 6, .linux_ = &lx};
+        size_t first = 99, n = 99;
+        char *key = fc_devtree_key(&cfg, &first, &n);
+        ok(key != NULL && first == 1 && n == 3, "runc's /dev: a key for /dev, /dev/pts, /dev/shm");
+        fc_error_t err = FC_ERROR_INIT;
+        struct fc_config *back = key ? fc_devtree_key_parse(key, &err) : NULL;
+        ok(back != NULL && back->n_mounts == 3 && back->linux_->n_devices == 1,
+           "the key parses back: 3 mounts, 1 device");
+        if (back != NULL) {
+                bool same = true;
+                for (size_t i = 0; i < 3; i++) {
+                        const struct fc_mount *a = &runc[1 + i], *b = &back->mounts[i];
+                        same = same && !strcmp(a->destination, b->destination) &&
+                               !strcmp(a->type, b->type) && !strcmp(a->source, b->source) &&
+                               a->n_options == b->n_options;
+                        for (size_t k = 0; same && k < a->n_options; k++)
+                                same = !strcmp(a->options[k], b->options[k]);
+                }
+                const struct fc_device *d = &back->linux_->devices[0];
+                ok(same, "mounts come back as they were");
+                ok(!strcmp(d->path, "/dev/fuse") && !strcmp(d->type, "c") && d->major == 10 &&
+                           d->minor == 229 && d->has_file_mode && d->file_mode == 0600 &&
+                           d->has_uid && d->uid == 7 && !d->has_gid,
+                   "the device comes back as it was");
+                fc_config_free(back);
+        }
+        free(key);
+
+        /* docker's: /dev/pts right after /dev, /dev/shm a bind much later. */
+        struct fc_mount docker[] = {
+                MNT("/proc", "proc", "proc", "nosuid"),
+                MNT("/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755"),
+                MNT("/dev/pts", "devpts", "devpts", "nosuid", "newinstance", "gid=5"),
+                MNT("/sys", "sysfs", "sysfs", "ro"),
+                MNT("/dev/mqueue", "mqueue", "mqueue", "nosuid"),
+                MNT("/dev/shm", "bind", "/var/lib/x/shm", "rbind", "rprivate"),
+        };
+        cfg = (struct fc_config){.mounts = docker, .n_mounts = 6};
+        key = fc_devtree_key(&cfg, &first, &n);
+        ok(key != NULL && first == 1 && n == 2, "docker's /dev: /dev and /dev/pts");
+        free(key);
+
+        struct fc_mount bad[] = {
+                MNT("/dev", "tmpfs", "tmpfs", "mode=755"),
+                MNT("/dev/null", "bind", "/x", "bind"),
+        };
+        cfg = (struct fc_config){.mounts = bad, .n_mounts = 2};
+        ok(fc_devtree_key(&cfg, &first, &n) == NULL, "a later mount on a node: no key");
+        bad[1] = (struct fc_mount) MNT("/dev/pts/0", "bind", "/x", "bind");
+        bad[0] = (struct fc_mount) MNT("/dev", "tmpfs", "tmpfs", "mode=755");
+        struct fc_mount three[] = {bad[0], runc[2], bad[1]};
+        cfg = (struct fc_config){.mounts = three, .n_mounts = 3};
+        ok(fc_devtree_key(&cfg, &first, &n) == NULL, "a later mount in the tree's devpts: no key");
+        bad[0] = (struct fc_mount) MNT("/dev", "bind", "/dev", "rbind");
+        cfg = (struct fc_config){.mounts = bad, .n_mounts = 1};
+        ok(fc_devtree_key(&cfg, &first, &n) == NULL, "/dev a bind: no key");
+        bad[0] = (struct fc_mount) MNT("/dev", "tmpfs", "tmpfs", "tmpcopyup");
+        ok(fc_devtree_key(&cfg, &first, &n) == NULL, "/dev with tmpcopyup: no key");
+        bad[0] = (struct fc_mount) MNT("/dev", "tmpfs", "tmpfs", "mode=755");
+        struct fc_device outside = {
+                .type = (char *) "c", .path = (char *) "/opt/null", .major = 1, .minor = 3};
+        lx = (struct fc_linux){.devices = &outside, .n_devices = 1};
+        cfg = (struct fc_config){.mounts = bad, .n_mounts = 1, .linux_ = &lx};
+        ok(fc_devtree_key(&cfg, &first, &n) == NULL, "a device outside /dev: no key");
+        lx = (struct fc_linux){.mount_label = (char *) "system_u:object_r:container_file_t:s0"};
+        ok(fc_devtree_key(&cfg, &first, &n) == NULL, "a mount label: no key");
+        bad[0] = (struct fc_mount) MNT("/dev", "tmpfs", "tmpfs", "mode=7\t55");
+        cfg = (struct fc_config){.mounts = bad, .n_mounts = 1};
+        ok(fc_devtree_key(&cfg, &first, &n) == NULL, "a separator in an option: no key");
+
+        /* Later mounts that would meet what the tree holds. */
+        struct fc_device tun = {
+                .type = (char *) "c", .path = (char *) "/dev/net/tun", .major = 10, .minor = 200};
+        lx = (struct fc_linux){.devices = &tun, .n_devices = 1};
+        struct fc_mount later[] = {
+                MNT("/dev", "tmpfs", "tmpfs", "mode=755"),
+                MNT("/dev/net", "tmpfs", "tmpfs", "mode=755"),
+        };
+        cfg = (struct fc_config){.mounts = later, .n_mounts = 2, .linux_ = &lx};
+        ok(fc_devtree_key(&cfg, &first, &n) == NULL, "a later mount above a device: no key");
+        later[1] = (struct fc_mount) MNT("/dev", "bind", "/dev", "rbind");
+        cfg.linux_ = NULL;
+        ok(fc_devtree_key(&cfg, &first, &n) == NULL, "/dev mounted again later: no key");
+        later[1] = (struct fc_mount) MNT("/dev/core", "bind", "/x", "bind");
+        ok(fc_devtree_key(&cfg, &first, &n) == NULL, "a later mount on /dev/core: no key");
+        later[1] = (struct fc_mount) MNT("/dev/mqueue", "mqueue", "mqueue", "nosuid");
+        ok(fc_devtree_key(&cfg, &first, &n) != NULL, "a later /dev/mqueue is fine");
+        free(fc_devtree_key(&cfg, &first, &n));
+        struct fc_device in_pts = {
+                .type = (char *) "c", .path = (char *) "/dev/pts/9", .major = 136, .minor = 9};
+        lx = (struct fc_linux){.devices = &in_pts, .n_devices = 1};
+        cfg = (struct fc_config){.mounts = later, .n_mounts = 1, .linux_ = &lx};
+        ok(fc_devtree_key(&cfg, &first, &n) == NULL, "a device in /dev/pts: no key");
+
+        /* The cache builds only keys fc_devtree_key makes. */
+        struct fc_devpools dp;
+        char sock[] = "/tmp/fc-devpool-test.XXXXXX";
+        int tfd = mkstemp(sock);
+        ok(tfd >= 0 && fc_devpools_init(&dp, 1, sock, &err) == 0, "a /dev pool");
+        ok(fc_devpools_take(&dp, "M\t/dev\ttmpfs\tn\t\nM\t/etc\tnone\ts/\tbind\n", 1) < 0 &&
+                   dp.refused == 1 && dp.n_sets == 0,
+           "a key with a bind of / is refused, not learned");
+        ok(fc_devpools_take(&dp, "M\t/dev\ttmpfs\tn\tmode=755\n", 1) < 0 && dp.refused == 1 &&
+                   dp.n_sets == 1 && dp.misses == 1,
+           "a plain key is learned (a miss)");
+        fc_devpools_free(&dp);
+        char trees[sizeof(sock) + 8];
+        snprintf(trees, sizeof(trees), "%s.trees", sock);
+        rmdir(trees);
+        unlink(sock);
+        close(tfd);
+
+        static const char *const garbage[] = {
+                "",
+                "M\t/dev\n",
+                "M\t/dev\ttmpfs\tx\t\n",
+                "M\t/proc\tproc\tn\t\n",
+                "M\t/dev\ttmpfs\tn\t\nD\tc\t/dev/x\t1\t3\t-\t-\n",
+                "M\t/dev\ttmpfs\tn\t\nD\tc\t/dev/x\tone\t3\t-\t-\t-\n",
+                "M\t/dev\ttmpfs\tn\t\nD\tc\t/etc/x\t1\t3\t-\t-\t-\n",
+                "M\t/dev\ttmpfs\tn\t\nD\tc\t/dev/x\t1\t3\t-\t-\t-\nM\t/dev/shm\ttmpfs\tn\t\n",
+                "M\t/dev\ttmpfs\tn\ta\x1f\x1f"
+                "b\n",
+                "M\t/dev\ttmpfs\tn\t\nX\n",
+                "M\t/dev\ttmpfs\tn\t",
+        };
+        for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++) {
+                struct fc_config *c = fc_devtree_key_parse(garbage[i], &err);
+                ok(c == NULL && err.status < 0, "malformed dev key %zu refused", i);
+                fc_config_free(c);
+                fc_error_clear(&err);
+        }
+}
+
+static void test_lease_dev(void)
+{
+        struct fc_parts_msg m;
+        static struct fc_parts_lease_dev_req req;
+        memset(&req, 0, sizeof(req));
+        req.cg.lease.want = FC_PART_NET | FC_PART_DEVTREE;
+        strcpy(req.dev_key, "M\t/dev\ttmpfs\tn\t\n");
+        size_t n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_DEV, 0, &req, sizeof(req));
+        ok(decode(n, false, false, &m) == 0, "lease_dev without a cgroup decodes");
+        memset(req.dev_key, 'x', sizeof(req.dev_key));
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_DEV, 0, &req, sizeof(req));
+        ok(decode(n, false, false, &m) == -EBADMSG, "an unterminated dev key is refused");
+        strcpy(req.dev_key, "M\t/dev\ttmpfs\tn\t\n");
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_DEV, 0, &req, sizeof(req.cg));
+        ok(decode(n, false, false, &m) == -EBADMSG, "a lease_dev of lease_cg's size is refused");
+        static struct fc_parts_lease_cg_req cg;
+        memset(&cg, 0, sizeof(cg));
+        cg.lease.want = FC_PART_DEVTREE;
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_CG, 0, &cg, sizeof(cg));
+        ok(decode(n, false, false, &m) == -EBADMSG, "a /dev tree without LEASE_DEV is refused");
+
+        static struct fc_parts_lease_cg_reply rep;
+        memset(&rep, 0, sizeof(rep));
+        rep.lease.granted =
+                FC_PART_NET | FC_PART_IPC | FC_PART_UTS | FC_PART_CGTREE | FC_PART_DEVTREE;
+        rep.lease.n_fds = 5;
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_DEV | FC_PARTS_OP_REPLY, 0, &rep, sizeof(rep));
+        ok(decode(n, false, true, &m) == 0 && fc_parts_max_fds(m.op) == 5,
+           "a lease_dev reply carries 3 namespaces and 2 trees");
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_CG | FC_PARTS_OP_REPLY, 0, &rep, sizeof(rep));
+        ok(decode(n, false, true, &m) == -EBADMSG, "a lease_cg reply granting a /dev tree");
+}
+
 int main(void)
 {
+        test_devtree_key();
+        test_lease_dev();
         test_lease_cg();
         test_retire_cg();
         test_cg_key();
