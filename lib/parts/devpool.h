@@ -49,8 +49,8 @@ struct fc_devpool_set {
 struct fc_devpools {
         struct fc_devpool_set set[FC_DEVPOOL_SETS];
         unsigned n_sets;
-        unsigned target; /* per set; 0: none pooled */
-        char *scratch;   /* FC_PARTS_TREE_DIR */
+        unsigned target;    /* per set; 0: none pooled */
+        char *scratch;      /* FC_PARTS_TREE_DIR */
         pid_t builders[16]; /* builders not yet reaped (lib/parts/cgpool.h) */
         unsigned n_builders;
         int drop[FC_DEVPOOL_SETS * 8]; /* trees of an evicted set, closed by the sweep */
