@@ -25,13 +25,12 @@
 #include "lib/cleanup.h"
 #include "lib/context.h"
 #include "lib/fdpass.h"
+#include "lib/parts/devpool.h"
 #include "lib/parts/parts.h"
 #include "lib/parts/protocol.h"
 #include "lib/sys.h"
 
 #define MAX_DIRS 32
-/* A tree's builder (build_tree) is killed after this. */
-#define TREE_TIMEOUT_MS 2000
 /* Where cgroup hierarchies are mounted: the only place pooled. */
 #define CG_ROOT "/sys/fs/cgroup/"
 /* A pooled cgroup copies some of its parent's settings when it is made
@@ -290,7 +289,6 @@ static void out_drop(struct fc_cgpools *p, unsigned i)
 }
 
 static void trash_flush(struct fc_cgpools *p);
-static void reap_builders(struct fc_cgpools *p, bool wait);
 
 void fc_cgpools_free(struct fc_cgpools *p)
 {
@@ -312,7 +310,7 @@ void fc_cgpools_free(struct fc_cgpools *p)
                 (void) unlink(p->record_path);
         free(p->record_path);
         p->record_path = NULL;
-        reap_builders(p, true);
+        fc_parts_reap_builders(p->builders, &p->n_builders, true);
         while (p->n_drop > 0)
                 close(p->drop[--p->n_drop]);
         if (p->scratch != NULL)
@@ -590,6 +588,18 @@ static int tree_child(int sock, const char *scratch, const struct fc_cgpool_set 
         return 0;
 }
 
+struct tree_arg {
+        const char *scratch;
+        const struct fc_cgpool_set *s;
+        const char *name;
+};
+
+static int tree_child_main(int sock, const void *arg)
+{
+        const struct tree_arg *a = arg;
+        return tree_child(sock, a->scratch, a->s, a->name);
+}
+
 /* The cgroup tree of a pooled cgroup (FC_PART_CGTREE), or -1 when it
  * cannot be had (the cgroup is pooled without; counted as an error).  A
  * tree is built from plain mounts: on Linux 6.1 nothing mounts on a
@@ -598,38 +608,13 @@ static int tree_child(int sock, const char *scratch, const struct fc_cgpool_set 
  * host's, goes with it).  Idle time only, like the cgroup itself. */
 static int build_tree(struct fc_cgpools *p, const struct fc_cgpool_set *s, const char *name)
 {
-        int sv[2];
-        if (p->scratch == NULL || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        if (p->scratch == NULL) {
                 p->errors++;
                 return -1;
         }
-        pid_t pid = fork();
-        if (pid == 0) {
-                close(sv[0]);
-                _exit(tree_child(sv[1], p->scratch, s, name));
-        }
-        close(sv[1]);
-        int fd = -1;
-        if (pid > 0) {
-                struct pollfd pf = {.fd = sv[0], .events = POLLIN};
-                char b;
-                if (poll(&pf, 1, TREE_TIMEOUT_MS) != 1 || fc_fdpass_recv(sv[0], &b, 1, &fd) != 1) {
-                        if (fd >= 0)
-                                close(fd);
-                        fd = -1;
-                        kill(pid, SIGKILL);
-                }
-                /* Its exit tears down a copy of the host's mount table
-                 * (a grace period): reaped later, unless too many wait. */
-                if (waitpid(pid, NULL, WNOHANG) == 0) {
-                        if (p->n_builders < sizeof(p->builders) / sizeof(p->builders[0]))
-                                p->builders[p->n_builders++] = pid;
-                        else
-                                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-                                        ;
-                }
-        }
-        close(sv[0]);
+        struct tree_arg a = {p->scratch, s, name};
+        int fd = fc_parts_build_tree(tree_child_main, &a, p->builders, &p->n_builders,
+                                     sizeof(p->builders) / sizeof(p->builders[0]));
         if (fd < 0)
                 p->errors++;
         else
@@ -797,21 +782,9 @@ unsigned fc_cgpools_retire(struct fc_cgpools *p, const char *text, uint64_t now)
         return taken;
 }
 
-static void reap_builders(struct fc_cgpools *p, bool wait)
-{
-        for (unsigned i = p->n_builders; i-- > 0;) {
-                pid_t r;
-                while ((r = waitpid(p->builders[i], NULL, wait ? 0 : WNOHANG)) < 0 &&
-                       errno == EINTR)
-                        ;
-                if (r != 0)
-                        p->builders[i] = p->builders[--p->n_builders];
-        }
-}
-
 void fc_cgpools_sweep(struct fc_cgpools *p, uint64_t now)
 {
-        reap_builders(p, false);
+        fc_parts_reap_builders(p->builders, &p->n_builders, false);
         while (p->n_drop > 0)
                 close(p->drop[--p->n_drop]);
         for (unsigned i = p->n_trash; i-- > 0;)

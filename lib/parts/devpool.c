@@ -379,15 +379,14 @@ static void set_clear(struct fc_devpool_set *s)
         memset(s, 0, sizeof(*s));
 }
 
-static void reap_builders(struct fc_devpools *p, bool wait)
+void fc_parts_reap_builders(pid_t *builders, unsigned *n_builders, bool wait)
 {
-        for (unsigned i = p->n_builders; i-- > 0;) {
+        for (unsigned i = *n_builders; i-- > 0;) {
                 pid_t r;
-                while ((r = waitpid(p->builders[i], NULL, wait ? 0 : WNOHANG)) < 0 &&
-                       errno == EINTR)
+                while ((r = waitpid(builders[i], NULL, wait ? 0 : WNOHANG)) < 0 && errno == EINTR)
                         ;
                 if (r != 0)
-                        p->builders[i] = p->builders[--p->n_builders];
+                        builders[i] = builders[--*n_builders];
         }
 }
 
@@ -397,7 +396,7 @@ void fc_devpools_free(struct fc_devpools *p)
         for (unsigned s = 0; s < p->n_sets; s++)
                 set_clear(&p->set[s]);
         p->n_sets = 0;
-        reap_builders(p, true);
+        fc_parts_reap_builders(p->builders, &p->n_builders, true);
         free(p->scratch);
         p->scratch = NULL;
 }
@@ -497,7 +496,8 @@ static int build_child(int sock, const char *scratch, const char *key)
         return 0;
 }
 
-static int build(struct fc_devpools *p, const char *key)
+int fc_parts_build_tree(int (*child)(int sock, const void *arg), const void *arg, pid_t *builders,
+                        unsigned *n_builders, unsigned cap)
 {
         int sv[2];
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -505,7 +505,7 @@ static int build(struct fc_devpools *p, const char *key)
         pid_t pid = fork();
         if (pid == 0) {
                 close(sv[0]);
-                _exit(build_child(sv[1], p->scratch, key));
+                _exit(child(sv[1], arg));
         }
         close(sv[1]);
         int fd = -1;
@@ -518,10 +518,11 @@ static int build(struct fc_devpools *p, const char *key)
                         fd = -1;
                         kill(pid, SIGKILL);
                 }
-                /* Its exit tears its mount namespace down: reaped later. */
+                /* Its exit tears its mount namespace down (a grace
+                 * period): reaped later, unless too many wait. */
                 if (waitpid(pid, NULL, WNOHANG) == 0) {
-                        if (p->n_builders < sizeof(p->builders) / sizeof(p->builders[0]))
-                                p->builders[p->n_builders++] = pid;
+                        if (*n_builders < cap)
+                                builders[(*n_builders)++] = pid;
                         else
                                 while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
                                         ;
@@ -529,6 +530,23 @@ static int build(struct fc_devpools *p, const char *key)
         }
         close(sv[0]);
         return fd;
+}
+
+struct build_arg {
+        const char *scratch, *key;
+};
+
+static int build_child_main(int sock, const void *arg)
+{
+        const struct build_arg *a = arg;
+        return build_child(sock, a->scratch, a->key);
+}
+
+static int build(struct fc_devpools *p, const char *key)
+{
+        struct build_arg a = {p->scratch, key};
+        return fc_parts_build_tree(build_child_main, &a, p->builders, &p->n_builders,
+                                   sizeof(p->builders) / sizeof(p->builders[0]));
 }
 
 void fc_devpools_refill_one(struct fc_devpools *p, uint64_t now)
@@ -554,7 +572,7 @@ void fc_devpools_refill_one(struct fc_devpools *p, uint64_t now)
 
 void fc_devpools_sweep(struct fc_devpools *p)
 {
-        reap_builders(p, false);
+        fc_parts_reap_builders(p->builders, &p->n_builders, false);
         while (p->n_drop > 0)
                 close(p->drop[--p->n_drop]);
 }

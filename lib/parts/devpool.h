@@ -75,4 +75,13 @@ void fc_devpools_refill_one(struct fc_devpools *p, uint64_t now);
 void fc_devpools_sweep(struct fc_devpools *p);
 unsigned fc_devpools_ready(const struct fc_devpools *p);
 
+/* A detached tree built by a child of ours: child(sock, arg) runs in it
+ * and sends the tree's fd on sock (its exit status otherwise unused).
+ * Returns the fd, or -1 (the child is killed after 2 s).  A child that has
+ * not exited yet goes into builders[] (cap at most; beyond, it is waited
+ * for), for fc_parts_reap_builders.  Used by both pools of trees. */
+int fc_parts_build_tree(int (*child)(int sock, const void *arg), const void *arg, pid_t *builders,
+                        unsigned *n_builders, unsigned cap);
+void fc_parts_reap_builders(pid_t *builders, unsigned *n_builders, bool wait);
+
 #endif
