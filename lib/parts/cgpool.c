@@ -25,9 +25,9 @@
 #include "lib/cleanup.h"
 #include "lib/context.h"
 #include "lib/fdpass.h"
-#include "lib/parts/devpool.h"
 #include "lib/parts/parts.h"
 #include "lib/parts/protocol.h"
+#include "lib/parts/treejob.h"
 #include "lib/sys.h"
 
 #define MAX_DIRS 32
@@ -221,6 +221,7 @@ int fc_cgpools_init(struct fc_cgpools *p, unsigned target, const char *socket_pa
 {
         memset(p, 0, sizeof(*p));
         p->target = target;
+        fc_tree_job_init(&p->job);
         /* No refill under the creates: a miss costs them the mkdir a
          * refill would cost the cache at the same moment.  Idle only. */
         p->low = 0;
@@ -310,7 +311,7 @@ void fc_cgpools_free(struct fc_cgpools *p)
                 (void) unlink(p->record_path);
         free(p->record_path);
         p->record_path = NULL;
-        fc_parts_reap_builders(p->builders, &p->n_builders, true);
+        fc_tree_job_reap(&p->job, true);
         while (p->n_drop > 0)
                 close(p->drop[--p->n_drop]);
         if (p->scratch != NULL)
@@ -526,9 +527,9 @@ static bool set_needs(const struct fc_cgpools *p, const struct fc_cgpool_set *s,
 
 /* A ready cgroup of a set that wants trees but has none (made before the
  * set learned it, or with other flags): its index, or -1. */
-static int tree_missing(const struct fc_cgpool_set *s, uint64_t now)
+static int tree_missing(const struct fc_cgpools *p, const struct fc_cgpool_set *s, uint64_t now)
 {
-        if (!s->want_tree || now < s->retry_ns)
+        if (!s->want_tree || now < s->retry_ns || fc_tree_job_busy(&p->job))
                 return -1;
         for (unsigned i = 0; i < s->n_ready; i++)
                 if (s->tree_fd[i] < 0)
@@ -540,7 +541,7 @@ bool fc_cgpools_need(const struct fc_cgpools *p, bool idle, uint64_t now)
 {
         for (unsigned s = 0; s < p->n_sets; s++)
                 if (set_needs(p, &p->set[s], idle, now) ||
-                    (idle && tree_missing(&p->set[s], now) >= 0))
+                    (idle && tree_missing(p, &p->set[s], now) >= 0))
                         return true;
         return false;
 }
@@ -600,26 +601,49 @@ static int tree_child_main(int sock, const void *arg)
         return tree_child(sock, a->scratch, a->s, a->name);
 }
 
-/* The cgroup tree of a pooled cgroup (FC_PART_CGTREE), or -1 when it
- * cannot be had (the cgroup is pooled without; counted as an error).  A
- * tree is built from plain mounts: on Linux 6.1 nothing mounts on a
- * detached tree, so a child of ours builds it in a mount namespace of its
- * own, clones it detached and exits (its namespace, and nothing of the
- * host's, goes with it).  Idle time only, like the cgroup itself. */
-static int build_tree(struct fc_cgpools *p, const struct fc_cgpool_set *s, const char *name)
+/* Start building the cgroup tree (FC_PART_CGTREE) of the pooled cgroup
+ * `name` of set `s`, with the set's flags; fc_cgpools_job_done gives it
+ * to the cgroup.  Idle time only, like the cgroup itself. */
+static void start_tree(struct fc_cgpools *p, struct fc_cgpool_set *s, const char *name,
+                       uint64_t now)
 {
-        if (p->scratch == NULL) {
-                p->errors++;
-                return -1;
-        }
         struct tree_arg a = {p->scratch, s, name};
-        int fd = fc_parts_build_tree(tree_child_main, &a, p->builders, &p->n_builders,
-                                     sizeof(p->builders) / sizeof(p->builders[0]));
-        if (fd < 0)
+        if (p->scratch == NULL || fc_tree_job_start(&p->job, tree_child_main, &a, now) < 0) {
                 p->errors++;
-        else
-                p->trees++;
-        return fd;
+                s->retry_ns = now + RETRY_NS;
+                return;
+        }
+        snprintf(p->job_name, sizeof(p->job_name), "%s", name);
+        p->job_flags = s->want_flags;
+}
+
+void fc_cgpools_job_done(struct fc_cgpools *p, uint64_t now)
+{
+        if (!fc_tree_job_busy(&p->job))
+                return;
+        int fd = fc_tree_job_finish(&p->job);
+        /* Its cgroup, unless a lease took it (or it aged out) meanwhile. */
+        struct fc_cgpool_set *s = NULL;
+        unsigned k = 0;
+        for (unsigned x = 0; x < p->n_sets && s == NULL; x++)
+                for (k = 0; k < p->set[x].n_ready; k++)
+                        if (strcmp(p->set[x].ready[k], p->job_name) == 0) {
+                                s = &p->set[x];
+                                break;
+                        }
+        if (fd < 0) {
+                p->errors++;
+                if (s != NULL)
+                        s->retry_ns = now + RETRY_NS;
+                return;
+        }
+        p->trees++;
+        if (s != NULL && s->tree_fd[k] < 0) {
+                s->tree_fd[k] = fd;
+                s->tree_flags[k] = p->job_flags;
+        } else {
+                close(fd);
+        }
 }
 
 static int make_one(struct fc_cgpools *p, struct fc_cgpool_set *s, uint64_t now)
@@ -650,10 +674,12 @@ static int make_one(struct fc_cgpools *p, struct fc_cgpool_set *s, uint64_t now)
                 return r;
         }
         s->made_ns[s->n_ready] = now;
-        s->tree_fd[s->n_ready] = s->want_tree ? build_tree(p, s, name) : -1;
-        s->tree_flags[s->n_ready] = s->want_flags;
+        s->tree_fd[s->n_ready] = -1;
+        s->tree_flags[s->n_ready] = 0;
         s->n_ready++;
         p->made++;
+        if (s->want_tree && !fc_tree_job_busy(&p->job))
+                start_tree(p, s, name, now);
         return 0;
 }
 
@@ -670,13 +696,10 @@ void fc_cgpools_refill_one(struct fc_cgpools *p, bool idle, uint64_t now)
                 /* Full: then a tree for a ready cgroup without one. */
                 for (unsigned i = 0; idle && i < p->n_sets; i++) {
                         struct fc_cgpool_set *s = &p->set[i];
-                        int k = tree_missing(s, now);
+                        int k = tree_missing(p, s, now);
                         if (k < 0)
                                 continue;
-                        s->tree_fd[k] = build_tree(p, s, s->ready[k]);
-                        s->tree_flags[k] = s->want_flags;
-                        if (s->tree_fd[k] < 0)
-                                s->retry_ns = now + RETRY_NS;
+                        start_tree(p, s, s->ready[k], now);
                         return;
                 }
                 return;
@@ -784,7 +807,9 @@ unsigned fc_cgpools_retire(struct fc_cgpools *p, const char *text, uint64_t now)
 
 void fc_cgpools_sweep(struct fc_cgpools *p, uint64_t now)
 {
-        fc_parts_reap_builders(p->builders, &p->n_builders, false);
+        if (fc_tree_job_overdue(&p->job, now))
+                fc_cgpools_job_done(p, now);
+        fc_tree_job_reap(&p->job, false);
         while (p->n_drop > 0)
                 close(p->drop[--p->n_drop]);
         for (unsigned i = p->n_trash; i-- > 0;)
@@ -830,6 +855,8 @@ int fc_cgpools_wake_ms(const struct fc_cgpools *p, uint64_t now)
         for (unsigned i = 0; i < p->n_trash; i++)
                 if (p->trash[i].next_ns < first)
                         first = p->trash[i].next_ns;
+        if (fc_tree_job_busy(&p->job) && p->job.deadline_ns < first)
+                first = p->job.deadline_ns;
         if (first == UINT64_MAX)
                 return -1;
         return first <= now ? 0 : (int) ((first - now) / 1000000ULL) + 1;
@@ -840,5 +867,14 @@ unsigned fc_cgpools_ready(const struct fc_cgpools *p)
         unsigned n = 0;
         for (unsigned s = 0; s < p->n_sets; s++)
                 n += p->set[s].n_ready;
+        return n;
+}
+
+unsigned fc_cgpools_ready_trees(const struct fc_cgpools *p)
+{
+        unsigned n = 0;
+        for (unsigned s = 0; s < p->n_sets; s++)
+                for (unsigned i = 0; i < p->set[s].n_ready; i++)
+                        n += p->set[s].tree_fd[i] >= 0;
         return n;
 }

@@ -21,6 +21,7 @@
 
 #include "lib/error.h"
 #include "lib/parts/protocol.h"
+#include "lib/parts/treejob.h"
 
 #define FC_CGPOOL_SETS 8
 #define FC_CGPOOL_OUT  256
@@ -68,10 +69,11 @@ struct fc_cgpools {
         unsigned long counter;
         char *record_path;
         char *scratch; /* where a tree is built: FC_PARTS_TREE_DIR */
-        /* Tree builders that sent their tree but had not exited yet (their
-         * exit tears their mount namespace down): reaped by the sweep. */
-        pid_t builders[16];
-        unsigned n_builders;
+        /* A cgroup tree being built (lib/parts/treejob.h), for the pooled
+         * cgroup job_name, with job_flags. */
+        struct fc_tree_job job;
+        char job_name[FC_PARTS_CG_NAME_MAX];
+        uint32_t job_flags;
         int drop[16]; /* trees not handed out, closed by the sweep */
         unsigned n_drop;
         struct fc_cgpool_out out[FC_CGPOOL_OUT];
@@ -104,8 +106,15 @@ bool fc_cgpools_take(struct fc_cgpools *p, const char *key, char *name, uint64_t
  * below its target. */
 bool fc_cgpools_need(const struct fc_cgpools *p, bool idle, uint64_t now);
 
-/* Make one pooled cgroup for the set that needs it most. */
+/* Make one pooled cgroup for the set that needs it most (and start
+ * building its tree, when its set wants trees and no other is being
+ * built); or, all sets full, start building the tree of a ready cgroup
+ * without one. */
 void fc_cgpools_refill_one(struct fc_cgpools *p, bool idle, uint64_t now);
+
+/* The tree build in flight ended (its fd, p->job, polled readable): the
+ * tree goes to its cgroup if that is still ready. */
+void fc_cgpools_job_done(struct fc_cgpools *p, uint64_t now);
 
 /* Take a removed container's cgroup directories (`text`: one absolute
  * path per line) for removal.  Each must be in a cgroup v1 hierarchy
@@ -113,8 +122,9 @@ void fc_cgpools_refill_one(struct fc_cgpools *p, bool idle, uint64_t now);
  * refused (counted), never touched.  Returns how many were taken. */
 unsigned fc_cgpools_retire(struct fc_cgpools *p, const char *text, uint64_t now);
 
-/* Remove handed-out pooled cgroups past their due time, ready ones too
- * old to hand out, and handed-over directories that are due. */
+/* End a tree build past its deadline; remove handed-out pooled cgroups
+ * past their due time, ready ones too old to hand out, and handed-over
+ * directories that are due. */
 void fc_cgpools_sweep(struct fc_cgpools *p, uint64_t now);
 
 /* Milliseconds until the sweep or a waiting refill has something to do,
@@ -123,6 +133,8 @@ int fc_cgpools_wake_ms(const struct fc_cgpools *p, uint64_t now);
 
 /* Sum of ready cgroups over the sets. */
 unsigned fc_cgpools_ready(const struct fc_cgpools *p);
+/* How many of them have their tree. */
+unsigned fc_cgpools_ready_trees(const struct fc_cgpools *p);
 
 /* Check a key's text and split it into "<mount><parent>" dirs: every
  * mount a cgroup v1 hierarchy under /sys/fs/cgroup, every parent a clean

@@ -24,11 +24,10 @@
 #include "lib/fdpass.h"
 #include "lib/parts/parts.h"
 #include "lib/parts/protocol.h"
+#include "lib/parts/treejob.h"
 #include "lib/rootfs.h"
 #include "lib/sys.h"
 
-/* A tree's builder is killed after this. */
-#define TREE_TIMEOUT_MS 2000
 /* After a failed build of a set, wait this long before the next. */
 #define RETRY_NS (1000ULL * 1000000ULL)
 /* Between the fields of a key's line, and between a mount's options. */
@@ -353,6 +352,7 @@ int fc_devpools_init(struct fc_devpools *p, unsigned target, const char *socket_
 {
         memset(p, 0, sizeof(*p));
         p->target = target;
+        fc_tree_job_init(&p->job);
         p->scratch = fc_parts_sibling_path(socket_path, FC_PARTS_TREE_DIR);
         if (p->scratch == NULL)
                 return fc_error_set(err, -ENOMEM, "out of memory");
@@ -379,24 +379,15 @@ static void set_clear(struct fc_devpool_set *s)
         memset(s, 0, sizeof(*s));
 }
 
-void fc_parts_reap_builders(pid_t *builders, unsigned *n_builders, bool wait)
-{
-        for (unsigned i = *n_builders; i-- > 0;) {
-                pid_t r;
-                while ((r = waitpid(builders[i], NULL, wait ? 0 : WNOHANG)) < 0 && errno == EINTR)
-                        ;
-                if (r != 0)
-                        builders[i] = builders[--*n_builders];
-        }
-}
-
 void fc_devpools_free(struct fc_devpools *p)
 {
-        fc_devpools_sweep(p);
+        fc_devpools_sweep(p, 0);
         for (unsigned s = 0; s < p->n_sets; s++)
                 set_clear(&p->set[s]);
         p->n_sets = 0;
-        fc_parts_reap_builders(p->builders, &p->n_builders, true);
+        fc_tree_job_reap(&p->job, true);
+        free(p->job_key);
+        p->job_key = NULL;
         free(p->scratch);
         p->scratch = NULL;
 }
@@ -468,6 +459,8 @@ int fc_devpools_take(struct fc_devpools *p, const char *key, uint64_t now)
 
 bool fc_devpools_need(const struct fc_devpools *p, uint64_t now)
 {
+        if (fc_tree_job_busy(&p->job))
+                return false; /* one build at a time: its end wakes the loop */
         for (unsigned i = 0; i < p->n_sets; i++)
                 if (p->set[i].n_ready < p->target && now >= p->set[i].retry_ns)
                         return true;
@@ -496,42 +489,6 @@ static int build_child(int sock, const char *scratch, const char *key)
         return 0;
 }
 
-int fc_parts_build_tree(int (*child)(int sock, const void *arg), const void *arg, pid_t *builders,
-                        unsigned *n_builders, unsigned cap)
-{
-        int sv[2];
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-                return -1;
-        pid_t pid = fork();
-        if (pid == 0) {
-                close(sv[0]);
-                _exit(child(sv[1], arg));
-        }
-        close(sv[1]);
-        int fd = -1;
-        if (pid > 0) {
-                struct pollfd pf = {.fd = sv[0], .events = POLLIN};
-                char b;
-                if (poll(&pf, 1, TREE_TIMEOUT_MS) != 1 || fc_fdpass_recv(sv[0], &b, 1, &fd) != 1) {
-                        if (fd >= 0)
-                                close(fd);
-                        fd = -1;
-                        kill(pid, SIGKILL);
-                }
-                /* Its exit tears its mount namespace down (a grace
-                 * period): reaped later, unless too many wait. */
-                if (waitpid(pid, NULL, WNOHANG) == 0) {
-                        if (*n_builders < cap)
-                                builders[(*n_builders)++] = pid;
-                        else
-                                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-                                        ;
-                }
-        }
-        close(sv[0]);
-        return fd;
-}
-
 struct build_arg {
         const char *scratch, *key;
 };
@@ -542,15 +499,10 @@ static int build_child_main(int sock, const void *arg)
         return build_child(sock, a->scratch, a->key);
 }
 
-static int build(struct fc_devpools *p, const char *key)
-{
-        struct build_arg a = {p->scratch, key};
-        return fc_parts_build_tree(build_child_main, &a, p->builders, &p->n_builders,
-                                   sizeof(p->builders) / sizeof(p->builders[0]));
-}
-
 void fc_devpools_refill_one(struct fc_devpools *p, uint64_t now)
 {
+        if (fc_tree_job_busy(&p->job) || p->scratch == NULL)
+                return;
         struct fc_devpool_set *best = NULL;
         for (unsigned i = 0; i < p->n_sets; i++) {
                 struct fc_devpool_set *s = &p->set[i];
@@ -558,21 +510,52 @@ void fc_devpools_refill_one(struct fc_devpools *p, uint64_t now)
                     (best == NULL || s->n_ready < best->n_ready))
                         best = s;
         }
-        if (best == NULL || p->scratch == NULL)
+        if (best == NULL)
                 return;
-        int fd = build(p, best->key);
-        if (fd < 0) {
+        struct build_arg a = {p->scratch, best->key};
+        if ((p->job_key = strdup(best->key)) == NULL ||
+            fc_tree_job_start(&p->job, build_child_main, &a, now) < 0) {
+                free(p->job_key);
+                p->job_key = NULL;
                 p->errors++;
                 best->retry_ns = now + RETRY_NS;
-                return;
         }
-        best->fds[best->n_ready++] = fd;
-        p->made++;
 }
 
-void fc_devpools_sweep(struct fc_devpools *p)
+void fc_devpools_job_done(struct fc_devpools *p, uint64_t now)
 {
-        fc_parts_reap_builders(p->builders, &p->n_builders, false);
+        if (!fc_tree_job_busy(&p->job))
+                return;
+        int fd = fc_tree_job_finish(&p->job);
+        struct fc_devpool_set *s = NULL;
+        for (unsigned i = 0; i < p->n_sets && s == NULL; i++)
+                if (strcmp(p->set[i].key, p->job_key) == 0)
+                        s = &p->set[i];
+        free(p->job_key);
+        p->job_key = NULL;
+        if (fd < 0) {
+                p->errors++;
+                if (s != NULL)
+                        s->retry_ns = now + RETRY_NS;
+                return;
+        }
+        p->made++;
+        if (s != NULL && s->n_ready < p->target)
+                s->fds[s->n_ready++] = fd;
+        else
+                close(fd); /* its set was evicted meanwhile */
+}
+
+int fc_devpools_wake_ms(const struct fc_devpools *p, uint64_t now)
+{
+        return fc_tree_job_wake_ms(&p->job, now);
+}
+
+void fc_devpools_sweep(struct fc_devpools *p, uint64_t now)
+{
+        if (fc_tree_job_overdue(&p->job, now))
+                fc_devpools_job_done(p, now);
+        fc_tree_job_reap(&p->job, false);
         while (p->n_drop > 0)
                 close(p->drop[--p->n_drop]);
 }

@@ -23,6 +23,7 @@
 #include <sys/types.h>
 
 #include "lib/error.h"
+#include "lib/parts/treejob.h"
 #include "oci-spec/config.h"
 
 #define FC_DEVPOOL_SETS 8
@@ -49,10 +50,10 @@ struct fc_devpool_set {
 struct fc_devpools {
         struct fc_devpool_set set[FC_DEVPOOL_SETS];
         unsigned n_sets;
-        unsigned target;    /* per set; 0: none pooled */
-        char *scratch;      /* FC_PARTS_TREE_DIR */
-        pid_t builders[16]; /* builders not yet reaped (lib/parts/cgpool.h) */
-        unsigned n_builders;
+        unsigned target;               /* per set; 0: none pooled */
+        char *scratch;                 /* FC_PARTS_TREE_DIR */
+        struct fc_tree_job job;        /* a tree being built (lib/parts/treejob.h) */
+        char *job_key;                 /* ... for this key */
         int drop[FC_DEVPOOL_SETS * 8]; /* trees of an evicted set, closed by the sweep */
         unsigned n_drop;
         uint64_t hits, misses, made, errors, refused;
@@ -67,21 +68,20 @@ void fc_devpools_free(struct fc_devpools *p);
  * key fc_devtree_key makes). */
 int fc_devpools_take(struct fc_devpools *p, const char *key, uint64_t now);
 
-/* Whether a set is below its target (refills are idle-time only). */
+/* Whether a set is below its target (refills are idle-time only) and no
+ * tree is being built. */
 bool fc_devpools_need(const struct fc_devpools *p, uint64_t now);
-/* Build one tree for the set furthest below its target. */
+/* Start building a tree for the set furthest below its target (unless
+ * one is being built). */
 void fc_devpools_refill_one(struct fc_devpools *p, uint64_t now);
-/* Reap builders that exited, close the trees of evicted sets. */
-void fc_devpools_sweep(struct fc_devpools *p);
+/* The build in flight ended (its fd, p->job, polled readable): its tree
+ * joins its set. */
+void fc_devpools_job_done(struct fc_devpools *p, uint64_t now);
+/* Milliseconds until the sweep must see to the build in flight, or -1. */
+int fc_devpools_wake_ms(const struct fc_devpools *p, uint64_t now);
+/* End a build past its deadline, reap builders that exited, close the
+ * trees of evicted sets. */
+void fc_devpools_sweep(struct fc_devpools *p, uint64_t now);
 unsigned fc_devpools_ready(const struct fc_devpools *p);
-
-/* A detached tree built by a child of ours: child(sock, arg) runs in it
- * and sends the tree's fd on sock (its exit status otherwise unused).
- * Returns the fd, or -1 (the child is killed after 2 s).  A child that has
- * not exited yet goes into builders[] (cap at most; beyond, it is waited
- * for), for fc_parts_reap_builders.  Used by both pools of trees. */
-int fc_parts_build_tree(int (*child)(int sock, const void *arg), const void *arg, pid_t *builders,
-                        unsigned *n_builders, unsigned cap);
-void fc_parts_reap_builders(pid_t *builders, unsigned *n_builders, bool wait);
 
 #endif

@@ -394,14 +394,15 @@ static int status_json(struct server *s, char *out, size_t size)
                               "\"low\":%u,\"places\":%u,\"hits\":%llu,\"misses\":%llu,"
                               "\"made\":%llu,\"discarded\":%llu,\"refused\":%llu,"
                               "\"errors\":%llu,\"removing\":%u,\"removed\":%llu,"
-                              "\"trees\":%llu,\"tree_hits\":%llu}",
+                              "\"trees\":%llu,\"tree_hits\":%llu,\"ready_trees\":%u}",
                               fc_cgpools_ready(cgp), cgp->target * cgp->n_sets, cgp->target,
                               cgp->low, cgp->n_sets, (unsigned long long) cgp->hits,
                               (unsigned long long) cgp->misses, (unsigned long long) cgp->made,
                               (unsigned long long) cgp->discarded,
                               (unsigned long long) cgp->refused, (unsigned long long) cgp->errors,
                               cgp->n_trash, (unsigned long long) cgp->removed,
-                              (unsigned long long) cgp->trees, (unsigned long long) cgp->tree_hits);
+                              (unsigned long long) cgp->trees, (unsigned long long) cgp->tree_hits,
+                              fc_cgpools_ready_trees(cgp));
         const struct fc_devpools *dp = &s->devpools;
         if (n >= 0 && (size_t) n < size)
                 n += snprintf(out + n, size - (size_t) n,
@@ -814,7 +815,7 @@ static void refill(struct server *s, bool idle)
 static int run_loop(struct server *s, fc_error_t *err)
 {
         enum { FIXED = 2 };
-        struct pollfd pfd[FIXED + MAX_CLIENTS + 64];
+        struct pollfd pfd[FIXED + MAX_CLIENTS + 64 + 2];
         while (!s->stopping) {
                 /* Below the low water mark, refill now; above it, only
                  * after IDLE_MS without a request, so that refills stay out
@@ -823,18 +824,25 @@ static int run_loop(struct server *s, fc_error_t *err)
                 refill(s, false);
                 uint64_t now = fc_now_ns();
                 fc_cgpools_sweep(&s->cgpools, now);
-                fc_devpools_sweep(&s->devpools);
+                fc_devpools_sweep(&s->devpools, now);
                 bool cg_idle = fc_cgpools_need(&s->cgpools, true, now) ||
                                fc_devpools_need(&s->devpools, now);
                 bool want_idle = fc_parts_pools_need(&s->pools, true) != 0 || cg_idle;
                 int timeout = want_idle ? IDLE_MS : s->pools.n_jobs ? 1000 : -1;
-                if (!cg_idle)
+                /* A tree being built leaves its pool wanting nothing until
+                 * it comes: filling goes on after it. */
+                bool building =
+                        fc_tree_job_busy(&s->cgpools.job) || fc_tree_job_busy(&s->devpools.job);
+                if (!cg_idle && !building)
                         s->cg_filling = false;
-                else if (s->cg_filling || fc_cgpools_need(&s->cgpools, false, now))
+                else if (cg_idle && (s->cg_filling || fc_cgpools_need(&s->cgpools, false, now)))
                         timeout = 0; /* below the low mark, or filling while idle */
                 int cg_wake = fc_cgpools_wake_ms(&s->cgpools, now);
                 if (cg_wake >= 0 && (timeout < 0 || cg_wake < timeout))
                         timeout = cg_wake;
+                int dev_wake = fc_devpools_wake_ms(&s->devpools, now);
+                if (dev_wake >= 0 && (timeout < 0 || dev_wake < timeout))
+                        timeout = dev_wake;
                 if (s->keeper_pid > 0 && (timeout < 0 || timeout > 200))
                         timeout = 200; /* to reap it soon after it stops */
                 int hold = held_timeout_ms(s, fc_now_ns());
@@ -850,6 +858,11 @@ static int run_loop(struct server *s, fc_error_t *err)
                         n_jobs = 64;
                 for (unsigned i = 0; i < n_jobs; i++)
                         pfd[n++] = (struct pollfd){.fd = s->pools.jobs[i].sock, .events = POLLIN};
+                /* The trees being built (lib/parts/treejob.h); -1 is ignored. */
+                unsigned trees_at = n;
+                pfd[n++] = (struct pollfd){.fd = fc_tree_job_fd(&s->cgpools.job), .events = POLLIN};
+                pfd[n++] =
+                        (struct pollfd){.fd = fc_tree_job_fd(&s->devpools.job), .events = POLLIN};
                 int r = poll(pfd, n, timeout);
                 if (r < 0) {
                         if (errno == EINTR)
@@ -882,6 +895,10 @@ static int run_loop(struct server *s, fc_error_t *err)
                 for (unsigned i = n_jobs; i-- > 0;)
                         if (pfd[jobs_at + i].revents)
                                 fc_parts_pools_job_done(&s->pools, i);
+                if (pfd[trees_at].revents)
+                        fc_cgpools_job_done(&s->cgpools, fc_now_ns());
+                if (pfd[trees_at + 1].revents)
+                        fc_devpools_job_done(&s->devpools, fc_now_ns());
                 fc_parts_pools_reap_stuck(&s->pools, fc_now_ns(), HELPER_TIMEOUT_NS);
         }
         return 0;

@@ -531,10 +531,12 @@ cgtree_run() {
         echo "$stderr" >"$FC_TMP/$1.mi"
 }
 
+# wait_cgroup_trees N: until N pooled cgroups are ready with their tree (so
+# that the next lease finds one, and no tree is being built).
 wait_cgroup_trees() {
         local i
         for ((i = 0; i < 500; i++)); do
-                status_json 2>/dev/null | jq -e ".pools.cgroup.trees >= $1" >/dev/null && return 0
+                status_json 2>/dev/null | jq -e ".pools.cgroup.ready_trees >= $1" >/dev/null && return 0
                 sleep 0.01
         done
         fail "cgroup trees did not reach $1: $(status_json)"
@@ -550,6 +552,7 @@ wait_cgroup_trees() {
         create_container c0
         wait_cgroup_trees 2
         cgtree_run w0
+        wait_cgroup_trees 2
         cgtree_run w1
         run -0 status_json
         echo "$output" | jq -e '.pools.cgroup.tree_hits == 2'
@@ -560,19 +563,21 @@ wait_cgroup_trees() {
         diff <(mounts_view "$FC_TMP/w1.mi" w1) <(mounts_view "$FC_TMP/k1.mi" k1)
         grep -q ' /sys/fs/cgroup/pids ro,' "$FC_TMP/w1.mi"
         # Its own cgroup, read-only, in a tree of its own: w0's mkdir is not there.
+        wait_cgroup_trees 2
         cgtree_run w2
         [ "${lines[0]}" = "$(cgtree_ls)" ]
         [ "$(echo "$output" | grep -cx 1)" -eq 1 ]
         ! echo "$output" | grep -q 'dirty\|WRITABLE'
         # A cgroup mount with other flags: trees are built with those from then on.
         update_config '(.mounts[] | select(.type == "cgroup") | .options) |= map(select(. != "ro"))'
-        cgtree_run w3
-        local trees hits
-        trees=$(status_json | jq .pools.cgroup.trees)
+        wait_cgroup_trees 2
+        local hits
         hits=$(status_json | jq .pools.cgroup.tree_hits)
+        cgtree_run w3
+        ! grep -q 'init: /sys/fs/cgroup from the cache' "$FC_TMP/w3.log"
         # The cgroup made in w3's place comes with a tree of its flags (the one left
         # keeps its read-only tree, for creates that ask for that), and w4 takes it.
-        wait_cgroup_trees $((trees + 1))
+        wait_cgroup_trees 2
         cgtree_run w4
         grep -q ' /sys/fs/cgroup/pids rw,' "$FC_TMP/w4.mi"
         grep -q 'init: /sys/fs/cgroup from the cache' "$FC_TMP/w4.log"
