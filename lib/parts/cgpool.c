@@ -293,6 +293,8 @@ static void trash_flush(struct fc_cgpools *p);
 
 void fc_cgpools_free(struct fc_cgpools *p)
 {
+        /* A tree being built holds its cgroup's directories. */
+        fc_tree_job_reap(&p->job, true);
         trash_flush(p);
         free(p->trash);
         p->trash = NULL;
@@ -433,12 +435,17 @@ bool fc_cgpools_take(struct fc_cgpools *p, const char *key, char *name, uint64_t
         /* Oldest first: every pooled cgroup waits about as long; but the
          * oldest with a tree of these flags first when a tree is wanted. */
         unsigned k = 0;
-        for (unsigned i = 0; want_tree && i < s->n_ready; i++) {
+        bool found = false;
+        for (unsigned i = 0; want_tree && i < s->n_ready && !found; i++) {
                 if (s->tree_fd[i] >= 0 && s->tree_flags[i] == tree_flags) {
                         k = i;
-                        break;
+                        found = true;
                 }
         }
+        /* Not the one whose tree is being built, when there is another. */
+        if (!found && s->n_ready > 1 && fc_tree_job_busy(&p->job) &&
+            strcmp(s->ready[0], p->job_name) == 0)
+                k = 1;
         char *taken = s->ready[k];
         int tree = s->tree_fd[k];
         bool match = s->tree_flags[k] == tree_flags;
@@ -529,7 +536,7 @@ static bool set_needs(const struct fc_cgpools *p, const struct fc_cgpool_set *s,
  * set learned it, or with other flags): its index, or -1. */
 static int tree_missing(const struct fc_cgpools *p, const struct fc_cgpool_set *s, uint64_t now)
 {
-        if (!s->want_tree || now < s->retry_ns || fc_tree_job_busy(&p->job))
+        if (!s->want_tree || now < s->tree_retry_ns || fc_tree_job_busy(&p->job))
                 return -1;
         for (unsigned i = 0; i < s->n_ready; i++)
                 if (s->tree_fd[i] < 0)
@@ -610,7 +617,7 @@ static void start_tree(struct fc_cgpools *p, struct fc_cgpool_set *s, const char
         struct tree_arg a = {p->scratch, s, name};
         if (p->scratch == NULL || fc_tree_job_start(&p->job, tree_child_main, &a, now) < 0) {
                 p->errors++;
-                s->retry_ns = now + RETRY_NS;
+                s->tree_retry_ns = now + RETRY_NS;
                 return;
         }
         snprintf(p->job_name, sizeof(p->job_name), "%s", name);
@@ -632,9 +639,12 @@ void fc_cgpools_job_done(struct fc_cgpools *p, uint64_t now)
                                 break;
                         }
         if (fd < 0) {
-                p->errors++;
-                if (s != NULL)
-                        s->retry_ns = now + RETRY_NS;
+                /* Not when its cgroup went meanwhile: the builder found
+                 * no directories to bind. */
+                if (s != NULL) {
+                        p->errors++;
+                        s->tree_retry_ns = now + RETRY_NS;
+                }
                 return;
         }
         p->trees++;
@@ -848,6 +858,9 @@ int fc_cgpools_wake_ms(const struct fc_cgpools *p, uint64_t now)
                         first = s->retry_ns;
                 if (s->n_ready > 0 && s->made_ns[0] + MAX_AGE_NS < first)
                         first = s->made_ns[0] + MAX_AGE_NS;
+                if (s->tree_retry_ns > now && s->tree_retry_ns < first &&
+                    tree_missing(p, s, s->tree_retry_ns) >= 0)
+                        first = s->tree_retry_ns;
         }
         for (unsigned i = 0; i < p->n_out; i++)
                 if (p->out[i].due_ns < first)

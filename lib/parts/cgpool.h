@@ -40,8 +40,9 @@ struct fc_cgpool_set {
         bool want_tree;
         uint32_t want_flags;
         unsigned n_ready;
-        uint64_t used_ns;  /* last lease, for eviction */
-        uint64_t retry_ns; /* after a failed refill, not before this */
+        uint64_t used_ns;       /* last lease, for eviction */
+        uint64_t retry_ns;      /* after a failed refill, not before this */
+        uint64_t tree_retry_ns; /* after a failed tree, none before this */
 };
 
 /* A pooled cgroup handed out, kept until its create must have taken it:

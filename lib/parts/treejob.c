@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lib/fdpass.h"
+#include "lib/sys.h"
 
 void fc_tree_job_init(struct fc_tree_job *j)
 {
@@ -28,7 +29,15 @@ int fc_tree_job_start(struct fc_tree_job *j, int (*child)(int sock, const void *
                 return -errno;
         pid_t pid = fork();
         if (pid == 0) {
-                close(sv[0]);
+                /* Nothing of the cache's (its lock, listening socket,
+                 * clients, parts), and its stop signals, blocked there for
+                 * its signalfd, kill us. */
+                if (sv[1] > 3)
+                        fc_sys_close_range(3, (unsigned) sv[1] - 1, 0);
+                fc_sys_close_range((unsigned) sv[1] + 1, ~0U, 0);
+                sigset_t none;
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
                 _exit(child(sv[1], arg));
         }
         int r = pid < 0 ? -errno : 0;

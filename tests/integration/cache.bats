@@ -567,14 +567,14 @@ wait_cgroup_trees() {
         cgtree_run w2
         [ "${lines[0]}" = "$(cgtree_ls)" ]
         [ "$(echo "$output" | grep -cx 1)" -eq 1 ]
-        ! echo "$output" | grep -q 'dirty\|WRITABLE'
+        ! echo "$output" | grep -q 'dirty\|WRITABLE' || fail "dirty or writable: $output"
         # A cgroup mount with other flags: trees are built with those from then on.
         update_config '(.mounts[] | select(.type == "cgroup") | .options) |= map(select(. != "ro"))'
         wait_cgroup_trees 2
         local hits
         hits=$(status_json | jq .pools.cgroup.tree_hits)
         cgtree_run w3
-        ! grep -q 'init: /sys/fs/cgroup from the cache' "$FC_TMP/w3.log"
+        ! grep -q 'init: /sys/fs/cgroup from the cache' "$FC_TMP/w3.log" || fail "w3 used a tree of other flags"
         # The cgroup made in w3's place comes with a tree of its flags (the one left
         # keeps its read-only tree, for creates that ask for that), and w4 takes it.
         wait_cgroup_trees 2
@@ -594,8 +594,8 @@ wait_cgroup_trees() {
         cgtree_run w5
         run -0 status_json
         echo "$output" | jq -e ".pools.cgroup.tree_hits == $hits and .pools.cgroup.hits == $cg_hits + 1"
-        ! grep -q 'init: /sys/fs/cgroup from the cache' "$FC_TMP/w5.log"
-        ! grep -qF "$CACHE_SOCK.trees" /proc/self/mountinfo
+        ! grep -q 'init: /sys/fs/cgroup from the cache' "$FC_TMP/w5.log" || fail "a tree with a shared root"
+        ! grep -qF "$CACHE_SOCK.trees" /proc/self/mountinfo || fail "a parked tree left on the host"
         run -0 cache stop
         [ -z "$(pooled_names "$FC_CG_PARENT")" ] || fail "left: $(pooled_names "$FC_CG_PARENT")"
 }
@@ -644,7 +644,7 @@ wait_dev_pool() {
         run -0 status_json
         echo "$output" | jq -e '.pools.dev.hits == 1 and .pools.dev.misses == 1 and
                 .pools.dev.kinds == 1'
-        ! grep -q 'init: /dev from the cache' "$FC_TMP/d0.log"
+        ! grep -q 'init: /dev from the cache' "$FC_TMP/d0.log" || fail "d0 used a /dev tree"
         grep -q 'init: /dev from the cache' "$FC_TMP/d1.log"
         devtree_run d1b
         local warm=$output
@@ -658,7 +658,7 @@ wait_dev_pool() {
         run -0 status_json
         echo "$output" | jq -e '.pools.dev.hits == 2 and .pools.dev.errors == 0'
         run -0 cache stop
-        ! grep -qF "$CACHE_SOCK.trees" /proc/self/mountinfo
+        ! grep -qF "$CACHE_SOCK.trees" /proc/self/mountinfo || fail "a parked tree left on the host"
 }
 
 # retired_names DIR: cgroups handed to the cache for removal (.fc-pool-<tag>-r*) in DIR.
