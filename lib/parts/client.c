@@ -326,6 +326,8 @@ void fc_parts_lease_begin(const struct fc_context *ctx, uint32_t want, const cha
         ret->want = want;
         ret->with_cgroup = cgroup_key != NULL;
         ret->with_dev = dev_key != NULL;
+        if (cgroup_key != NULL && (ret->cg_key = strdup(cgroup_key)) == NULL)
+                return;
         ret->fd = lease_send(ctx, want, cgroup_key, cg_flags, dev_key, autostart, &err);
         if (ret->fd < 0)
                 fc_log(ctx, FC_LOG_DEBUG, "parts cache miss: %s", err.msg);
@@ -336,14 +338,32 @@ void fc_parts_lease_end(const struct fc_context *ctx, struct fc_parts_pending *p
                         struct fc_parts_lease *ret)
 {
         lease_reset(ret);
-        if (p->fd < 0)
+        if (p->fd < 0) {
+                fc_parts_lease_abandon(p);
                 return;
+        }
         fc_error_t err = FC_ERROR_INIT;
-        if (lease_recv(p->fd, p->deadline_ns, p->want, p->with_cgroup, p->with_dev, ret, &err) < 0)
+        int r = lease_recv(p->fd, p->deadline_ns, p->want, p->with_cgroup, p->with_dev, ret, &err);
+        if (r == -ECONNRESET && (p->with_dev || (p->want & ~FC_PARTS_ALL_KINDS))) {
+                /* A cache from before the trees (an upgrade with it still
+                 * running) drops a request it does not know, and the whole
+                 * lease with it: ask again for what it does serve. */
+                fc_log(ctx, FC_LOG_DEBUG,
+                       "parts cache dropped the request (an older cache?): asking again "
+                       "without trees");
+                fc_error_clear(&err);
+                close(p->fd);
+                p->want &= FC_PARTS_ALL_KINDS;
+                p->with_dev = false;
+                p->fd = lease_send(ctx, p->want, p->cg_key, 0, NULL, false, &err);
+                if (p->fd >= 0)
+                        r = lease_recv(p->fd, p->deadline_ns, p->want, p->with_cgroup, false, ret,
+                                       &err);
+        }
+        if (r < 0)
                 fc_log(ctx, FC_LOG_DEBUG, "parts cache miss: %s", err.msg);
         fc_error_clear(&err);
-        close(p->fd);
-        p->fd = -1;
+        fc_parts_lease_abandon(p);
 }
 
 void fc_parts_lease_abandon(struct fc_parts_pending *p)
@@ -351,6 +371,8 @@ void fc_parts_lease_abandon(struct fc_parts_pending *p)
         if (p->fd >= 0)
                 close(p->fd);
         p->fd = -1;
+        free(p->cg_key);
+        p->cg_key = NULL;
 }
 
 void fc_parts_lease(const struct fc_context *ctx, uint32_t want, const char *cgroup_key,

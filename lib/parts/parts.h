@@ -84,6 +84,7 @@ struct fc_parts_pending {
         bool with_cgroup;
         bool with_dev;
         uint64_t deadline_ns;
+        char *cg_key; /* for asking again (fc_parts_lease_end); owned */
 };
 /* `want` may include FC_PART_CGTREE with a cgroup_key: `cgtree_flags` are
  * then the MS_* flags of the config's cgroup mount (FC_CGROUP_MOUNT_FLAGS

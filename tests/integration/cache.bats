@@ -19,6 +19,10 @@ setup() {
 
 teardown() {
         cache_kill_all
+        # The older cache of old-cache.py, when a test started one.
+        if [ -f "$FC_TMP/old-cache.pid" ]; then
+                kill "$(cat "$FC_TMP/old-cache.pid")" 2>/dev/null || true
+        fi
         teardown_common
 }
 
@@ -902,4 +906,42 @@ EOF
         [ "$held" -ge 1 ] || fail "dropped while leases kept coming, $try times: $(status_json)"
         # Quiet: dropped soon.
         wait_mntns_dropped "$pid" 60
+}
+
+@test "cache: a cache from before the trees drops their request: the runtime asks again without them" {
+        bats_require_minimum_version 1.5.0
+        setup_bundle
+        export FLASHCUBE_CACHE_SOCKET=$CACHE_SOCK
+        mkdir -m 0700 "$CACHE_DIR"
+        # A cache as one from before this version would answer (still running after an
+        # upgrade), leasing the network, IPC and UTS namespaces it runs in.
+        unshare --net --ipc --uts /usr/bin/python3 "$BATS_TEST_DIRNAME/old-cache.py" \
+                "$CACHE_SOCK" "$FC_TMP/old-cache.log" &
+        echo $! >"$FC_TMP/old-cache.pid"
+        local i
+        for ((i = 0; i < 500; i++)); do
+                [ -S "$CACHE_SOCK" ] && break
+                sleep 0.01
+        done
+        [ -S "$CACHE_SOCK" ] || fail "the older cache did not start"
+        local net ipc
+        net=$(readlink "/proc/$(cat "$FC_TMP/old-cache.pid")/ns/net")
+        ipc=$(readlink "/proc/$(cat "$FC_TMP/old-cache.pid")/ns/ipc")
+        [ "$net" != "$(readlink /proc/self/ns/net)" ]
+        set_cmd 'readlink /proc/self/ns/net; readlink /proc/self/ns/ipc'
+        # Its lease: the older cache's namespaces, asked again for without the trees.  Both
+        # requests share the create's 5 ms wait, which a busy machine (sanitizer builds) can
+        # push this slow cache past: a few tries.
+        local try
+        for try in 1 2 3; do
+                run -0 --separate-stderr fc --debug --log "$FC_TMP/o$try.log" run --bundle "$FC_BUNDLE" "o$try"
+                grep -q 'asking again without trees' "$FC_TMP/o$try.log"
+                grep -q 'parts cache miss' "$FC_TMP/o$try.log" || break
+        done
+        [ "${lines[0]}" = "$net" ] || fail "net: $output (the older cache's: $net): $(cat "$FC_TMP/o$try.log")"
+        [ "${lines[1]}" = "$ipc" ] || fail "ipc: $output (the older cache's: $ipc)"
+        # What the older cache saw: the request with trees (dropped), then the plain one.
+        grep -q '^drop op [57] want 0x[23]' "$FC_TMP/old-cache.log"
+        grep -q '^lease op [15] 0x7$' "$FC_TMP/old-cache.log"
+        kill "$(cat "$FC_TMP/old-cache.pid")"
 }

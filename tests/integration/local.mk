@@ -28,6 +28,7 @@ EXTRA_DIST += \
 	tests/integration/list.bats \
 	tests/integration/make-rootfs.sh \
 	tests/integration/namespaces.bats \
+	tests/integration/old-cache.py \
 	tests/integration/pause.bats \
 	tests/integration/process.bats \
 	tests/integration/ps.bats \
