@@ -37,6 +37,9 @@
  * microseconds; creating the parts cold costs a few milliseconds, so
  * waiting longer than that can only lose. */
 #define LEASE_TIMEOUT_NS (5ULL * 1000000ULL)
+/* A lease dropped by an older cache is asked for again only with this much
+ * of its wait left. */
+#define RETRY_MIN_NS (1ULL * 1000000ULL)
 /* A failed autostart is not retried by every create. */
 #define AUTOSTART_INTERVAL_S 2
 
@@ -344,12 +347,14 @@ void fc_parts_lease_end(const struct fc_context *ctx, struct fc_parts_pending *p
         }
         fc_error_t err = FC_ERROR_INIT;
         int r = lease_recv(p->fd, p->deadline_ns, p->want, p->with_cgroup, p->with_dev, ret, &err);
-        if (r == -ECONNRESET && (p->with_dev || (p->want & ~FC_PARTS_ALL_KINDS))) {
+        if (r == -ECONNRESET && (p->with_dev || (p->want & ~FC_PARTS_ALL_KINDS)) &&
+            fc_now_ns() + RETRY_MIN_NS < p->deadline_ns) {
                 /* A cache from before the trees (an upgrade with it still
                  * running) drops a request it does not know, and the whole
-                 * lease with it: ask again for what it does serve. */
+                 * lease with it: ask again for what it does serve.  Not when
+                 * too little of the wait is left: its parts would be lost. */
                 fc_log(ctx, FC_LOG_DEBUG,
-                       "parts cache dropped the request (an older cache?): asking again "
+                       "parts cache closed the connection (an older cache?): asking again "
                        "without trees");
                 fc_error_clear(&err);
                 close(p->fd);

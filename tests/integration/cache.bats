@@ -19,10 +19,6 @@ setup() {
 
 teardown() {
         cache_kill_all
-        # The older cache of old-cache.py, when a test started one.
-        if [ -f "$FC_TMP/old-cache.pid" ]; then
-                kill "$(cat "$FC_TMP/old-cache.pid")" 2>/dev/null || true
-        fi
         teardown_common
 }
 
@@ -916,17 +912,18 @@ EOF
         # A cache as one from before this version would answer (still running after an
         # upgrade), leasing the network, IPC and UTS namespaces it runs in.
         unshare --net --ipc --uts /usr/bin/python3 "$BATS_TEST_DIRNAME/old-cache.py" \
-                "$CACHE_SOCK" "$FC_TMP/old-cache.log" &
-        echo $! >"$FC_TMP/old-cache.pid"
+                "$CACHE_SOCK" "$FC_TMP/old-cache.log" 3>&- &
+        local old=$!
+        on_teardown "kill $old"
         local i
         for ((i = 0; i < 500; i++)); do
-                [ -S "$CACHE_SOCK" ] && break
+                grep -qx ready "$FC_TMP/old-cache.log" 2>/dev/null && break
                 sleep 0.01
         done
-        [ -S "$CACHE_SOCK" ] || fail "the older cache did not start"
+        grep -qx ready "$FC_TMP/old-cache.log" || fail "the older cache did not start"
         local net ipc
-        net=$(readlink "/proc/$(cat "$FC_TMP/old-cache.pid")/ns/net")
-        ipc=$(readlink "/proc/$(cat "$FC_TMP/old-cache.pid")/ns/ipc")
+        net=$(readlink "/proc/$old/ns/net")
+        ipc=$(readlink "/proc/$old/ns/ipc")
         [ "$net" != "$(readlink /proc/self/ns/net)" ]
         set_cmd 'readlink /proc/self/ns/net; readlink /proc/self/ns/ipc'
         # Its lease: the older cache's namespaces, asked again for without the trees.  Both
@@ -934,7 +931,8 @@ EOF
         # push this slow cache past: a few tries.
         local try
         for try in 1 2 3; do
-                run -0 --separate-stderr fc --debug --log "$FC_TMP/o$try.log" run --bundle "$FC_BUNDLE" "o$try"
+                track_id "$FC_ID-o$try"
+                run -0 --separate-stderr fc --debug --log "$FC_TMP/o$try.log" run --bundle "$FC_BUNDLE" "$FC_ID-o$try"
                 grep -q 'asking again without trees' "$FC_TMP/o$try.log"
                 grep -q 'parts cache miss' "$FC_TMP/o$try.log" || break
         done
@@ -943,5 +941,4 @@ EOF
         # What the older cache saw: the request with trees (dropped), then the plain one.
         grep -q '^drop op [57] want 0x[23]' "$FC_TMP/old-cache.log"
         grep -q '^lease op [15] 0x7$' "$FC_TMP/old-cache.log"
-        kill "$(cat "$FC_TMP/old-cache.pid")"
 }

@@ -26,6 +26,7 @@ srv = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 srv.bind(sock_path)
 os.chmod(sock_path, 0o600)
 srv.listen(16)
+log.write("ready\n")
 lease_id = 0
 
 
