@@ -62,26 +62,6 @@ static void free_dirs(char **dirs, unsigned n)
         free(dirs);
 }
 
-/* A clean absolute path: "/" or "/a/b", no empty, "." or ".." part. */
-static bool clean_abs(const char *p)
-{
-        if (p[0] != '/')
-                return false;
-        if (p[1] == '\0')
-                return true;
-        for (const char *c = p; *c;) {
-                const char *e = strchr(c + 1, '/');
-                size_t len = e ? (size_t) (e - c - 1) : strlen(c + 1);
-                if (len == 0 || (len == 1 && c[1] == '.') ||
-                    (len == 2 && c[1] == '.' && c[2] == '.'))
-                        return false;
-                if (e == NULL)
-                        break;
-                c = e;
-        }
-        return true;
-}
-
 int fc_cgpool_parse_key(const char *key, bool check_fs, char ***ret_dirs, unsigned *ret_n,
                         fc_error_t *err)
 {
@@ -107,8 +87,8 @@ int fc_cgpool_parse_key(const char *key, bool check_fs, char ***ret_dirs, unsign
                 }
                 *tab = '\0';
                 const char *mount = line, *parent = tab + 1;
-                if (!clean_abs(mount) || strncmp(mount, CG_ROOT, strlen(CG_ROOT)) != 0 ||
-                    !clean_abs(parent)) {
+                if (!fc_parts_clean_path(mount) || strncmp(mount, CG_ROOT, strlen(CG_ROOT)) != 0 ||
+                    !fc_parts_clean_path(parent)) {
                         r = fc_error_set(err, -EINVAL, "cgroup key: bad path \"%s\" \"%s\"", mount,
                                          parent);
                         break;
@@ -212,7 +192,7 @@ static void clean_record(const struct fc_cgpools *p)
                 if (line[len - 1] == '\n')
                         line[len - 1] = '\0';
                 /* Only what could have been a key's dir. */
-                if (clean_abs(line) && strncmp(line, CG_ROOT, strlen(CG_ROOT)) == 0)
+                if (fc_parts_clean_path(line) && strncmp(line, CG_ROOT, strlen(CG_ROOT)) == 0)
                         remove_leftovers(p, line);
         }
 }
@@ -735,8 +715,8 @@ void fc_cgpools_refill_one(struct fc_cgpools *p, bool idle, uint64_t now)
 static bool retired_ok(const struct fc_cgpools *p, const char *path)
 {
         const char *base = strrchr(path, '/');
-        if (strncmp(path, CG_ROOT, strlen(CG_ROOT)) != 0 || !clean_abs(path) || base == NULL ||
-            !ours(p, base + 1) ||
+        if (strncmp(path, CG_ROOT, strlen(CG_ROOT)) != 0 || !fc_parts_clean_path(path) ||
+            base == NULL || !ours(p, base + 1) ||
             base[1 + strlen(FC_PARTS_CG_PREFIX) + strlen(p->tag) + 1] != FC_PARTS_CG_RETIRED)
                 return false;
         cleanup_free char *parent = strndup(path, (size_t) (base - path));

@@ -264,27 +264,21 @@ static int lease_recv(int fd, uint64_t deadline, uint32_t want, bool with_cg, bo
                 }
                 *slots[k] = m.fds[x++];
         }
-        if (rep.granted & FC_PART_CGTREE) {
-                /* A detached tree whose top is the cgroup tmpfs; the init
-                 * checks no more before it moves it into place. */
+        /* Trees: detached, their top the cgroup tmpfs or /dev's; the init
+         * checks no more before it moves them into place. */
+        int *trees[] = {&ret->cgtree_fd, &ret->devtree_fd};
+        const uint32_t tree_kinds[] = {FC_PART_CGTREE, FC_PART_DEVTREE};
+        for (unsigned t = 0; t < 2; t++) {
+                if (!(rep.granted & tree_kinds[t]))
+                        continue;
                 struct statfs sf;
                 if (fstatfs(m.fds[x], &sf) < 0 || sf.f_type != TMPFS_MAGIC) {
                         fc_parts_msg_close_fds(&m);
                         lease_reset(ret);
                         return fc_error_set(err, -EBADMSG, "parts cache sent a wrong %s part",
-                                            fc_parts_kind_name(FC_PART_CGTREE));
+                                            fc_parts_kind_name(tree_kinds[t]));
                 }
-                ret->cgtree_fd = m.fds[x++];
-        }
-        if (rep.granted & FC_PART_DEVTREE) {
-                struct statfs sf;
-                if (fstatfs(m.fds[x], &sf) < 0 || sf.f_type != TMPFS_MAGIC) {
-                        fc_parts_msg_close_fds(&m);
-                        lease_reset(ret);
-                        return fc_error_set(err, -EBADMSG, "parts cache sent a wrong %s part",
-                                            fc_parts_kind_name(FC_PART_DEVTREE));
-                }
-                ret->devtree_fd = m.fds[x++];
+                *trees[t] = m.fds[x++];
         }
         ret->granted = rep.granted;
         ret->lease_id = rep.lease_id;

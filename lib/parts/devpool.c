@@ -43,22 +43,10 @@ static const char *const made_paths[] = {
         "/dev/fd",   "/dev/stdin", "/dev/stdout", "/dev/stderr", "/dev/ptmx",    "/dev/core",
 };
 
-/* "/a/b" written plainly: no empty, "." or ".." part, no trailing '/'. */
+/* "/a/b" written plainly (fc_parts_clean_path), and not "/" itself. */
 static bool canonical(const char *p)
 {
-        if (p == NULL || p[0] != '/' || p[1] == '\0')
-                return false;
-        for (const char *c = p; *c;) {
-                const char *e = strchr(c + 1, '/');
-                size_t len = e ? (size_t) (e - c - 1) : strlen(c + 1);
-                if (len == 0 || (len == 1 && c[1] == '.') ||
-                    (len == 2 && c[1] == '.' && c[2] == '.'))
-                        return false;
-                if (e == NULL)
-                        break;
-                c = e;
-        }
-        return true;
+        return p != NULL && strcmp(p, "/") != 0 && fc_parts_clean_path(p);
 }
 
 /* Whether `p` is `dir` or below it. */
@@ -103,52 +91,29 @@ static bool tree_mount(const struct fc_mount *m, const char *dest, const char *t
         return ok;
 }
 
-static int append(char **buf, size_t *len, const char *s)
+static void put_mount(FILE *f, const struct fc_mount *m)
 {
-        size_t n = strlen(s);
-        char *b = realloc(*buf, *len + n + 1);
-        if (b == NULL)
-                return -ENOMEM;
-        memcpy(b + *len, s, n + 1);
-        *buf = b;
-        *len += n;
-        return 0;
-}
-
-static int append_mount(char **buf, size_t *len, const struct fc_mount *m)
-{
-        char sep[2] = {SEP, '\0'}, optsep[2] = {OPTSEP, '\0'};
-        int r = append(buf, len, "M");
-        r = r ?: append(buf, len, sep);
-        r = r ?: append(buf, len, m->destination);
-        r = r ?: append(buf, len, sep);
-        r = r ?: append(buf, len, m->type);
-        r = r ?: append(buf, len, sep);
-        r = r ?: append(buf, len, m->source ? "s" : "n");
-        r = r ?: append(buf, len, m->source ? m->source : "");
-        r = r ?: append(buf, len, sep);
-        for (size_t i = 0; i < m->n_options && r == 0; i++) {
+        fprintf(f, "M%c%s%c%s%c%c%s%c", SEP, m->destination, SEP, m->type, SEP,
+                m->source ? 's' : 'n', m->source ? m->source : "", SEP);
+        for (size_t i = 0; i < m->n_options; i++) {
                 if (i > 0)
-                        r = append(buf, len, optsep);
-                r = r ?: append(buf, len, m->options[i]);
+                        fputc(OPTSEP, f);
+                fputs(m->options[i], f);
         }
-        return r ?: append(buf, len, "\n");
+        fputc('\n', f);
 }
 
-static int append_device(char **buf, size_t *len, const struct fc_device *d)
+static void put_device(FILE *f, const struct fc_device *d)
 {
-        char line[PATH_MAX + 128], mode[16] = "-", uid[16] = "-", gid[16] = "-";
+        char mode[16] = "-", uid[16] = "-", gid[16] = "-";
         if (d->has_file_mode)
                 snprintf(mode, sizeof(mode), "%" PRIu32, d->file_mode);
         if (d->has_uid)
                 snprintf(uid, sizeof(uid), "%" PRIu32, d->uid);
         if (d->has_gid)
                 snprintf(gid, sizeof(gid), "%" PRIu32, d->gid);
-        int n = snprintf(line, sizeof(line), "D\t%s\t%s\t%" PRId64 "\t%" PRId64 "\t%s\t%s\t%s\n",
-                         d->type, d->path, d->major, d->minor, mode, uid, gid);
-        if (n < 0 || (size_t) n >= sizeof(line))
-                return -E2BIG;
-        return append(buf, len, line);
+        fprintf(f, "D\t%s\t%s\t%" PRId64 "\t%" PRId64 "\t%s\t%s\t%s\n", d->type, d->path, d->major,
+                d->minor, mode, uid, gid);
 }
 
 char *fc_devtree_key(const struct fc_config *cfg, size_t *first, size_t *n)
@@ -203,20 +168,23 @@ char *fc_devtree_key(const struct fc_config *cfg, size_t *first, size_t *n)
                         if (l->devices[k].path == NULL || meet(d, l->devices[k].path))
                                 return NULL;
         }
-        cleanup_free char *key = NULL;
-        size_t len = 0;
-        for (size_t i = at; i < at + count; i++)
-                if (append_mount(&key, &len, &cfg->mounts[i]) < 0)
-                        return NULL;
         for (size_t k = 0; l && k < l->n_devices; k++) {
                 const struct fc_device *d = &l->devices[k];
                 if (d->type == NULL || !plain(d->type) || d->path == NULL || !canonical(d->path) ||
                     !plain(d->path) || !under(d->path, "/dev") || strcmp(d->path, "/dev") == 0 ||
-                    under(d->path, "/dev/pts") || under(d->path, "/dev/shm") ||
-                    append_device(&key, &len, d) < 0)
+                    under(d->path, "/dev/pts") || under(d->path, "/dev/shm"))
                         return NULL;
         }
-        if (key == NULL || len >= FC_PARTS_DEV_KEY_MAX)
+        cleanup_free char *key = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&key, &len);
+        if (f == NULL)
+                return NULL;
+        for (size_t i = at; i < at + count; i++)
+                put_mount(f, &cfg->mounts[i]);
+        for (size_t k = 0; l && k < l->n_devices; k++)
+                put_device(f, &l->devices[k]);
+        if (fclose(f) != 0 || key == NULL || len >= FC_PARTS_DEV_KEY_MAX)
                 return NULL;
         *first = at;
         *n = count;

@@ -323,6 +323,25 @@ int fc_parts_kind_clone_flag(uint32_t kind)
         return 0;
 }
 
+bool fc_parts_clean_path(const char *p)
+{
+        if (p[0] != '/')
+                return false;
+        if (p[1] == '\0')
+                return true;
+        for (const char *c = p; *c;) {
+                const char *e = strchr(c + 1, '/');
+                size_t len = e ? (size_t) (e - c - 1) : strlen(c + 1);
+                if (len == 0 || (len == 1 && c[1] == '.') ||
+                    (len == 2 && c[1] == '.' && c[2] == '.'))
+                        return false;
+                if (e == NULL)
+                        break;
+                c = e;
+        }
+        return true;
+}
+
 char *fc_parts_sibling_path(const char *socket_path, const char *suffix)
 {
         size_t len = strlen(socket_path);

@@ -174,6 +174,10 @@ const char *fc_parts_kind_name(uint32_t kind);
 /* The CLONE_NEW* flag of one kind bit (0 if unknown). */
 int fc_parts_kind_clone_flag(uint32_t kind);
 
+/* A clean absolute path, as the keys' paths must be: "/" or "/a/b", no
+ * empty, "." or ".." part (so no trailing '/'). */
+bool fc_parts_clean_path(const char *p);
+
 /* Files next to the socket: "<dir>/<name>.pid" and "<dir>/<name>.lock"
  * with a trailing ".sock" replaced.  malloc'd; NULL on ENOMEM. */
 char *fc_parts_sibling_path(const char *socket_path, const char *suffix);

@@ -424,13 +424,30 @@ pooled_names() {
         done | sort
 }
 
-wait_cgroup_pool() {
+# wait_status JQ WHAT: until `cache status`'s JSON satisfies JQ (5 s at most).
+wait_status() {
         local i
         for ((i = 0; i < 500; i++)); do
-                status_json 2>/dev/null | jq -e ".pools.cgroup.ready >= $1" >/dev/null && return 0
+                status_json 2>/dev/null | jq -e "$1" >/dev/null && return 0
                 sleep 0.01
         done
-        fail "cgroup pool did not reach $1: $(status_json)"
+        fail "$2: $(status_json)"
+}
+
+# mi_run NAME [cold]: run the bundle's command as container NAME, warm with a --debug log in
+# $FC_TMP/NAME.log or cold (--no-cache); what it prints on stderr (its mountinfo) goes to
+# $FC_TMP/NAME.mi, the rest is in $output.
+mi_run() {
+        if [ "${2:-}" = cold ]; then
+                run -0 --separate-stderr fc --no-cache run --bundle "$FC_BUNDLE" "$1"
+        else
+                run -0 --separate-stderr fc --debug --log "$FC_TMP/$1.log" run --bundle "$FC_BUNDLE" "$1"
+        fi
+        echo "$stderr" >"$FC_TMP/$1.mi"
+}
+
+wait_cgroup_pool() {
+        wait_status ".pools.cgroup.ready >= $1" "cgroup pool did not reach $1"
 }
 
 # A bundle whose containers sleep, their cgroups in a per-test parent (removed in teardown).
@@ -523,23 +540,13 @@ cgtree_run() {
         update_config '.linux.cgroupsPath = $p' --arg p "$FC_CG_PARENT/$1"
         set_cmd 'cat /proc/self/mountinfo >&2; ls /sys/fs/cgroup; cat /sys/fs/cgroup/pids/cgroup.procs;
                 mkdir /sys/fs/cgroup/dirty; ! touch /sys/fs/cgroup/pids/x 2>/dev/null || echo WRITABLE'
-        if [ "${2:-}" = cold ]; then
-                run -0 --separate-stderr fc --no-cache run --bundle "$FC_BUNDLE" "$1"
-        else
-                run -0 --separate-stderr fc --debug --log "$FC_TMP/$1.log" run --bundle "$FC_BUNDLE" "$1"
-        fi
-        echo "$stderr" >"$FC_TMP/$1.mi"
+        mi_run "$@"
 }
 
 # wait_cgroup_trees N: until N pooled cgroups are ready with their tree (so
 # that the next lease finds one, and no tree is being built).
 wait_cgroup_trees() {
-        local i
-        for ((i = 0; i < 500; i++)); do
-                status_json 2>/dev/null | jq -e ".pools.cgroup.ready_trees >= $1" >/dev/null && return 0
-                sleep 0.01
-        done
-        fail "cgroup trees did not reach $1: $(status_json)"
+        wait_status ".pools.cgroup.ready_trees >= $1" "cgroup trees did not reach $1"
 }
 
 @test "cache: cgroup v1: a pooled cgroup comes with its /sys/fs/cgroup made, the mounts a cold create makes" {
@@ -613,21 +620,11 @@ devtree_run() {
                 for f in * pts/* shm/*; do stat -c "%n %f %u %g %t %T" "$f"; done
                 readlink fd ptmx stdin stdout stderr; echo "shm: $(ls -A shm)"
                 echo x >shm/dirty; mkdir dirtydir'
-        if [ "${2:-}" = cold ]; then
-                run -0 --separate-stderr fc --no-cache run --bundle "$FC_BUNDLE" "$1"
-        else
-                run -0 --separate-stderr fc --debug --log "$FC_TMP/$1.log" run --bundle "$FC_BUNDLE" "$1"
-        fi
-        echo "$stderr" >"$FC_TMP/$1.mi"
+        mi_run "$@"
 }
 
 wait_dev_pool() {
-        local i
-        for ((i = 0; i < 500; i++)); do
-                status_json 2>/dev/null | jq -e ".pools.dev.ready >= $1" >/dev/null && return 0
-                sleep 0.01
-        done
-        fail "the /dev pool did not reach $1: $(status_json)"
+        wait_status ".pools.dev.ready >= $1" "the /dev pool did not reach $1"
 }
 
 @test "cache: /dev comes ready made, the same as a cold create's, and fresh for each container" {
