@@ -1,6 +1,6 @@
 #!/bin/bash
 # Run flashcube's integration suite.
-#   tests/integration/run.sh [FILE.bats...]
+#   tests/integration/run.sh [--filter REGEX] [FILE.bats...]   (the arguments go to bats)
 # FC_RUNTIME selects the runtime (default: $FC_BUILDDIR/flashcube, FC_BUILDDIR defaulting to the
 # source tree); FC_RUNTIME=/usr/sbin/runc validates the suite against the reference runtime.
 # The runtime's environment passes through: FLASHCUBE_NO_CACHE=1 runs the cold path (no parts
