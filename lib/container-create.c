@@ -754,8 +754,7 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 }
                 fc_trace(ctx, "lease");
                 fc_parts_lease_begin(ctx, want, cg_key, early.cgtree_flags, dev_key, true,
-                                     &early.pending);
-                free(cg_key);
+                                     &early.pending); /* takes cg_key */
                 free(dev_key);
         }
 

@@ -301,11 +301,11 @@ static int lease_recv(int fd, uint64_t deadline, uint32_t want, bool with_cg, bo
         return 0;
 }
 
-void fc_parts_lease_begin(const struct fc_context *ctx, uint32_t want, const char *cgroup_key,
+void fc_parts_lease_begin(const struct fc_context *ctx, uint32_t want, char *cgroup_key,
                           unsigned long cgtree_flags, const char *dev_key, bool autostart,
                           struct fc_parts_pending *ret)
 {
-        *ret = (struct fc_parts_pending){.fd = -1};
+        *ret = (struct fc_parts_pending){.fd = -1, .cg_key = cgroup_key};
         if (!(want & FC_PART_DEVTREE))
                 dev_key = NULL;
         if (dev_key == NULL)
@@ -323,8 +323,6 @@ void fc_parts_lease_begin(const struct fc_context *ctx, uint32_t want, const cha
         ret->want = want;
         ret->with_cgroup = cgroup_key != NULL;
         ret->with_dev = dev_key != NULL;
-        if (cgroup_key != NULL && (ret->cg_key = strdup(cgroup_key)) == NULL)
-                return;
         ret->fd = lease_send(ctx, want, cgroup_key, cg_flags, dev_key, autostart, &err);
         if (ret->fd < 0)
                 fc_log(ctx, FC_LOG_DEBUG, "parts cache miss: %s", err.msg);
@@ -378,7 +376,10 @@ void fc_parts_lease(const struct fc_context *ctx, uint32_t want, const char *cgr
                     bool autostart, struct fc_parts_lease *ret)
 {
         struct fc_parts_pending p;
-        fc_parts_lease_begin(ctx, want, cgroup_key, 0, NULL, autostart, &p);
+        char *key = cgroup_key ? strdup(cgroup_key) : NULL;
+        if (cgroup_key != NULL && key == NULL)
+                want = 0; /* no memory: nothing asked */
+        fc_parts_lease_begin(ctx, want, key, 0, NULL, autostart, &p);
         fc_parts_lease_end(ctx, &p, ret);
 }
 

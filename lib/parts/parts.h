@@ -90,8 +90,9 @@ struct fc_parts_pending {
  * then the MS_* flags of the config's cgroup mount (FC_CGROUP_MOUNT_FLAGS
  * of them), which the tree is to have; 0 otherwise. */
 /* `want` may include FC_PART_DEVTREE with a dev_key (lib/parts/devpool.h);
- * dev_key NULL otherwise. */
-void fc_parts_lease_begin(const struct fc_context *ctx, uint32_t want, const char *cgroup_key,
+ * dev_key NULL otherwise.  The cgroup_key (malloc'd, or NULL) is taken:
+ * kept for asking again, freed by end or abandon. */
+void fc_parts_lease_begin(const struct fc_context *ctx, uint32_t want, char *cgroup_key,
                           unsigned long cgtree_flags, const char *dev_key, bool autostart,
                           struct fc_parts_pending *ret);
 void fc_parts_lease_end(const struct fc_context *ctx, struct fc_parts_pending *p,
