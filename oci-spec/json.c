@@ -108,6 +108,48 @@ static size_t utf8_len(const unsigned char *s, size_t avail)
         return n;
 }
 
+/* The value of the 4 hex digits at s (a "\\u" escape's), or -1. */
+static int hex4(const char *s, size_t avail)
+{
+        int v = 0;
+        if (avail < 4)
+                return -1;
+        for (int k = 0; k < 4; k++) {
+                char c = s[k];
+                int d = c >= '0' && c <= '9'   ? c - '0'
+                        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                        : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                               : -1;
+                if (d < 0)
+                        return -1;
+                v = v * 16 + d;
+        }
+        return v;
+}
+
+/* A "\\u" escape at s[i] (the backslash) in a string: how many characters
+ * after the backslash it takes (a surrogate pair: both escapes).  An escape
+ * of a UTF-16 surrogate that is not half of a pair is rewritten in place as
+ * "\\uFFFD" (the same length): yajl would decode it into bytes that are not
+ * UTF-8 (a lone low half) or pair it with whatever escape follows (a lone
+ * high half), and what we write back of it (state.json's annotations) would
+ * be refused by every later reader.  Go, and so runc, decode it as U+FFFD. */
+static size_t unicode_escape(char *s, size_t i, size_t len)
+{
+        int cp = hex4(s + i + 2, len - (i + 2));
+        if (cp < 0)
+                return 1; /* not an escape: yajl refuses it */
+        if (cp < 0xd800 || cp > 0xdfff)
+                return 5;
+        if (cp <= 0xdbff && i + 11 < len && s[i + 6] == '\\' && s[i + 7] == 'u') {
+                int low = hex4(s + i + 8, len - (i + 8));
+                if (low >= 0xdc00 && low <= 0xdfff)
+                        return 11;
+        }
+        memcpy(s + i + 2, "FFFD", 4);
+        return 5;
+}
+
 /* yajl builds the tree iteratively but frees it recursively, and a hostile
  * config.json is untrusted input: bound the nesting first.  The same pass
  * refuses malformed UTF-8 and "\u0000", which yajl would decode into a C string and thereby
@@ -116,7 +158,7 @@ static size_t utf8_len(const unsigned char *s, size_t avail)
  * make this scan take everything after it for a string and miss any depth of
  * nesting there.  JSON has no comments (Go, and so runc, refuse them), so a
  * '/' outside a string is refused. */
-static int json_prescan(const char *s, size_t len, fc_error_t *err)
+static int json_prescan(char *s, size_t len, fc_error_t *err)
 {
         bool in_str = false;
         int depth = 0;
@@ -140,7 +182,10 @@ static int json_prescan(const char *s, size_t len, fc_error_t *err)
                                                 err, -EINVAL,
                                                 "invalid JSON: \\u0000 in a string at offset %zu",
                                                 i);
-                                i++;
+                                if (i + 1 < len && s[i + 1] == 'u')
+                                        i += unicode_escape(s, i, len);
+                                else
+                                        i++;
                         } else if (c == '"') {
                                 in_str = false;
                         }
@@ -165,9 +210,8 @@ static int json_prescan(const char *s, size_t len, fc_error_t *err)
 
 yajl_val fc_json_parse_tree(const char *json, size_t len, fc_error_t *err)
 {
-        if (json_prescan(json, len, err) < 0)
-                return NULL;
-        /* yajl_tree_parse() wants a NUL-terminated string. */
+        /* yajl_tree_parse() wants a NUL-terminated string, and the scan
+         * may rewrite escapes in place. */
         char *copy = malloc(len + 1);
         if (copy == NULL) {
                 fc_error_set(err, -ENOMEM, "out of memory");
@@ -175,6 +219,10 @@ yajl_val fc_json_parse_tree(const char *json, size_t len, fc_error_t *err)
         }
         memcpy(copy, json, len);
         copy[len] = '\0';
+        if (json_prescan(copy, len, err) < 0) {
+                free(copy);
+                return NULL;
+        }
         char ebuf[256] = "";
         yajl_val tree = yajl_tree_parse(copy, ebuf, sizeof(ebuf));
         free(copy);

@@ -69,6 +69,19 @@ setup() {
         jq -e '.pid == 0' <<<"$output"
 }
 
+@test "state: an annotation with a lone UTF-16 surrogate escape reads as U+FFFD, and the container stays manageable" {
+        # jq would rewrite the escape itself: put it in with sed.
+        update_config '.annotations = {"x": "LONE", "y": "HIGH"}'
+        sed -i 's/"LONE"/"a\\udc00b"/; s/"HIGH"/"\\ud800\\u0041"/' "$FC_BUNDLE/config.json"
+        grep -qF '"a\udc00b"' "$FC_BUNDLE/config.json"
+        create_container
+        run -0 fc state "$FC_ID"
+        jq -e '.annotations == {"x": "a\ufffdb", "y": "\ufffdA"}' <<<"$output"
+        run -0 fc delete -f "$FC_ID"
+        run fc state "$FC_ID"
+        [ "$status" -ne 0 ]
+}
+
 @test "state: no annotations in the config means none (or empty) in the state" {
         update_config 'del(.annotations)'
         create_container
