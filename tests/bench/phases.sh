@@ -1,5 +1,5 @@
 #!/bin/bash
-# phases.sh [-n RUNS] FLASHCUBE [FLASHCUBE...]
+# phases.sh [-n RUNS] [-s] FLASHCUBE [FLASHCUBE...]
 #
 # Where a warm `flashcube run` of a busybox `true` bundle spends its time,
 # from the scheduler's own events (a tracefs instance of this script's own:
@@ -15,17 +15,35 @@
 #   total      exec of flashcube .......... exit of flashcube
 #   MADE wait  the init's first recvmsg: how long it waited for the runtime
 #              to report its cgroup's directories (lib/container-create.c)
+# With -s every syscall is traced (about a microsecond more each, so the
+# phases grow) and, per build, it also prints the syscalls that take most
+# time in the runtime and in the init (median per run of their summed
+# durations; waits such as poll and recvmsg included), and how long the runtime and the container's process run
+# from their exec to their first syscall: a static glibc program's start-up
+# (its CPU-feature probing with cpuid, which traps to the hypervisor on a
+# VM, and its first page faults).
 # This is a diagnostic for comparing builds, not a benchmark against other
 # runtimes (that is start-latency.sh): times are shown because the phases
 # have no counterpart elsewhere.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 runs=60
-if [ "${1:-}" = -n ] && [ $# -ge 2 ]; then
-        runs=$2
-        shift 2
-fi
-[ $# -ge 1 ] || { echo "usage: phases.sh [-n RUNS] FLASHCUBE [FLASHCUBE...]" >&2; exit 2; }
+all_syscalls=0
+while [ $# -gt 0 ]; do
+        case $1 in
+        -n)
+                [ $# -ge 2 ] || break
+                runs=$2
+                shift 2
+                ;;
+        -s)
+                all_syscalls=1
+                shift
+                ;;
+        *) break ;;
+        esac
+done
+[ $# -ge 1 ] || { echo "usage: phases.sh [-n RUNS] [-s] FLASHCUBE [FLASHCUBE...]" >&2; exit 2; }
 fcs=()
 for f in "$@"; do
         fcs+=("$(readlink -f "$f")")
@@ -60,8 +78,10 @@ for i in "${!fcs[@]}"; do
 done
 mkdir "$inst"
 echo 16384 >"$inst/buffer_size_kb"
-echo 'id == 47' >"$inst/events/raw_syscalls/sys_enter/filter" # recvmsg
-echo 'id == 47' >"$inst/events/raw_syscalls/sys_exit/filter"
+if [ "$all_syscalls" = 0 ]; then
+        echo 'id == 47' >"$inst/events/raw_syscalls/sys_enter/filter" # recvmsg
+        echo 'id == 47' >"$inst/events/raw_syscalls/sys_exit/filter"
+fi
 for e in sched/sched_process_fork sched/sched_process_exec sched/sched_process_exit \
         raw_syscalls/sys_enter raw_syscalls/sys_exit; do
         echo 1 >"$inst/events/$e/enable"
@@ -85,9 +105,17 @@ for ((r = 0; r < runs; r++)); do
 done
 echo 0 >"$inst/tracing_on"
 cat "$inst/trace" >"$work/trace.txt"
-python3 - "$work/trace.txt" "${fcs[@]}" <<'PY'
-import re, statistics, sys
-path, builds = sys.argv[1], sys.argv[2:]
+python3 - "$work/trace.txt" "$all_syscalls" "${fcs[@]}" <<'PY'
+import collections, re, statistics, sys
+path, all_syscalls, builds = sys.argv[1], sys.argv[2] == '1', sys.argv[3:]
+names = {}
+try:
+    for line in open('/usr/include/x86_64-linux-gnu/asm/unistd_64.h'):
+        m = re.match(r'#define __NR_(\w+) (\d+)$', line.strip())
+        if m:
+            names[int(m.group(2))] = m.group(1)
+except OSError:
+    pass
 ev_re = re.compile(r'-(\d+)\s+\[\d+\]\s+\S+\s+([\d.]+):\s+(\w+):\s+(.*)$')
 runs = {i: [] for i in range(len(builds))}
 cur = None
@@ -119,11 +147,20 @@ for line in open(path):
         elif epid == cur.get('rt'):
             cur['end'] = t
     elif ev == 'sys_enter':
-        enter[pid] = t
+        enter[pid] = (t, int(re.search(r'NR (-?\d+)', rest).group(1)))
+        # The first syscall after an exec ends the program's start-up.
+        if pid == cur.get('rt') and 'rt1' not in cur:
+            cur['rt1'] = t
+        elif pid == cur.get('init') and 'iexec' in cur and 'i1' not in cur:
+            cur['i1'] = t
     elif ev == 'sys_exit' and pid in enter:
-        if pid == cur.get('init') and 'made' not in cur:
-            cur['made'] = t - enter[pid]
-        del enter[pid]
+        t0, nr = enter.pop(pid)
+        if pid == cur.get('init') and nr == 47 and 'made' not in cur:
+            cur['made'] = t - t0
+        who = 'runtime' if pid == cur.get('rt') else \
+            'init' if pid == cur.get('init') and 'iexec' not in cur else None
+        if who:
+            cur.setdefault('sc', collections.Counter())[(who, names.get(nr, str(nr)))] += t - t0
 phases = [('start', 'exec', 'fork'), ('init', 'fork', 'iexec'), ('container', 'iexec', 'iexit'),
           ('tail', 'iexit', 'end'), ('total', 'exec', 'end')]
 def stat(v):
@@ -136,6 +173,19 @@ for b, name in enumerate(builds):
     cols = [stat([r[z] - r[a] for r in rs if a in r and z in r]) for _, a, z in phases]
     cols.append(stat([r['made'] for r in rs if 'made' in r]))
     print('%-8s' % b + ''.join('%14s' % c for c in cols))
+if all_syscalls:
+    for b, name in enumerate(builds):
+        rs = runs[b]
+        print('\nbuild %d: start-up, exec to first syscall: runtime %s, container process %s'
+              % (b, stat([r['rt1'] - r['exec'] for r in rs if 'rt1' in r]),
+                 stat([r['i1'] - r['iexec'] for r in rs if 'i1' in r])))
+        keys = set(k for r in rs for k in r.get('sc', {}))
+        rows = sorted(((statistics.median([r.get('sc', {}).get(k, 0) for r in rs]), k)
+                       for k in keys), reverse=True)
+        for who in ('runtime', 'init'):
+            total = sum(v for v, k in rows if k[0] == who)
+            top = ', '.join('%s %.0f' % (k[1], v) for v, k in rows if k[0] == who and v >= 10)
+            print('  %-7s syscalls %5.0f us: %s' % (who, total, top))
 for b, name in enumerate(builds):
     print('build %d: %s' % (b, name))
 PY
