@@ -633,6 +633,9 @@ static int child_setup(const struct child_args *a, char ***ret_env, char **ret_e
                 if (fchown(0, p->user.uid, (gid_t) -1) < 0)
                         return fc_error_setm(err, -errno, "chown the terminal to uid %u",
                                              (unsigned) p->user.uid);
+        } else if (setsid() < 0) {
+                /* Its own session and process group, as the init's. */
+                return fc_error_setm(err, -errno, "setsid");
         }
 
         if (chdir(p->cwd) < 0)

@@ -413,6 +413,12 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
                 if (r < 0)
                         return r;
                 close(a->console_fd);
+        } else if (setsid() < 0) {
+                /* A session and process group of its own, as runc's (the
+                 * terminal's setup makes one too): a signal to the caller's
+                 * group, ^C at the caller's terminal say, is not the
+                 * container's; `run` forwards what it gets. */
+                return fc_error_setm(err, -errno, "setsid");
         }
         r = fc_process_apply_hostname(cfg, err);
         if (r < 0)

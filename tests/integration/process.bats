@@ -73,6 +73,28 @@ run_cmd() {
         [[ "$output" =~ Cpus_allowed_list:[[:space:]]+$all$ ]] || fail "$output (cpuset: $all)"
 }
 
+# stat_ids: "pid pgrp session" from a /proc/PID/stat line on stdin (fields 1, 5, 6; the
+# command contains no spaces here).
+stat_ids() {
+        awk '{ print $1, $5, $6 }'
+}
+
+@test "process: the container's process, and an exec'd one, lead a session and process group of their own" {
+        # As runc: without a terminal too (a terminal's setup makes one anyway).
+        run_cmd 'cat /proc/self/stat'
+        [ "$status" -eq 0 ]
+        [ "$(echo "$output" | stat_ids)" = "1 1 1" ] || fail "run: $(echo "$output" | stat_ids)"
+        set_cmd 'sleep 100'
+        run_detached
+        local pid
+        pid=$(container_pid)
+        [ "$(stat_ids </proc/"$pid"/stat)" = "$pid $pid $pid" ] ||
+                fail "run -d: $(stat_ids </proc/"$pid"/stat), the caller's session $(stat_ids </proc/$$/stat)"
+        run -0 fc exec "$FC_ID" sh -c 'cat /proc/self/stat'
+        set -- $(echo "$output" | stat_ids)
+        [ "$1" = "$2" ] && [ "$1" = "$3" ] || fail "exec: $*"
+}
+
 @test "process: env is exactly the configured environment" {
         update_config '.process.env = ["PATH=/bin", "FOO=bar baz", "EMPTY=", "HOME=/root"]'
         run_cmd 'env | sort'
