@@ -48,6 +48,21 @@ int fc_cmd_require_args(struct fc_context *ctx, const struct fc_cmd *c, int have
 int fc_cmd_reject_flags(struct fc_context *ctx, int argc, char **argv);
 
 int fc_cmd_parse_uint(const char *s, unsigned int *ret);
+/* runc's argument order (urfave/cli v1): a command's own flags may follow
+ * its positional arguments, and are moved in front of them before parsing.
+ * An argument is moved when it names one of `opts` (val '?' excluded) or a
+ * letter of `shortopts`, with one or two dashes, "=value" or not; without
+ * "=", the next argument, unless it names a flag too, goes with it as its
+ * value ("-1" and "-" included; a boolean flag's too, as in runc).  Nothing
+ * after a "--" that is not such a value moves.
+ * Not for exec and ps, whose arguments after the id are the process's. */
+void fc_cmd_reorder(int argc, char **argv, const struct option *opts, const char *shortopts);
+/* A boolean flag's value: none (the flag alone) is true; "--flag=VALUE" takes
+ * Go's strconv.ParseBool spellings.  Prints runc's error and returns 1 on
+ * another value, else 0.  Boolean flags are optional_argument options. */
+int fc_cmd_flag_bool(struct fc_context *ctx, const char *name, const char *value, bool *ret);
+/* The same without the message: 0, or -EINVAL. */
+int fc_cmd_parse_bool(const char *value, bool *ret);
 
 /* Logging set up from global flags. */
 int fc_log_setup(struct fc_context *ctx, const char *path, const char *format);

@@ -22,16 +22,18 @@ int fc_cmd_parse_create_opts(struct fc_context *ctx, const char *cmd, int argc, 
                 {"bundle", required_argument, NULL, 'b'},
                 {"console-socket", required_argument, NULL, OPT_CONSOLE},
                 {"pid-file", required_argument, NULL, OPT_PID_FILE},
-                {"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
-                {"no-new-keyring", no_argument, NULL, OPT_NO_KEYRING},
+                {"no-pivot", optional_argument, NULL, OPT_NO_PIVOT},
+                {"no-new-keyring", optional_argument, NULL, OPT_NO_KEYRING},
                 {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
-                {"detach", no_argument, NULL, detach ? 'd' : '?'},
-                {"keep", no_argument, NULL, keep ? OPT_KEEP : '?'},
-                {"no-subreaper", no_argument, NULL, detach ? OPT_NO_SUBREAPER : '?'},
+                {"detach", optional_argument, NULL, detach ? 'd' : '?'},
+                {"keep", optional_argument, NULL, keep ? OPT_KEEP : '?'},
+                {"no-subreaper", optional_argument, NULL, detach ? OPT_NO_SUBREAPER : '?'},
                 {NULL, 0, NULL, 0},
         };
+        fc_cmd_reorder(argc, argv, opts, detach ? "bd" : "b");
         opterr = 0;
         int c;
+        bool unused;
         while ((c = getopt_long_only(argc, argv, detach ? "+b:d" : "+b:", opts, NULL)) != -1) {
                 switch (c) {
                 case 'b':
@@ -44,10 +46,12 @@ int fc_cmd_parse_create_opts(struct fc_context *ctx, const char *cmd, int argc, 
                         o->pid_file = optarg;
                         break;
                 case OPT_NO_PIVOT:
-                        o->no_pivot = true;
+                        if (fc_cmd_flag_bool(ctx, "no-pivot", optarg, &o->no_pivot))
+                                return -1;
                         break;
                 case OPT_NO_KEYRING:
-                        o->no_new_keyring = true;
+                        if (fc_cmd_flag_bool(ctx, "no-new-keyring", optarg, &o->no_new_keyring))
+                                return -1;
                         break;
                 case OPT_PRESERVE:
                         if (fc_cmd_parse_uint(optarg, &o->preserve_fds) < 0)
@@ -57,12 +61,16 @@ int fc_cmd_parse_create_opts(struct fc_context *ctx, const char *cmd, int argc, 
                                                      optarg);
                         break;
                 case 'd':
-                        *detach = true;
+                        if (fc_cmd_flag_bool(ctx, "detach", optarg, detach))
+                                return -1;
                         break;
                 case OPT_KEEP:
-                        *keep = true;
+                        if (fc_cmd_flag_bool(ctx, "keep", optarg, keep))
+                                return -1;
                         break;
                 case OPT_NO_SUBREAPER:
+                        if (fc_cmd_flag_bool(ctx, "no-subreaper", optarg, &unused))
+                                return -1;
                         break;
                 case ':':
                         return -fc_cmd_failf(ctx, "flag needs an argument: %s", argv[optind - 1]);

@@ -6,15 +6,17 @@ static int run_delete(struct fc_context *ctx, int argc, char **argv)
 {
         bool force = false;
         const struct option opts[] = {
-                {"force", no_argument, NULL, 'f'},
+                {"force", optional_argument, NULL, 'f'},
                 {NULL, 0, NULL, 0},
         };
+        fc_cmd_reorder(argc, argv, opts, "f");
         opterr = 0;
         int c;
         while ((c = getopt_long_only(argc, argv, "+f", opts, NULL)) != -1) {
-                if (c == 'f')
-                        force = true;
-                else
+                if (c == 'f') {
+                        if (fc_cmd_flag_bool(ctx, "force", optarg, &force))
+                                return 1;
+                } else
                         return fc_cmd_failf(ctx, "flag provided but not defined: %s",
                                             argv[optind - 1]);
         }

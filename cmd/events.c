@@ -21,17 +21,19 @@ static int run_events(struct fc_context *ctx, int argc, char **argv)
 {
         enum { OPT_STATS = 256, OPT_INTERVAL };
         static const struct option opts[] = {
-                {"stats", no_argument, NULL, OPT_STATS},
+                {"stats", optional_argument, NULL, OPT_STATS},
                 {"interval", required_argument, NULL, OPT_INTERVAL},
                 {NULL, 0, NULL, 0},
         };
         bool stats = false;
         uint64_t interval_ms = 5000;
+        fc_cmd_reorder(argc, argv, opts, NULL);
         opterr = 0;
         int c;
         while ((c = getopt_long_only(argc, argv, "+", opts, NULL)) != -1) {
                 if (c == OPT_STATS) {
-                        stats = true;
+                        if (fc_cmd_flag_bool(ctx, "stats", optarg, &stats))
+                                return 1;
                 } else if (c == OPT_INTERVAL) {
                         if (fc_parse_duration_ms(optarg, &interval_ms) < 0 ||
                             interval_ms > 0xffffffffu)

@@ -75,18 +75,18 @@ static int parse(struct fc_context *ctx, int argc, char **argv, struct fc_exec_o
                 {"console-socket", required_argument, NULL, OPT_CONSOLE},
                 {"cwd", required_argument, NULL, OPT_CWD},
                 {"env", required_argument, NULL, 'e'},
-                {"tty", no_argument, NULL, 't'},
+                {"tty", optional_argument, NULL, 't'},
                 {"user", required_argument, NULL, 'u'},
                 {"additional-gids", required_argument, NULL, 'g'},
                 {"process", required_argument, NULL, 'p'},
-                {"detach", no_argument, NULL, 'd'},
+                {"detach", optional_argument, NULL, 'd'},
                 {"pid-file", required_argument, NULL, OPT_PID_FILE},
                 {"process-label", required_argument, NULL, OPT_LABEL},
                 {"apparmor", required_argument, NULL, OPT_APPARMOR},
-                {"no-new-privs", no_argument, NULL, OPT_NNP},
+                {"no-new-privs", optional_argument, NULL, OPT_NNP},
                 {"cap", required_argument, NULL, 'c'},
                 {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
-                {"ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED},
+                {"ignore-paused", optional_argument, NULL, OPT_IGNORE_PAUSED},
                 {"cgroup", required_argument, NULL, OPT_CGROUP},
                 {NULL, 0, NULL, 0},
         };
@@ -105,7 +105,8 @@ static int parse(struct fc_context *ctx, int argc, char **argv, struct fc_exec_o
                         r = push_str(&a->env, &a->n_env, optarg);
                         break;
                 case 't':
-                        o->tty = true;
+                        if (fc_cmd_flag_bool(ctx, "tty", optarg, &o->tty))
+                                return 1;
                         break;
                 case 'u':
                         o->user = optarg;
@@ -123,7 +124,8 @@ static int parse(struct fc_context *ctx, int argc, char **argv, struct fc_exec_o
                         o->process_path = optarg;
                         break;
                 case 'd':
-                        o->detach = true;
+                        if (fc_cmd_flag_bool(ctx, "detach", optarg, &o->detach))
+                                return 1;
                         break;
                 case OPT_PID_FILE:
                         o->pid_file = optarg;
@@ -135,7 +137,8 @@ static int parse(struct fc_context *ctx, int argc, char **argv, struct fc_exec_o
                         o->apparmor = optarg;
                         break;
                 case OPT_NNP:
-                        o->no_new_privs = true;
+                        if (fc_cmd_flag_bool(ctx, "no-new-privs", optarg, &o->no_new_privs))
+                                return 1;
                         break;
                 case 'c':
                         r = push_str(&a->caps, &a->n_caps, optarg);
@@ -146,7 +149,8 @@ static int parse(struct fc_context *ctx, int argc, char **argv, struct fc_exec_o
                                         ctx, "invalid value \"%s\" for flag -preserve-fds", optarg);
                         break;
                 case OPT_IGNORE_PAUSED:
-                        o->ignore_paused = true;
+                        if (fc_cmd_flag_bool(ctx, "ignore-paused", optarg, &o->ignore_paused))
+                                return 1;
                         break;
                 case OPT_CGROUP:
                         return fc_cmd_failf(ctx, "exec: --cgroup (sub-cgroups) is not "

@@ -8,15 +8,17 @@ static int run_kill(struct fc_context *ctx, int argc, char **argv)
 {
         bool all = false;
         const struct option opts[] = {
-                {"all", no_argument, NULL, 'a'},
+                {"all", optional_argument, NULL, 'a'},
                 {NULL, 0, NULL, 0},
         };
+        fc_cmd_reorder(argc, argv, opts, "a");
         opterr = 0;
         int c;
         while ((c = getopt_long_only(argc, argv, "+a", opts, NULL)) != -1) {
-                if (c == 'a')
-                        all = true;
-                else
+                if (c == 'a') {
+                        if (fc_cmd_flag_bool(ctx, "all", optarg, &all))
+                                return 1;
+                } else
                         return fc_cmd_failf(ctx, "flag provided but not defined: %s",
                                             argv[optind - 1]);
         }

@@ -62,17 +62,19 @@ static int run_list(struct fc_context *ctx, int argc, char **argv)
         bool quiet = false;
         const struct option opts[] = {
                 {"format", required_argument, NULL, 'f'},
-                {"quiet", no_argument, NULL, 'q'},
+                {"quiet", optional_argument, NULL, 'q'},
                 {NULL, 0, NULL, 0},
         };
+        fc_cmd_reorder(argc, argv, opts, "fq");
         opterr = 0;
         int c;
         while ((c = getopt_long_only(argc, argv, "+f:q", opts, NULL)) != -1) {
-                if (c == 'f')
+                if (c == 'f') {
                         format = optarg;
-                else if (c == 'q')
-                        quiet = true;
-                else
+                } else if (c == 'q') {
+                        if (fc_cmd_flag_bool(ctx, "quiet", optarg, &quiet))
+                                return 1;
+                } else
                         return fc_cmd_failf(ctx, "flag provided but not defined: %s",
                                             argv[optind - 1]);
         }

@@ -66,6 +66,14 @@ static const struct fc_cmd *find_command(const char *name)
         return NULL;
 }
 
+/* A global boolean flag's bad "=VALUE" (no log is set up yet). */
+static int bad_bool(const char *name, const char *value)
+{
+        fprintf(stderr, "flashcube: invalid boolean value \"%s\" for -%s: parse error\n", value,
+                name);
+        return 1;
+}
+
 int main(int argc, char **argv)
 {
         struct fc_context ctx = {.root = FC_DEFAULT_ROOT};
@@ -88,15 +96,15 @@ int main(int argc, char **argv)
         const char *no_cache_env = getenv("FLASHCUBE_NO_CACHE");
         ctx.no_cache = no_cache_env && no_cache_env[0] && strcmp(no_cache_env, "0") != 0;
         static const struct option opts[] = {
-                {"debug", no_argument, NULL, OPT_DEBUG},
+                {"debug", optional_argument, NULL, OPT_DEBUG},
                 {"log", required_argument, NULL, OPT_LOG},
                 {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
                 {"root", required_argument, NULL, OPT_ROOT},
                 {"criu", required_argument, NULL, OPT_CRIU},
-                {"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD},
+                {"systemd-cgroup", optional_argument, NULL, OPT_SYSTEMD},
                 {"rootless", required_argument, NULL, OPT_ROOTLESS},
                 {"cache-socket", required_argument, NULL, OPT_CACHE_SOCKET},
-                {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+                {"no-cache", optional_argument, NULL, OPT_NO_CACHE},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, 'v'},
                 {NULL, 0, NULL, 0},
@@ -107,7 +115,8 @@ int main(int argc, char **argv)
         while ((c = getopt_long_only(argc, argv, "+hv", opts, NULL)) != -1) {
                 switch (c) {
                 case OPT_DEBUG:
-                        ctx.debug = true;
+                        if (fc_cmd_parse_bool(optarg, &ctx.debug) < 0)
+                                return bad_bool("debug", optarg);
                         break;
                 case OPT_LOG:
                         log_path = optarg;
@@ -121,13 +130,15 @@ int main(int argc, char **argv)
                 case OPT_CRIU:
                         break;
                 case OPT_SYSTEMD:
-                        ctx.systemd_cgroup = true;
+                        if (fc_cmd_parse_bool(optarg, &ctx.systemd_cgroup) < 0)
+                                return bad_bool("systemd-cgroup", optarg);
                         break;
                 case OPT_CACHE_SOCKET:
                         ctx.cache_socket = optarg;
                         break;
                 case OPT_NO_CACHE:
-                        ctx.no_cache = true;
+                        if (fc_cmd_parse_bool(optarg, &ctx.no_cache) < 0)
+                                return bad_bool("no-cache", optarg);
                         break;
                 case OPT_ROOTLESS:
                         if (strcmp(optarg, "true") && strcmp(optarg, "false") &&

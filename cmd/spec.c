@@ -13,17 +13,19 @@ static int run_spec(struct fc_context *ctx, int argc, char **argv)
         enum { OPT_ROOTLESS = 256 };
         const struct option opts[] = {
                 {"bundle", required_argument, NULL, 'b'},
-                {"rootless", no_argument, NULL, OPT_ROOTLESS},
+                {"rootless", optional_argument, NULL, OPT_ROOTLESS},
                 {NULL, 0, NULL, 0},
         };
+        fc_cmd_reorder(argc, argv, opts, "b");
         opterr = 0;
         int c;
         while ((c = getopt_long_only(argc, argv, "+b:", opts, NULL)) != -1) {
-                if (c == 'b')
+                if (c == 'b') {
                         bundle = optarg;
-                else if (c == OPT_ROOTLESS)
-                        rootless = true;
-                else
+                } else if (c == OPT_ROOTLESS) {
+                        if (fc_cmd_flag_bool(ctx, "rootless", optarg, &rootless))
+                                return 1;
+                } else
                         return fc_cmd_failf(ctx, "flag provided but not defined: %s",
                                             argv[optind - 1]);
         }

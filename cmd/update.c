@@ -124,6 +124,7 @@ static int run_update(struct fc_context *ctx, int argc, char **argv)
         const char *resources_path = NULL;
         bool any_mem = false, any_cpu = false, kmem = false;
         int64_t v = 0;
+        fc_cmd_reorder(argc, argv, opts, "r");
         opterr = 0;
         int c;
         while ((c = getopt_long_only(argc, argv, "+r:", opts, NULL)) != -1) {

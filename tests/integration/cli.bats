@@ -76,6 +76,52 @@ COMMANDS=(create start run state kill delete list spec features)
         done
 }
 
+@test "cli: a command's flags may follow the container id, as runc's (not exec's and ps's)" {
+        setup_bundle
+        set_cmd 'sleep 100'
+        track_id "$FC_ID"
+        fc_detached create "$FC_ID" --bundle "$FC_BUNDLE"
+        [ "$status" -eq 0 ] || fail "create ID --bundle B: $output"
+        run -0 fc start "$FC_ID"
+        run -0 fc update "$FC_ID" --pids-limit 42
+        # The value after a flag may start with "-".
+        run -0 fc update "$FC_ID" -r - <<<'{"pids": {"limit": 43}}'
+        # A flag without "=" takes the next argument not starting with "-" along as its
+        # value, a boolean flag's too: here the signal, so "KILL" becomes the id.
+        run fc kill "$FC_ID" --all KILL
+        [ "$status" -ne 0 ]
+        [ "$(container_status)" = running ]
+        # What follows exec's id is the process's, options or not; the same for ps's.
+        run -0 fc exec "$FC_ID" echo --env X=1
+        [ "$output" = "--env X=1" ]
+        run -0 fc kill "$FC_ID" 9 --all
+        wait_for_status stopped
+        run -0 fc delete "$FC_ID" --force
+        run fc state "$FC_ID"
+        [ "$status" -ne 0 ]
+        # Nothing moves past "--".
+        run fc delete -- --force
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"does not exist"* ]]
+}
+
+@test "cli: boolean flags take a value after \"=\", as Go's flags do" {
+        setup_bundle
+        set_cmd 'sleep 100'
+        run_detached
+        run fc delete --force=false "$FC_ID"
+        [ "$status" -ne 0 ]
+        [ "$(container_status)" = running ]
+        run --separate-stderr fc delete --force=maybe "$FC_ID"
+        assert_one_line_error
+        [[ "$stderr" == *maybe* ]]
+        run -0 fc list --quiet=0
+        [[ "${lines[0]}" == ID* ]]
+        run -0 fc delete -force=true "$FC_ID"
+        run fc state "$FC_ID"
+        [ "$status" -ne 0 ]
+}
+
 @test "cli: list with an empty or missing root succeeds" {
         run -0 fc list -q
         [ -z "$output" ]
