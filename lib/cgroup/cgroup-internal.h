@@ -42,6 +42,9 @@ struct fc_cgroup_write {
         /* Read the file back and fail unless it holds `value`: the kernel
          * clamps some values silently (cpu.shares), and runc reports that. */
         bool check;
+        /* A file the kernel may not offer (memory.memsw.* without swap
+         * accounting): skipped when it does not exist. */
+        bool optional;
 };
 
 struct fc_cgroup_ops {

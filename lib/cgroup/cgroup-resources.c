@@ -154,8 +154,17 @@ static int plan_memory(bool v2, const struct fc_memory *m, struct plan *p, fc_er
                  * raising, see v1_update). */
                 if (limit != 0)
                         add(p, "memory", "memory.limit_in_bytes", "%" PRId64, limit);
-                if (swap != 0)
+                if (swap != 0) {
                         add(p, "memory", "memory.memsw.limit_in_bytes", "%" PRId64, swap);
+                } else if (limit == -1) {
+                        /* As runc: an unlimited limit with no swap given lifts
+                         * memsw too (where the kernel accounts swap), or a
+                         * memsw set before would refuse it. */
+                        struct fc_cgroup_write *w =
+                                add(p, "memory", "memory.memsw.limit_in_bytes", "-1");
+                        if (w)
+                                w->optional = true;
+                }
                 if (resv != 0)
                         add(p, "memory", "memory.soft_limit_in_bytes", "%" PRId64, resv);
                 if (m->has_kernel_tcp && m->kernel_tcp != 0)
@@ -560,6 +569,13 @@ static bool same_value(const char *got, const char *want)
 static int apply_one(const char *dir, const struct fc_cgroup_write *w, fc_error_t *err)
 {
         const char *file = w->file, *value = w->value;
+        if (w->optional) {
+                cleanup_free char *p = NULL;
+                if (asprintf(&p, "%s/%s", dir, w->file) < 0)
+                        return fc_error_set(err, -ENOMEM, "out of memory");
+                if (access(p, F_OK) < 0 && errno == ENOENT)
+                        return 0;
+        }
         if (w->alt_file) {
                 cleanup_free char *p = NULL;
                 if (asprintf(&p, "%s/%s", dir, w->file) < 0)

@@ -70,6 +70,23 @@ has_swap_files() {
         fi
 }
 
+@test "update: --memory -1 after a swap limit lifts both, as runc" {
+        requires_controller memory
+        run_detached
+        has_swap_files || skip "host has no swap accounting"
+        run -0 fc update --memory-swap 200m "$FC_ID"
+        # Unlimited memory, swap not given: the swap limit goes too (v1 refuses a memory
+        # limit above memory+swap).
+        run -0 fc update --memory -1 "$FC_ID"
+        if cg_is_v2; then
+                [ "$(mem_limit)" = max ]
+                [ "$(cg_read memory memory.swap.max)" = max ]
+        else
+                [ "$(mem_limit)" -gt 1000000000000 ]
+                [ "$(cg_read memory memory.memsw.limit_in_bytes)" -gt 1000000000000 ]
+        fi
+}
+
 @test "update: cpu shares, quota, period and pids limit" {
         requires_controller cpu
         requires_controller pids

@@ -86,7 +86,9 @@ int main(void)
                                .has_disable_oom_killer = true,
                                .disable_oom_killer = true};
         res.memory = &m2;
-        CHECK(V1, &res, "memory.limit_in_bytes=-1;memory.swappiness=10;memory.oom_control=1;",
+        CHECK(V1, &res,
+              "memory.limit_in_bytes=-1;memory.memsw.limit_in_bytes=-1;memory.swappiness=10;"
+              "memory.oom_control=1;",
               "memory v1: -1, swappiness, oom killer");
         CHECK(V2, &res, "linux.resources.memory.swappiness: not supported on cgroup v2",
               "memory v2: swappiness refused");
