@@ -274,11 +274,12 @@ static int check_dev(const char *field, size_t i, int64_t major, int64_t minor, 
 
 static int check_weight(const char *field, uint16_t w, fc_error_t *err)
 {
-        /* The range blkio and BFQ accept, as runc documents for --blkio-weight. */
-        if (w != 0 && (w < 10 || w > 1000))
+        /* BFQ's range (blkio.bfq.weight); CFQ's blkio.weight starts at 10
+         * and refuses less itself.  runc leaves it all to the kernel. */
+        if (w > 1000)
                 return fc_error_set(err, -EINVAL,
-                                    "linux.resources.blockIO.%s: invalid weight %u (10-1000)",
-                                    field, (unsigned) w);
+                                    "linux.resources.blockIO.%s: invalid weight %u (1-1000)", field,
+                                    (unsigned) w);
         return 0;
 }
 

@@ -125,6 +125,9 @@ has_swap_files() {
 @test "update: --blkio-weight" {
         if cg_is_v2; then requires_controller io; else requires_controller blkio; fi
         run_detached
+        # BFQ takes 1-1000 (CFQ 10-1000): 5 is the kernel's to refuse, as with runc.
+        run fc update --blkio-weight 5 "$FC_ID"
+        [[ "$output" != *"invalid weight"* ]] || fail "weight 5 refused: $output"
         run fc update --blkio-weight 300 "$FC_ID"
         if [ "$status" -ne 0 ] && [[ "$output" == *"offers neither"* ]]; then
                 skip "kernel offers no blkio weight file: $output"

@@ -267,14 +267,14 @@ static void test_supported(void)
         struct fc_resources res = {.devices = &deny, .n_devices = 1};
         ok(fc_cgroup_check_supported(&res, &err) == 0, "runc spec's default resources accepted");
         ok(fc_cgroup_check_supported(NULL, &err) == 0, "no resources accepted");
-        struct fc_blkio bio = {.has_weight = true, .weight = 5};
+        struct fc_blkio bio = {.has_weight = true, .weight = 1001};
         res.block_io = &bio;
         ok(fc_cgroup_check_supported(&res, &err) < 0 && err.status == -EINVAL &&
-                   strcmp(err.msg, "linux.resources.blockIO.weight: invalid weight 5 (10-1000)") ==
-                           0,
+                   strcmp(err.msg,
+                          "linux.resources.blockIO.weight: invalid weight 1001 (1-1000)") == 0,
            "blockIO weight out of range refused with a clear error");
         fc_error_clear(&err);
-        bio.weight = 10;
+        bio.weight = 5; /* BFQ's lowest are 1-9 */
         ok(fc_cgroup_check_supported(&res, &err) == 0, "blockIO weight accepted");
         res.block_io = NULL;
         struct fc_memory mem = {.has_kernel = true, .kernel = 1 << 20};

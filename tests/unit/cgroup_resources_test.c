@@ -191,8 +191,8 @@ int main(void)
            "blkio weight -> io.weight as runc");
         ok(fc_cgroup_shares_to_weight(1024) == 39 && fc_cgroup_shares_to_weight(2) == 1,
            "cpu shares -> weight as runc");
-        bio.weight = 5;
-        CHECK(V1, &res, "linux.resources.blockIO.weight: invalid weight 5 (10-1000)",
+        bio.weight = 1001;
+        CHECK(V1, &res, "linux.resources.blockIO.weight: invalid weight 1001 (1-1000)",
               "blkio weight range");
         bio.weight = 0;
         bio.has_leaf_weight = true;
