@@ -601,9 +601,18 @@ char *fc_status_format_time(const struct timespec *ts)
         int y;
         unsigned mo, d;
         civil_from_days(days, &y, &mo, &d);
+        /* Go's RFC3339Nano, as runc writes it: the fraction without its
+         * trailing zeros, none at all for a whole second. */
+        char frac[12] = "";
+        if (ts->tv_nsec > 0 && ts->tv_nsec < 1000000000) {
+                snprintf(frac, sizeof(frac), ".%09ld", (long) ts->tv_nsec);
+                size_t n = strlen(frac);
+                while (frac[n - 1] == '0')
+                        frac[--n] = '\0';
+        }
         char *out = NULL;
-        if (asprintf(&out, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%09ldZ", y, mo, d, rem / 3600,
-                     rem / 60 % 60, rem % 60, (long) ts->tv_nsec) < 0)
+        if (asprintf(&out, "%04d-%02u-%02uT%02lld:%02lld:%02lld%sZ", y, mo, d, rem / 3600,
+                     rem / 60 % 60, rem % 60, frac) < 0)
                 return NULL;
         return out;
 }

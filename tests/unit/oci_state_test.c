@@ -353,6 +353,27 @@ static void test_timestamp(void)
                 free(got);
         }
         ok(bad == 0, "timestamps agree with gmtime (%d differ)", bad);
+        /* Go's RFC3339Nano: no trailing zeros in the fraction, no fraction
+         * for a whole second. */
+        static const struct {
+                long nsec;
+                const char *want;
+        } fr[] = {{0, "2001-01-01T00:00:00Z"},
+                  {100000000, "2001-01-01T00:00:00.1Z"},
+                  {567784110, "2001-01-01T00:00:00.56778411Z"},
+                  {1, "2001-01-01T00:00:00.000000001Z"}};
+        bad = 0;
+        for (size_t i = 0; i < sizeof(fr) / sizeof(fr[0]); i++) {
+                struct timespec ts = {.tv_sec = 978307200, .tv_nsec = fr[i].nsec};
+                char *got = fc_status_format_time(&ts);
+                if (got == NULL || strcmp(got, fr[i].want) != 0) {
+                        printf("#   %ld ns: got %s, want %s\n", fr[i].nsec, got ? got : "(null)",
+                               fr[i].want);
+                        bad++;
+                }
+                free(got);
+        }
+        ok(bad == 0, "fractions as Go's RFC3339Nano");
 }
 
 /* Readers racing a writer that rewrites state.json in place (the next
