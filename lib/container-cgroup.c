@@ -63,9 +63,9 @@ int fc_container_pause(const struct fc_context *ctx, const char *id, fc_error_t 
         cleanup_state struct fc_state *s = open_cgroup(ctx, id, &cg, err);
         if (s == NULL)
                 return err->status;
-        /* runc pauses only a running container (a paused one too is "not
-         * running"). */
-        if (strcmp(s->status, "running") != 0)
+        /* runc pauses a running or a created container (a paused one is
+         * "not running"); resume gives the created one back as created. */
+        if (strcmp(s->status, "running") != 0 && strcmp(s->status, "created") != 0)
                 return fc_error_set(err, -EINVAL, "container not running");
         return fc_cgroup_freeze(cg, true, err);
 }

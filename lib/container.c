@@ -102,8 +102,6 @@ int fc_container_start_internal(const struct fc_context *ctx, int dirfd, struct 
                 if (strcmp(s->status, "running") == 0)
                         return fc_error_set(err, -EINVAL,
                                             "cannot start an already running container");
-                if (strcmp(s->status, "paused") == 0)
-                        return fc_error_set(err, -EINVAL, "cannot start a paused container");
                 return fc_error_set(err, -EINVAL, "cannot start a container in the %s state",
                                     s->status);
         }

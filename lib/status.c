@@ -550,11 +550,11 @@ int fc_status_refresh(int dirfd, struct fc_state *s, fc_error_t *err)
         if (!fc_status_init_alive(s))
                 return set_status(s, "stopped", err);
         struct stat st;
-        if (fstatat(dirfd, FC_EXEC_FIFO, &st, AT_SYMLINK_NOFOLLOW) == 0)
-                return set_status(s, "created", err);
-        /* Paused is the cgroup's freezer state (nothing in /proc says so).
-         * An unreadable cgroup counts as not frozen: `state` must still
-         * answer for a container whose cgroup someone removed. */
+        bool created = fstatat(dirfd, FC_EXEC_FIFO, &st, AT_SYMLINK_NOFOLLOW) == 0;
+        /* Paused is the cgroup's freezer state (nothing in /proc says so),
+         * a created container's too (its init waits in the fifo), as runc
+         * has it.  An unreadable cgroup counts as not frozen: `state` must
+         * still answer for a container whose cgroup someone removed. */
         if (s->cgroup != NULL && s->cgroup[0] != '\0') {
                 fc_error_t e = FC_ERROR_INIT;
                 bool frozen = false;
@@ -566,7 +566,7 @@ int fc_status_refresh(int dirfd, struct fc_state *s, fc_error_t *err)
                 if (frozen)
                         return set_status(s, "paused", err);
         }
-        return set_status(s, "running", err);
+        return set_status(s, created ? "created" : "running", err);
 }
 
 /* Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's

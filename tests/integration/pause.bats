@@ -38,7 +38,7 @@ frozen() {
         [ "$(container_status)" = running ]
 }
 
-@test "pause: errors for a paused, a created and a missing container" {
+@test "pause: errors for a paused and a missing container" {
         cg_is_v2 || requires_controller freezer
         run_detached
         run -0 fc pause "$FC_ID"
@@ -49,17 +49,34 @@ frozen() {
         run --separate-stderr fc resume "$FC_ID"
         assert_one_line_error
         [[ "$stderr" == *"container not paused"* ]]
-        # runc 1.1 also pauses a created container; flashcube refuses (its status of a
-        # created container does not look at the freezer).
-        if ! runtime_is_runc; then
-                create_container "$FC_ID-b"
-                run --separate-stderr fc pause "$FC_ID-b"
-                [ "$status" -ne 0 ]
-                [[ "$stderr" == *"container not running"* ]]
-        fi
         run --separate-stderr fc pause nosuchcontainer
         [ "$status" -ne 0 ]
         [[ "$stderr" == *"container does not exist"* ]]
+}
+
+@test "pause: a created container pauses too, start refuses it until resumed, as runc" {
+        cg_is_v2 || requires_controller freezer
+        create_container
+        run -0 fc pause "$FC_ID"
+        frozen
+        [ "$(container_status)" = paused ]
+        run --separate-stderr fc start "$FC_ID"
+        assert_one_line_error
+        [[ "$stderr" == *"cannot start a container in the paused state"* ]]
+        run --separate-stderr fc delete "$FC_ID"
+        [ "$status" -ne 0 ]
+        [[ "$stderr" == *"not stopped: paused"* ]]
+        run -0 fc resume "$FC_ID"
+        refute frozen
+        [ "$(container_status)" = created ]
+        run -0 fc start "$FC_ID"
+        [ "$(container_status)" = running ]
+        # A paused created one goes with kill KILL, as a running one.
+        create_container "$FC_ID-b"
+        run -0 fc pause "$FC_ID-b"
+        run -0 fc kill "$FC_ID-b" KILL
+        wait_for_status stopped "$FC_ID-b"
+        run -0 fc delete "$FC_ID-b"
 }
 
 @test "pause: kill --all KILL of a paused container stops it" {
