@@ -222,7 +222,9 @@ static int v1_blkio(struct fc_cgroup *cg, struct fc_stats *st, fc_error_t *err)
         if (h == NULL)
                 return 0;
         /* CFQ's accounting when there is some, else BFQ's, else the
-         * throttling layer's, which every kernel has. */
+         * throttling layer's, which every kernel has.  A file with no
+         * device in it (BFQ's "Total 0" when the disks use another
+         * scheduler) is no accounting: the next one is read, as runc does. */
         static const char *const prefixes[] = {"blkio.", "blkio.bfq.", "blkio.throttle."};
         for (size_t i = 0; i < 3; i++) {
                 char f1[96], f2[96];
@@ -238,7 +240,8 @@ static int v1_blkio(struct fc_cgroup *cg, struct fc_stats *st, fc_error_t *err)
                 if (blkio_lines(bytes, &st->blkio.service_bytes, &st->blkio.n_service_bytes) < 0 ||
                     (ios && blkio_lines(ios, &st->blkio.serviced, &st->blkio.n_serviced) < 0))
                         return NOMEM(err);
-                break;
+                if (st->blkio.n_service_bytes > 0 || st->blkio.n_serviced > 0)
+                        break;
         }
         return err->status;
 }

@@ -33,6 +33,19 @@ teardown() {
         jq -e '.data.pids.limit == 100' <<<"$output"
 }
 
+@test "events --stats: block IO the container did, where the disk scheduler accounts none too" {
+        if cg_is_v2; then requires_controller io; else requires_controller blkio; fi
+        local src
+        src=$(findmnt -no SOURCE -T "$FC_BUNDLE/rootfs/bin")
+        [[ "$src" == /dev/* ]] || skip "the bundle is on $src, not a block device: no block IO"
+        run_detached
+        # Direct reads go to the disk, charged to the container's cgroup.
+        run -0 fc exec "$FC_ID" dd if=/bin/busybox of=/dev/null bs=4096 count=4 iflag=direct
+        run -0 --separate-stderr fc events --stats "$FC_ID"
+        jq -e '[.data.blkio.ioServiceBytesRecursive[] | select(.op == "Read") | .value] | add
+               >= 16384' <<<"$output" || fail "no reads: $(jq -c .data.blkio <<<"$output")"
+}
+
 @test "events: a stats line every interval" {
         run_detached
         run -124 --separate-stderr timeout 2.5 "$FC_RUNTIME" --root "$FC_ROOT" events \
