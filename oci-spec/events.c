@@ -27,6 +27,8 @@ void fc_stats_clear(struct fc_stats *s)
         for (size_t i = 0; i < s->n_hugetlb; i++)
                 free(s->hugetlb[i].page_size);
         free(s->hugetlb);
+        free(s->cpuset.cpus);
+        free(s->cpuset.mems);
         memset(s, 0, sizeof(*s));
 }
 
@@ -186,10 +188,32 @@ static void gen_blkio_list(yajl_gen g, const char *key, const struct fc_stats_bl
         yajl_gen_array_close(g);
 }
 
+static void gen_cpuset(yajl_gen g, const struct fc_stats *s)
+{
+        char buf[32];
+        gen_str(g, "cpuset");
+        yajl_gen_map_open(g);
+        gen_u64_array_opt(g, "cpus", s->cpuset.cpus, s->cpuset.n_cpus);
+        gen_ku64(g, "cpu_exclusive", s->cpuset.cpu_exclusive);
+        gen_u64_array_opt(g, "mems", s->cpuset.mems, s->cpuset.n_mems);
+        gen_ku64(g, "mem_hardwall", s->cpuset.mem_hardwall);
+        gen_ku64(g, "mem_exclusive", s->cpuset.mem_exclusive);
+        gen_ku64(g, "memory_migrate", s->cpuset.memory_migrate);
+        gen_ku64(g, "memory_spread_page", s->cpuset.memory_spread_page);
+        gen_ku64(g, "memory_spread_slab", s->cpuset.memory_spread_slab);
+        gen_ku64(g, "memory_pressure", s->cpuset.memory_pressure);
+        gen_ku64(g, "sched_load_balance", s->cpuset.sched_load_balance);
+        gen_str(g, "sched_relax_domain_level");
+        int n = snprintf(buf, sizeof(buf), "%" PRId64, s->cpuset.sched_relax_domain_level);
+        yajl_gen_number(g, buf, (size_t) n);
+        yajl_gen_map_close(g);
+}
+
 static void gen_data(yajl_gen g, const struct fc_stats *s)
 {
         yajl_gen_map_open(g);
         gen_cpu(g, s);
+        gen_cpuset(g, s);
         gen_memory(g, s);
         gen_str(g, "pids");
         yajl_gen_map_open(g);

@@ -61,6 +61,14 @@ struct fc_stats {
         } blkio;
         struct fc_stats_hugetlb *hugetlb;
         size_t n_hugetlb;
+        /* v1's cpuset files, as runc reports them (zero on v2, as runc). */
+        struct {
+                uint64_t *cpus, *mems; /* each CPU and memory node of the lists */
+                size_t n_cpus, n_mems;
+                uint64_t cpu_exclusive, mem_hardwall, mem_exclusive, memory_migrate,
+                        memory_spread_page, memory_spread_slab, memory_pressure, sched_load_balance;
+                int64_t sched_relax_domain_level;
+        } cpuset;
 };
 
 /* Release everything the struct owns and zero it.  Accepts NULL. */

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,11 +308,61 @@ static int hugetlb_stats(const struct fc_cgroup_hier *h, bool v2, struct fc_stat
         return 0;
 }
 
+/* A cpuset list ("0-3,6") into its members. */
+static int cpuset_list(const char *s, uint64_t **v, size_t *n)
+{
+        for (const char *p = s; *p && *p != '\n';) {
+                char *end;
+                unsigned long a = strtoul(p, &end, 10), b = a;
+                if (end == p)
+                        return 0;
+                if (*end == '-') {
+                        p = end + 1;
+                        b = strtoul(p, &end, 10);
+                        if (end == p || b < a || b - a > 65535)
+                                return 0;
+                }
+                for (unsigned long i = a; i <= b; i++)
+                        if (fc_stats_add_u64(v, n, i) < 0)
+                                return -ENOMEM;
+                p = *end == ',' ? end + 1 : end;
+        }
+        return 0;
+}
+
+static int v1_cpuset(const struct fc_cgroup_hier *h, struct fc_stats *st, fc_error_t *err)
+{
+        if (h == NULL)
+                return 0;
+        cleanup_free char *cpus = read_opt(h, "cpuset.cpus", err);
+        cleanup_free char *mems = read_opt(h, "cpuset.mems", err);
+        if ((cpus && cpuset_list(cpus, &st->cpuset.cpus, &st->cpuset.n_cpus) < 0) ||
+            (mems && cpuset_list(mems, &st->cpuset.mems, &st->cpuset.n_mems) < 0))
+                return NOMEM(err);
+        static const struct {
+                const char *file;
+                size_t off;
+        } flags[] = {
+#define CS(f) {"cpuset." #f, offsetof(struct fc_stats, cpuset.f)}
+                CS(cpu_exclusive),   CS(mem_hardwall),       CS(mem_exclusive),
+                CS(memory_migrate),  CS(memory_spread_page), CS(memory_spread_slab),
+                CS(memory_pressure), CS(sched_load_balance),
+#undef CS
+        };
+        for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]) && !err->status; i++)
+                (void) read_u64(h, flags[i].file, (uint64_t *) ((char *) st + flags[i].off), err);
+        cleanup_free char *lvl = read_opt(h, "cpuset.sched_relax_domain_level", err);
+        if (lvl)
+                st->cpuset.sched_relax_domain_level = strtoll(lvl, NULL, 10);
+        return err->status;
+}
+
 int fc_cgroup_v1_stats(struct fc_cgroup *cg, struct fc_stats *st, fc_error_t *err)
 {
         if (v1_cpu(cg, st, err) < 0 || v1_memory(cg, st, err) < 0 ||
             pids_stats(fc_cgroup_hier_for(cg, "pids"), st, err) < 0 || v1_blkio(cg, st, err) < 0 ||
-            hugetlb_stats(fc_cgroup_hier_for(cg, "hugetlb"), false, st, err) < 0)
+            hugetlb_stats(fc_cgroup_hier_for(cg, "hugetlb"), false, st, err) < 0 ||
+            v1_cpuset(fc_cgroup_hier_for(cg, "cpuset"), st, err) < 0)
                 return err->status;
         return 0;
 }

@@ -46,6 +46,24 @@ teardown() {
                >= 16384' <<<"$output" || fail "no reads: $(jq -c .data.blkio <<<"$output")"
 }
 
+@test "events --stats: cpuset as runc reports it (v1's files; zeros on v2)" {
+        run_detached
+        run -0 --separate-stderr fc events --stats "$FC_ID"
+        jq -e '.data.cpuset | has("cpu_exclusive") and has("mem_hardwall") and has("mem_exclusive")
+               and has("memory_migrate") and has("memory_spread_page") and has("memory_spread_slab")
+               and has("memory_pressure") and has("sched_load_balance")
+               and has("sched_relax_domain_level")' <<<"$output"
+        if ! cg_is_v2; then
+                requires_controller cpuset
+                # "0-1" in cpuset.cpus is [0, 1].
+                local want
+                want=$(cg_read cpuset cpuset.cpus | awk -F, '{ for (i = 1; i <= NF; i++) {
+                        n = split($i, r, "-"); for (c = r[1]; c <= r[n]; c++) printf "%s%d", s++ ? "," : "", c } }')
+                [ "$(jq -c '.data.cpuset.cpus' <<<"$output")" = "[$want]" ] ||
+                        fail "cpus $(jq -c .data.cpuset <<<"$output"), cpuset.cpus $(cg_read cpuset cpuset.cpus)"
+        fi
+}
+
 @test "events: a stats line every interval" {
         run_detached
         run -124 --separate-stderr timeout 2.5 "$FC_RUNTIME" --root "$FC_ROOT" events \

@@ -57,10 +57,18 @@ int main(void)
         fc_stats_add_blkio(&st.blkio.service_bytes, &st.blkio.n_service_bytes, 8, 0, "Read", 5);
         struct fc_stats_hugetlb *h = fc_stats_add_hugetlb(&st, "2MB");
         ok(h != NULL, "hugetlb entry");
+        fc_stats_add_u64(&st.cpuset.cpus, &st.cpuset.n_cpus, 0);
+        fc_stats_add_u64(&st.cpuset.cpus, &st.cpuset.n_cpus, 1);
+        st.cpuset.sched_load_balance = 1;
+        st.cpuset.sched_relax_domain_level = -1;
         char *j = fc_events_stats_json("c1", &st, &err);
         is_str(j,
                "{\"type\":\"stats\",\"id\":\"c1\",\"data\":{\"cpu\":{\"usage\":{\"total\":10,"
-               "\"kernel\":0,\"user\":0},\"throttling\":{}},\"memory\":{\"usage\":{\"limit\":"
+               "\"kernel\":0,\"user\":0},\"throttling\":{}},\"cpuset\":{\"cpus\":[0,1],"
+               "\"cpu_exclusive\":0,\"mem_hardwall\":0,\"mem_exclusive\":0,\"memory_migrate\":0,"
+               "\"memory_spread_page\":0,\"memory_spread_slab\":0,\"memory_pressure\":0,"
+               "\"sched_load_balance\":1,\"sched_relax_domain_level\":-1},\"memory\":{\"usage\":{"
+               "\"limit\":"
                "18446744073709551615,\"failcnt\":0},\"swap\":{\"limit\":0,\"failcnt\":0}},"
                "\"pids\":{\"current\":1},\"blkio\":{\"ioServiceBytesRecursive\":[{\"major\":8,"
                "\"op\":\"Read\",\"value\":5}]},\"hugetlb\":{\"2MB\":{\"failcnt\":0}},"
