@@ -195,9 +195,10 @@ int main(int argc, char **argv)
         }
         const struct fc_cmd *cmd = find_command(name);
         if (cmd == NULL) {
-                int r = fc_cmd_failf(&ctx, "command \"%s\" does not exist", name);
+                /* runc's (urfave/cli's) message and status. */
+                fc_cmd_failf(&ctx, "No help topic for '%s'", name);
                 fc_log_close();
-                return r;
+                return 3;
         }
         int sub_argc = argc - optind;
         char **sub_argv = argv + optind;

@@ -43,10 +43,11 @@ static int run_ps(struct fc_context *ctx, int argc, char **argv)
                 size_t n = 0;
                 if (fc_container_ps(ctx, id, &pids, &n, &err) < 0)
                         goto fail;
-                fputc('[', stdout);
+                /* No process: Go's nil slice, as runc prints it. */
+                fputs(n ? "[" : "null", stdout);
                 for (size_t i = 0; i < n; i++)
                         printf("%s%d", i ? "," : "", (int) pids[i]);
-                fputs("]\n", stdout);
+                fputs(n ? "]\n" : "\n", stdout);
                 free(pids);
                 return 0;
         }

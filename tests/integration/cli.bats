@@ -42,6 +42,8 @@ COMMANDS=(create start run state kill delete list spec features)
         run --separate-stderr "$FC_RUNTIME" --root "$FC_ROOT" no-such-command
         assert_one_line_error
         [[ "$stderr" == *no-such-command* ]]
+        # runc's (urfave/cli's) status for it.
+        [ "$status" -eq 3 ]
 }
 
 @test "cli: unknown global flag fails with one line on stderr" {

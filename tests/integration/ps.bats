@@ -50,6 +50,14 @@ teardown() {
         jq -e --argjson p "$(container_pid)" 'index($p) != null' <<<"$output"
 }
 
+@test "ps: --format json of a container with no process left is null, as runc's" {
+        set_args true
+        run_detached
+        wait_for_status stopped
+        run -0 --separate-stderr fc ps --format json "$FC_ID"
+        [ "$output" = null ]
+}
+
 @test "ps: errors" {
         run_detached
         run --separate-stderr fc ps --format yaml "$FC_ID"
