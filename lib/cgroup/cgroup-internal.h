@@ -176,6 +176,9 @@ int fc_cgroup_v2_oom_read(struct fc_cgroup *cg, int fd, uint64_t *ret_count, fc_
 int fc_cgroup_parse_keyed(const char *text, const char *key, uint64_t *ret);
 /* A single number, or "max" as FC_STATS_UNLIMITED. */
 int fc_cgroup_parse_u64(const char *text, uint64_t *ret);
+/* A cpuset list ("0-3,6\n") appended to *v as its members, up to what does
+ * not parse (members above 65535 included); -ENOMEM, else 0. */
+int fc_cgroup_parse_cpuset_list(const char *s, uint64_t **v, size_t *n);
 
 /* Resources the code cannot apply in any mode: -EOPNOTSUPP naming the
  * field (the mode-independent part of the plan). */

@@ -184,7 +184,11 @@ static int plan_memory(bool v2, const struct fc_memory *m, struct plan *p, fc_er
                 add_limit(p, "memory", "memory.max", limit);
         /* OCI's swap is memory+swap; v2's memory.swap.max is swap alone. */
         if (swap == -1 || (swap == 0 && limit == -1)) {
-                add(p, "memory", "memory.swap.max", "max");
+                /* Lifting it needs no file where the kernel accounts no swap
+                 * (runc ignores a missing one for "max" too). */
+                struct fc_cgroup_write *w = add(p, "memory", "memory.swap.max", "max");
+                if (w)
+                        w->optional = true;
         } else if (swap != 0) {
                 if (limit <= 0)
                         return fc_error_set(err, -EINVAL,

@@ -308,24 +308,40 @@ static int hugetlb_stats(const struct fc_cgroup_hier *h, bool v2, struct fc_stat
         return 0;
 }
 
-/* A cpuset list ("0-3,6") into its members. */
-static int cpuset_list(const char *s, uint64_t **v, size_t *n)
+/* Members above 65535 are not CPUs or nodes (runc parses them as 16-bit). */
+static int cpuset_num(const char **p, unsigned long *ret)
+{
+        if (**p < '0' || **p > '9')
+                return -1;
+        unsigned long v = 0;
+        for (; **p >= '0' && **p <= '9'; (*p)++) {
+                v = v * 10 + (unsigned long) (**p - '0');
+                if (v > 65535)
+                        return -1;
+        }
+        *ret = v;
+        return 0;
+}
+
+int fc_cgroup_parse_cpuset_list(const char *s, uint64_t **v, size_t *n)
 {
         for (const char *p = s; *p && *p != '\n';) {
-                char *end;
-                unsigned long a = strtoul(p, &end, 10), b = a;
-                if (end == p)
+                unsigned long a, b;
+                if (cpuset_num(&p, &a) < 0)
                         return 0;
-                if (*end == '-') {
-                        p = end + 1;
-                        b = strtoul(p, &end, 10);
-                        if (end == p || b < a || b - a > 65535)
+                b = a;
+                if (*p == '-') {
+                        p++;
+                        if (cpuset_num(&p, &b) < 0 || b < a)
                                 return 0;
                 }
                 for (unsigned long i = a; i <= b; i++)
                         if (fc_stats_add_u64(v, n, i) < 0)
                                 return -ENOMEM;
-                p = *end == ',' ? end + 1 : end;
+                if (*p == ',')
+                        p++;
+                else if (*p && *p != '\n')
+                        return 0;
         }
         return 0;
 }
@@ -336,8 +352,8 @@ static int v1_cpuset(const struct fc_cgroup_hier *h, struct fc_stats *st, fc_err
                 return 0;
         cleanup_free char *cpus = read_opt(h, "cpuset.cpus", err);
         cleanup_free char *mems = read_opt(h, "cpuset.mems", err);
-        if ((cpus && cpuset_list(cpus, &st->cpuset.cpus, &st->cpuset.n_cpus) < 0) ||
-            (mems && cpuset_list(mems, &st->cpuset.mems, &st->cpuset.n_mems) < 0))
+        if ((cpus && fc_cgroup_parse_cpuset_list(cpus, &st->cpuset.cpus, &st->cpuset.n_cpus) < 0) ||
+            (mems && fc_cgroup_parse_cpuset_list(mems, &st->cpuset.mems, &st->cpuset.n_mems) < 0))
                 return NOMEM(err);
         static const struct {
                 const char *file;

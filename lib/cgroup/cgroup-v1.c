@@ -377,10 +377,20 @@ static int v1_update(struct fc_cgroup *cg, const struct fc_cgroup_write *w, size
         const struct fc_cgroup_write *sw = find_write(w, n, "memory.memsw.limit_in_bytes");
         const struct fc_cgroup_hier *mh = fc_cgroup_hier_for(cg, "memory");
         if (lim && sw && mh) {
-                cleanup_free char *cur = fc_cgroup_read_at(mh, "memory.memsw.limit_in_bytes", err);
-                if (cur == NULL)
-                        return err->status;
-                int64_t want = parse_i64(sw->value), have = parse_i64(cur);
+                int64_t want = parse_i64(sw->value), have = 0;
+                if (want != -1) {
+                        cleanup_free char *cur =
+                                fc_cgroup_read_at(mh, "memory.memsw.limit_in_bytes", err);
+                        if (cur == NULL && sw->optional && err->status == -ENOENT) {
+                                /* No swap accounting: the write is skipped. */
+                                fc_error_clear(err);
+                                have = want;
+                        } else if (cur == NULL) {
+                                return err->status;
+                        } else {
+                                have = parse_i64(cur);
+                        }
+                }
                 if (want == -1 || want > have) {
                         size_t li = (size_t) (lim - w), si = (size_t) (sw - w);
                         order[li] = *sw;

@@ -23,7 +23,9 @@ static char *plan_text(enum fc_cgroup_mode mode, const struct fc_resources *res,
         char *out = calloc(1, 4096);
         for (size_t i = 0; i < n; i++) {
                 size_t l = strlen(out);
-                snprintf(out + l, 4096 - l, "%s=%s;", w[i].file, w[i].value);
+                /* "?": skipped where the kernel has no such file. */
+                snprintf(out + l, 4096 - l, "%s%s=%s;", w[i].file, w[i].optional ? "?" : "",
+                         w[i].value);
         }
         fc_cgroup_writes_free(w, n);
         return out;
@@ -68,7 +70,7 @@ int main(void)
         CHECK(V2, &res, "memory.max=67108864;memory.swap.max=67108864;memory.low=33554432;",
               "memory v2: swap.max is swap minus limit");
         m.swap = -1;
-        CHECK(V2, &res, "memory.max=67108864;memory.swap.max=max;memory.low=33554432;",
+        CHECK(V2, &res, "memory.max=67108864;memory.swap.max?=max;memory.low=33554432;",
               "memory v2: swap -1 is max");
         m.swap = 1 << 20;
         CHECK(V2, &res,
@@ -87,7 +89,7 @@ int main(void)
                                .disable_oom_killer = true};
         res.memory = &m2;
         CHECK(V1, &res,
-              "memory.limit_in_bytes=-1;memory.memsw.limit_in_bytes=-1;memory.swappiness=10;"
+              "memory.limit_in_bytes=-1;memory.memsw.limit_in_bytes?=-1;memory.swappiness=10;"
               "memory.oom_control=1;",
               "memory v1: -1, swappiness, oom killer");
         CHECK(V2, &res, "linux.resources.memory.swappiness: not supported on cgroup v2",
@@ -191,6 +193,39 @@ int main(void)
            "blkio weight -> io.weight as runc");
         ok(fc_cgroup_shares_to_weight(1024) == 39 && fc_cgroup_shares_to_weight(2) == 1,
            "cpu shares -> weight as runc");
+        /* cpuset lists as events --stats reads them; junk ends the list,
+         * and nothing makes it loop (a 64-bit wrap, a huge range). */
+        static const struct {
+                const char *in, *want;
+        } cl[] = {{"0-3,6\n", "0,1,2,3,6"},
+                  {"", ""},
+                  {"\n", ""},
+                  {"5", "5"},
+                  {"1,", "1"},
+                  {"3-1", ""},
+                  {"-1", ""},
+                  {"0,x,2", "0"},
+                  {"18446744073709551615", ""},
+                  {"0-18446744073709551615", ""},
+                  {"65534-65536", ""},
+                  {"65535", "65535"}};
+        int cl_bad = 0;
+        for (size_t i = 0; i < sizeof(cl) / sizeof(cl[0]); i++) {
+                uint64_t *v = NULL;
+                size_t n = 0;
+                char got[64] = "";
+                int r = fc_cgroup_parse_cpuset_list(cl[i].in, &v, &n);
+                for (size_t k = 0; k < n && strlen(got) < 48; k++)
+                        snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%llu",
+                                 k ? "," : "", (unsigned long long) v[k]);
+                if (r != 0 || strcmp(got, cl[i].want) != 0) {
+                        printf("#   \"%s\": got \"%s\" (%d), want \"%s\"\n", cl[i].in, got, r,
+                               cl[i].want);
+                        cl_bad++;
+                }
+                free(v);
+        }
+        ok(cl_bad == 0, "cpuset lists parse, junk and huge values end them");
         bio.weight = 1001;
         CHECK(V1, &res, "linux.resources.blockIO.weight: invalid weight 1001 (1-1000)",
               "blkio weight range");
