@@ -297,8 +297,10 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
          * forwards what it gets.  First thing: a new session is a new
          * scheduler autogroup, and moving into it costs more once the
          * runtime has moved us into our cgroups (~0.1 ms against 0.03 ms,
-         * phases.sh). */
-        if (!a->cfg->process->terminal && setsid() < 0)
+         * phases.sh).  In a joined user namespace the real init is forked
+         * there (enter_joined_userns): it makes them itself, after. */
+        bool joins_userns = a->ns->mode[FC_NS_USER] == FC_NS_MODE_JOIN;
+        if (!a->cfg->process->terminal && !joins_userns && setsid() < 0)
                 return fc_error_setm(err, -errno, "setsid");
         /* GO: the parent placed us in our cgroup and tells our host pid.
          * With go_late we go on meanwhile (await_go). */
@@ -308,10 +310,12 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
                 if (r < 0)
                         return r;
         }
-        if (a->ns->mode[FC_NS_USER] == FC_NS_MODE_JOIN) {
+        if (joins_userns) {
                 r = enter_joined_userns(a, err);
                 if (r < 0)
                         return r;
+                if (!a->cfg->process->terminal && setsid() < 0)
+                        return fc_error_setm(err, -errno, "setsid");
         } else if (a->ns->mode[FC_NS_USER] == FC_NS_MODE_NEW) {
                 /* Our maps are written: become the namespace's root for the
                  * setup (the user process's ids are set at the end).  A

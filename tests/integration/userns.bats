@@ -114,9 +114,12 @@ setup() {
                 | .process.capabilities.effective += ["CAP_NET_ADMIN"]
                 | .process.capabilities.permitted += ["CAP_NET_ADMIN"]' \
                 --arg p "/proc/$holder/ns/user"
-        set_cmd 'readlink /proc/self/ns/user; echo $$; cat /proc/self/uid_map; ip link set lo mtu 1400 && echo net-owned'
+        set_cmd 'readlink /proc/self/ns/user; echo $$; cat /proc/self/uid_map; ip link set lo mtu 1400 && echo net-owned
+                 cut -d" " -f1,5,6 /proc/self/stat'
         run --separate-stderr fc run --bundle "$FC_BUNDLE" "$FC_ID"
         [ "$status" -eq 0 ] || fail "run: $stderr"
+        # The init forked in the joined namespace leads its session, as runc's.
+        [ "${lines[4]}" = "1 1 1" ] || fail "pid, pgrp, session: ${lines[4]}"
         [ "${lines[0]}" = "$(readlink "/proc/$holder/ns/user")" ] || fail "not joined: $output"
         [ "${lines[1]}" = 1 ] || fail "not pid 1 of a new pid namespace: $output"
         [[ "${lines[2]}" =~ ^[[:space:]]*0[[:space:]]+100000[[:space:]]+65536$ ]] || fail "$output"
