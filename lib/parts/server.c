@@ -900,6 +900,14 @@ static int run_loop(struct server *s, fc_error_t *err)
                 if (pfd[trees_at + 1].revents)
                         fc_devpools_job_done(&s->devpools, fc_now_ns());
                 fc_parts_pools_reap_stuck(&s->pools, fc_now_ns(), HELPER_TIMEOUT_NS);
+                /* Idle is no lease for IDLE_MS, whatever else came: a
+                 * client asking for the status every few ms, or helpers
+                 * finishing one after another, must not keep the pools
+                 * below target (the poll's timeout alone never came then). */
+                if (want_idle && fc_now_ns() - s->last_lease_ns >= IDLE_MS * 1000000ULL) {
+                        refill(s, true);
+                        s->cg_filling = cg_idle;
+                }
         }
         return 0;
 }

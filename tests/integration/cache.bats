@@ -304,6 +304,26 @@ except Exception as e:
         [ "$(readlink "/proc/$pid/cwd")" = / ]
 }
 
+@test "cache: pools fill to their target while a client keeps asking for the status" {
+        run -0 cache serve --detach --pool-net 4 --pool-ipc 4 --pool-uts 4
+        # Above their low mark pools refill in idle time, no lease for 50 ms: status
+        # requests do not count, however often they come.
+        (while :; do cache status >/dev/null 2>&1; done) &
+        STATUS_LOOP=$!
+        on_teardown "kill $STATUS_LOOP 2>/dev/null || true"
+        local try full=0
+        for ((try = 0; try < 100; try++)); do
+                if status_json | jq -e '[.pools[] | .ready == .target] | all' >/dev/null; then
+                        full=1
+                        break
+                fi
+                sleep 0.1
+        done
+        kill "$STATUS_LOOP"
+        wait "$STATUS_LOOP" 2>/dev/null || true
+        [ "$full" = 1 ] || fail "pools did not fill: $(status_json)"
+}
+
 @test "cache: --no-cache and FLASHCUBE_NO_CACHE=1 never lease" {
         start_cache
         run -0 "$FC_RUNTIME" --no-cache --cache-socket "$CACHE_SOCK" cache lease-test
