@@ -597,7 +597,7 @@ int fc_process_apply_rlimits(const struct fc_config *cfg, fc_error_t *err)
                         return fc_error_set(err, -EINVAL, "process.rlimits[%zu]: unknown type %s",
                                             i, name);
                 struct rlimit lim = {.rlim_cur = rl->soft, .rlim_max = rl->hard};
-                if (setrlimit((__rlimit_resource_t) rl->resource, &lim) < 0)
+                if (setrlimit(rl->resource, &lim) < 0)
                         return fc_error_setm(err, -errno, "setrlimit %s", name);
         }
         return 0;

@@ -522,7 +522,7 @@ static char *mount_point_of(const char *path)
                 return NULL;
         for (;;) {
                 struct statx sx;
-                if (statx(AT_FDCWD, p, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) < 0) {
+                if (fc_sys_statx(AT_FDCWD, p, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) < 0) {
                         free(p);
                         return NULL;
                 }

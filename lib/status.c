@@ -16,6 +16,7 @@
 
 #include "lib/cgroup/cgroup.h"
 #include "lib/cleanup.h"
+#include "lib/sys.h"
 
 int fc_status_validate_id(const char *id, fc_error_t *err)
 {
@@ -68,7 +69,7 @@ static int take_spare(int rootfd, const char *id)
         char name[32];
         for (unsigned i = 0; i < SPARES; i++) {
                 spare_name(name, sizeof(name), i);
-                if (renameat2(rootfd, name, rootfd, id, RENAME_NOREPLACE) == 0)
+                if (fc_sys_renameat2(rootfd, name, rootfd, id, RENAME_NOREPLACE) == 0)
                         return 1;
                 if (errno == EEXIST)
                         return -EEXIST;
@@ -169,7 +170,7 @@ static int open_state_tmp(int dirfd)
         int fd = openat(dirfd, state_tmp, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd >= 0 || errno != ENOENT)
                 return fd;
-        (void) renameat2(dirfd, state_spare, dirfd, state_tmp, RENAME_NOREPLACE);
+        (void) fc_sys_renameat2(dirfd, state_spare, dirfd, state_tmp, RENAME_NOREPLACE);
         return openat(dirfd, state_tmp, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 }
 
@@ -197,7 +198,7 @@ int fc_status_write(int dirfd, const struct fc_state *s, fc_error_t *err)
         /* Swapped with the old file, which stays as the next write's
          * file; readers see the old or the new state.json, never none or
          * a part.  The first write has nothing to swap with. */
-        if (renameat2(dirfd, state_tmp, dirfd, FC_STATE_FILE, RENAME_EXCHANGE) == 0)
+        if (fc_sys_renameat2(dirfd, state_tmp, dirfd, FC_STATE_FILE, RENAME_EXCHANGE) == 0)
                 return 0;
         if ((errno != ENOENT && errno != EINVAL) ||
             renameat(dirfd, state_tmp, dirfd, FC_STATE_FILE) < 0) {
@@ -339,13 +340,13 @@ static bool keep_spare(int rootfd, const char *id, int dirfd)
         close(fd);
         if (!unheld)
                 return false;
-        if (renameat2(dirfd, FC_STATE_FILE, dirfd, state_spare, RENAME_NOREPLACE) < 0 &&
+        if (fc_sys_renameat2(dirfd, FC_STATE_FILE, dirfd, state_spare, RENAME_NOREPLACE) < 0 &&
             errno != ENOENT && unlinkat(dirfd, FC_STATE_FILE, 0) < 0 && errno != ENOENT)
                 return false;
         char name[32];
         for (unsigned i = 0; i < SPARES; i++) {
                 spare_name(name, sizeof(name), i);
-                if (renameat2(rootfd, id, rootfd, name, RENAME_NOREPLACE) == 0)
+                if (fc_sys_renameat2(rootfd, id, rootfd, name, RENAME_NOREPLACE) == 0)
                         return true;
                 if (errno != EEXIST)
                         return false;

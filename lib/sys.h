@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
- * Raw system calls glibc 2.36 does not wrap (or wraps only recently).  The
+ * Raw system calls glibc 2.36 or musl 1.2.3 does not wrap (or wraps only
+ * recently), and the kernel constants and structs that go with them.  The
  * one place that says syscall(); everything else calls these.  All return
  * -1 with errno set on failure, like libc.
  */
@@ -12,9 +13,54 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
+
+/* glibc's <sys/mount.h> has the mount API; musl's has not.  The kernel's
+ * header has it, and spells a few of the old MS_ constants differently. */
+#ifndef OPEN_TREE_CLONE
+#undef MS_NOUSER
+#undef MS_RMT_MASK
+#undef MS_MGC_VAL
+#undef MS_MGC_MSK
+#include <linux/mount.h>
+#endif
+
+/* glibc's <sys/stat.h> has statx; musl 1.2.3's has not, and <linux/stat.h>
+ * redefines its S_IF* macros.  The layout, from statx(2): */
+#ifndef STATX_BASIC_STATS
+struct statx_timestamp {
+        int64_t tv_sec;
+        uint32_t tv_nsec;
+        int32_t reserved;
+};
+struct statx {
+        uint32_t stx_mask;
+        uint32_t stx_blksize;
+        uint64_t stx_attributes;
+        uint32_t stx_nlink;
+        uint32_t stx_uid;
+        uint32_t stx_gid;
+        uint16_t stx_mode;
+        uint16_t spare0;
+        uint64_t stx_ino;
+        uint64_t stx_size;
+        uint64_t stx_blocks;
+        uint64_t stx_attributes_mask;
+        struct statx_timestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
+        uint32_t stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor;
+        uint64_t spare2[14];
+};
+#define STATX_BASIC_STATS     0x7ffU
+#define STATX_ATTR_MOUNT_ROOT 0x2000
+#endif
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#define RENAME_EXCHANGE  (1 << 1)
+#endif
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -54,6 +100,12 @@
 #endif
 #ifndef SYS_openat2
 #define SYS_openat2 437
+#endif
+#ifndef SYS_renameat2
+#define SYS_renameat2 316
+#endif
+#ifndef SYS_statx
+#define SYS_statx 332
 #endif
 
 struct open_how;   /* <linux/openat2.h> */
@@ -115,6 +167,25 @@ static inline int fc_sys_move_mount(int from_dfd, const char *from_path, int to_
 static inline int fc_sys_openat2(int dfd, const char *path, struct open_how *how, size_t size)
 {
         return (int) syscall(SYS_openat2, dfd, path, how, size);
+}
+
+static inline int fc_sys_renameat2(int olddfd, const char *oldpath, int newdfd, const char *newpath,
+                                   unsigned int flags)
+{
+        return (int) syscall(SYS_renameat2, olddfd, oldpath, newdfd, newpath, flags);
+}
+
+static inline int fc_sys_statx(int dfd, const char *path, int flags, unsigned int mask,
+                               struct statx *buf)
+{
+        return (int) syscall(SYS_statx, dfd, path, flags, mask, buf);
+}
+
+/* musl's sched_setscheduler() is a stub that fails with ENOSYS (POSIX
+ * means the process, Linux the thread); the system call sets the thread. */
+static inline int fc_sys_sched_setscheduler(pid_t pid, int policy, const struct sched_param *param)
+{
+        return (int) syscall(SYS_sched_setscheduler, pid, policy, param);
 }
 
 static inline int fc_sys_mount_setattr(int dfd, const char *path, unsigned int flags,

@@ -145,7 +145,7 @@ static __attribute__((noreturn)) void helper_main(int sock, uint32_t kinds, int 
          * nothing else to do (a create that finds a pool empty makes its
          * namespaces itself). */
         struct sched_param sp = {.sched_priority = 0};
-        (void) sched_setscheduler(0, SCHED_IDLE, &sp);
+        (void) fc_sys_sched_setscheduler(0, SCHED_IDLE, &sp);
         if (unshare(flags) < 0) {
                 rep.status = -errno;
                 goto send;

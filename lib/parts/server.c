@@ -648,7 +648,7 @@ static void release_held(struct server *s, uint64_t now)
                 /* The teardown is background work: it runs when the CPUs
                  * have nothing else to do. */
                 struct sched_param sp = {.sched_priority = 0};
-                (void) sched_setscheduler(0, SCHED_IDLE, &sp);
+                (void) fc_sys_sched_setscheduler(0, SCHED_IDLE, &sp);
                 /* Keep only the due parts: not the cache's lock, socket or
                  * pools, which must go with the cache. */
                 int keep[MAX_HELD];
@@ -1004,7 +1004,7 @@ int fc_parts_serve(const struct fc_context *ctx, const struct fc_parts_config *c
          * handed a part back to, goes on.  We run on a CPU with nothing
          * else to do, or when the runtime waits for us. */
         struct sched_param sp = {.sched_priority = 0};
-        (void) sched_setscheduler(0, SCHED_BATCH, &sp);
+        (void) fc_sys_sched_setscheduler(0, SCHED_BATCH, &sp);
         if (opts->detach) {
                 report_ready(&ready_fd, NULL);
                 redirect_stdio();

@@ -5,6 +5,7 @@
 #include <sys/mount.h>
 
 #include "lib/rootfs.h"
+#include "lib/sys.h"
 #include "tests/unit/tap.h"
 
 struct plan_case {
