@@ -6,7 +6,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 pkgs=(build-essential autoconf automake libtool pkg-config libseccomp-dev libyajl-dev libcap-dev
-      busybox-static runc crun jq python3 util-linux)
+      busybox-static runc crun jq python3 util-linux musl-tools cmake gperf dpkg-dev)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -16,7 +16,15 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 ./autogen.sh >/dev/null 2>&1
 mkdir -p build/release
-(cd build/release && ../../configure -q && make -s -j"$(nproc)")
+# The static musl binary starts ~0.35 ms sooner than the static glibc one
+# (contrib/musl-deps.sh); without Debian's source packages, glibc it is.
+musl=()
+if contrib/musl-deps.sh "$top/build/musl-deps"; then
+        musl=(--with-musl="$top/build/musl-deps")
+else
+        echo "(musl libraries could not be built: building against glibc)"
+fi
+(cd build/release && ../../configure -q "${musl[@]}" && make -s -j"$(nproc)")
 fc=$top/build/release/flashcube
 bundle=$(mktemp -d /tmp/flashcube-demo.XXXXXX)
 trap 'rm -rf "$bundle"' EXIT

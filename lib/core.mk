@@ -11,4 +11,5 @@ libflashcube_a_SOURCES += \
 	lib/exec.h lib/exec.c \
 	lib/terminal.h lib/terminal.c \
 	lib/fdpass.h lib/fdpass.c \
+	lib/heap.h lib/heap.c \
 	lib/rootfs.h lib/process.h lib/seccomp.h

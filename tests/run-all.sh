@@ -1,7 +1,8 @@
 #!/bin/bash
 # tests/run-all.sh - set up a fresh Debian 12 machine (as root) and run the
-# whole test suite: unit tests (werror build and ASan+UBSan build),
-# integration tests (bats, real containers) with both builds, Docker,
+# whole test suite: unit tests (the static musl build, the static glibc
+# build and the ASan+UBSan build), integration tests (bats, real
+# containers) with the musl and the ASan builds, Docker,
 # containerd and podman end to end (tests/clients/), valgrind on
 # every command, `make distcheck`, the pure cgroup v2 run in a VM, and a
 # final leak check.  Ends with one line "N passed, N failed, N skipped".
@@ -13,7 +14,7 @@ log() { printf '\n=== %s\n' "$*"; }
 pkgs=(build-essential autoconf automake libtool pkg-config libseccomp-dev libyajl-dev libcap-dev
       busybox-static runc crun bats jq valgrind iproute2 python3 util-linux kmod
       nftables docker.io containerd podman iptables containernetworking-plugins python3-grpcio
-      clang libclang-rt-dev)
+      clang libclang-rt-dev musl-tools cmake gperf dpkg-dev)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -55,10 +56,15 @@ count_from() { # add "N passed, N failed, N skipped" found in a log
         skipped=$((skipped + ${s:-0}))
 }
 
-log "build (werror)"
+log "build (werror: static musl, the fast binary; static glibc)"
 ./autogen.sh >/dev/null 2>&1 || { echo "autogen failed"; exit 1; }
-mkdir -p build/werror build/asan build/dynamic build/failpoints
-(cd build/werror && ../../configure -q --enable-werror && make -s -j"$(nproc)") || { echo "build failed"; exit 1; }
+mkdir -p build/werror build/glibc build/asan build/dynamic build/failpoints
+# The musl build's libraries, from Debian's source packages (contrib/musl-deps.sh says why).
+contrib/musl-deps.sh "$top/build/musl-deps" || { echo "musl libraries failed"; exit 1; }
+(cd build/werror && ../../configure -q --enable-werror --with-musl="$top/build/musl-deps" &&
+        make -s -j"$(nproc)") || { echo "build failed"; exit 1; }
+# What ./configure gives without musl: built, unit-tested, fuzzed and distchecked.
+(cd build/glibc && ../../configure -q --enable-werror && make -s -j"$(nproc)") || { echo "glibc build failed"; exit 1; }
 # valgrind cannot follow malloc in the (default) static binary: it checks a dynamic one.
 (cd build/dynamic && ../../configure -q --enable-werror --disable-static-binary &&
         make -s -j"$(nproc)" flashcube) || { echo "dynamic build failed"; exit 1; }
@@ -66,14 +72,15 @@ mkdir -p build/werror build/asan build/dynamic build/failpoints
 # A third flavour for fault injection: FLASHCUBE_FAILPOINT=<phase> kills it there (faults.bats).
 (cd build/failpoints && ../../configure -q --enable-werror --enable-failpoints && make -s -j"$(nproc)") || { echo "failpoints build failed"; exit 1; }
 
-step "unit tests (werror build)" make -s -C build/werror check
+step "unit tests (werror build, musl)" make -s -C build/werror check
+step "unit tests (glibc build)" make -s -C build/glibc check
 step "unit tests (ASan+UBSan build)" make -s -C build/asan check
 
 # The libFuzzer harnesses (tests/fuzz): built with clang, then a short run of each over the
 # committed corpus, so that a parser change that crashes, leaks or hangs on a known input, or
 # breaks the harness build, fails here.  The long runs are recorded in README's Reliability.
-step "fuzz harnesses build (clang, ASan+UBSan)" make -s -C build/werror fuzz
-step "fuzz smoke (20 s per harness)" tests/fuzz/run.sh build/werror 20
+step "fuzz harnesses build (clang, ASan+UBSan)" make -s -C build/glibc fuzz
+step "fuzz smoke (20 s per harness)" tests/fuzz/run.sh build/glibc 20
 
 it_log=$(mktemp)
 log "integration tests (werror build, parts cache warm)"
@@ -127,7 +134,7 @@ else
         skipped=$((skipped + 1))
 fi
 
-step "make distcheck" make -s -C build/werror distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror
+step "make distcheck" make -s -C build/glibc distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror
 
 rm -f "$it_log"
 echo

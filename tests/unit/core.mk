@@ -3,3 +3,7 @@ check_PROGRAMS += tests/unit/exec_plan_test
 TESTS += tests/unit/exec_plan_test
 tests_unit_exec_plan_test_SOURCES = tests/unit/exec_plan_test.c
 tests_unit_exec_plan_test_LDADD = $(FC_LIBS)
+check_PROGRAMS += tests/unit/heap_test
+TESTS += tests/unit/heap_test
+tests_unit_heap_test_SOURCES = tests/unit/heap_test.c
+tests_unit_heap_test_LDADD = $(FC_LIBS)

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * The size-class allocator of lib/heap.h.
+ *
+ * Every block starts with a 16-byte header: the block's usable size and a
+ * tag saying what it is.  Small blocks (up to 64 KiB) belong to one of 24
+ * classes (16-byte steps up to 256, then powers of two); a freed block goes
+ * on its class's list and is the next one handed out for that class.  Large
+ * blocks are mappings of their own.  A block aligned beyond 16 bytes sits
+ * inside a larger block, its header pointing back at it.
+ */
+#include "lib/heap.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define HDR         16u
+#define SMALL_STEPS 16u /* classes 0-15: 16, 32, ... 256 */
+#define N_CLASSES   24u /* classes 16-23: 512 ... 65536 */
+#define SMALL_MAX   ((size_t) 512 << (N_CLASSES - SMALL_STEPS - 1))
+#define CHUNK       ((size_t) 256 << 10)
+
+#define TAG_SMALL   0xfc5a11u /* | class << 24 */
+#define TAG_FREE    0xfcf4eeu /* | class << 24: on a free list */
+#define TAG_LARGE   0xfc1a26u
+#define TAG_ALIGNED 0xfca119u
+
+struct hdr {
+        size_t size; /* usable bytes after the header; for TAG_ALIGNED, the
+                      * distance back to the enclosing block's data */
+        size_t tag;
+};
+
+struct free_block {
+        struct free_block *next;
+};
+
+static struct free_block *free_lists[N_CLASSES];
+static char *bump, *bump_end;
+
+static unsigned class_of(size_t size)
+{
+        if (size <= SMALL_STEPS * 16)
+                return size == 0 ? 0 : (unsigned) ((size - 1) / 16);
+        unsigned c = SMALL_STEPS;
+        for (size_t cap = 512; cap < size; cap <<= 1)
+                c++;
+        return c;
+}
+
+static size_t class_size(unsigned c)
+{
+        return c < SMALL_STEPS ? (size_t) (c + 1) * 16 : (size_t) 512 << (c - SMALL_STEPS);
+}
+
+static struct hdr *hdr_of(const void *ptr)
+{
+        return (struct hdr *) ((uintptr_t) ptr - HDR);
+}
+
+static void *map(size_t len)
+{
+        void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) {
+                errno = ENOMEM;
+                return NULL;
+        }
+        return p;
+}
+
+static void *alloc_large(size_t size)
+{
+        size_t page = (size_t) sysconf(_SC_PAGESIZE);
+        if (size > SIZE_MAX - HDR - page) {
+                errno = ENOMEM;
+                return NULL;
+        }
+        size_t len = (size + HDR + page - 1) & ~(page - 1);
+        struct hdr *h = map(len);
+        if (h == NULL)
+                return NULL;
+        h->size = len - HDR;
+        h->tag = TAG_LARGE;
+        return h + 1;
+}
+
+void *fc_heap_malloc(size_t size)
+{
+        if (size > SMALL_MAX)
+                return alloc_large(size);
+        unsigned c = class_of(size);
+        struct hdr *h;
+        if (free_lists[c] != NULL) {
+                struct free_block *b = free_lists[c];
+                free_lists[c] = b->next;
+                h = hdr_of(b);
+                if (h->tag != (TAG_FREE | (size_t) c << 24))
+                        abort(); /* written to after it was freed */
+        } else {
+                size_t need = HDR + class_size(c);
+                if (bump == NULL || (size_t) (bump_end - bump) < need) {
+                        /* The rest of the old chunk is left unused. */
+                        char *chunk = map(CHUNK);
+                        if (chunk == NULL)
+                                return NULL;
+                        bump = chunk;
+                        bump_end = chunk + CHUNK;
+                }
+                h = (struct hdr *) bump;
+                bump += need;
+                h->size = class_size(c);
+        }
+        h->tag = TAG_SMALL | (size_t) c << 24;
+        return h + 1;
+}
+
+void *fc_heap_calloc(size_t count, size_t size)
+{
+        size_t n;
+        if (__builtin_mul_overflow(count, size, &n)) {
+                errno = ENOMEM;
+                return NULL;
+        }
+        void *p = fc_heap_malloc(n);
+        /* A new mapping is zero already. */
+        if (p != NULL && hdr_of(p)->tag != TAG_LARGE)
+                memset(p, 0, n);
+        return p;
+}
+
+void fc_heap_free(void *ptr)
+{
+        if (ptr == NULL)
+                return;
+        struct hdr *h = hdr_of(ptr);
+        if (h->tag == TAG_ALIGNED) {
+                fc_heap_free((char *) ptr - h->size);
+                return;
+        }
+        if (h->tag == TAG_LARGE) {
+                munmap(h, h->size + HDR);
+                return;
+        }
+        unsigned c = (unsigned) (h->tag >> 24);
+        if ((h->tag & 0xffffffu) != TAG_SMALL || c >= N_CLASSES || h->size != class_size(c))
+                abort(); /* not a block of ours, or freed twice */
+        h->tag = TAG_FREE | (size_t) c << 24;
+        struct free_block *b = ptr;
+        b->next = free_lists[c];
+        free_lists[c] = b;
+}
+
+size_t fc_heap_usable_size(const void *ptr)
+{
+        if (ptr == NULL)
+                return 0;
+        const struct hdr *h = hdr_of(ptr);
+        if (h->tag == TAG_ALIGNED)
+                return fc_heap_usable_size((const char *) ptr - h->size) - h->size;
+        return h->size;
+}
+
+void *fc_heap_realloc(void *ptr, size_t size)
+{
+        if (ptr == NULL)
+                return fc_heap_malloc(size);
+        size_t have = fc_heap_usable_size(ptr);
+        if (size <= have && hdr_of(ptr)->tag != TAG_ALIGNED)
+                return ptr;
+        void *p = fc_heap_malloc(size);
+        if (p == NULL)
+                return NULL;
+        memcpy(p, ptr, have < size ? have : size);
+        fc_heap_free(ptr);
+        return p;
+}
+
+void *fc_heap_aligned_alloc(size_t alignment, size_t size)
+{
+        if (alignment == 0 || (alignment & (alignment - 1)) != 0) {
+                errno = EINVAL;
+                return NULL;
+        }
+        if (alignment <= HDR)
+                return fc_heap_malloc(size);
+        if (size > SIZE_MAX - alignment - HDR) {
+                errno = ENOMEM;
+                return NULL;
+        }
+        char *raw = fc_heap_malloc(size + alignment + HDR);
+        if (raw == NULL)
+                return NULL;
+        uintptr_t at = ((uintptr_t) raw + HDR + alignment - 1) & ~(uintptr_t) (alignment - 1);
+        struct hdr *h = hdr_of((void *) at);
+        h->size = at - (uintptr_t) raw;
+        h->tag = TAG_ALIGNED;
+        return (void *) at;
+}

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * lib/heap.c, the musl build's malloc: sizes, reuse, alignment, zeroing,
+ * large blocks, realloc, and a random workload checked byte by byte.
+ * Run in every build (the functions are called by their own names), so
+ * ASan and UBSan see it too. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/heap.h"
+#include "tests/unit/tap.h"
+
+static int aligned(const void *p, size_t a)
+{
+        return ((uintptr_t) p & (a - 1)) == 0;
+}
+
+/* Whether fn() ends the process with SIGABRT. */
+static int aborts(void (*fn)(void))
+{
+        pid_t pid = fork();
+        if (pid == 0) {
+                fn();
+                _exit(0);
+        }
+        int st = 0;
+        waitpid(pid, &st, 0);
+        return WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
+}
+
+static void double_free(void)
+{
+        void *p = fc_heap_malloc(40);
+        fc_heap_free(p);
+        fc_heap_free(p);
+}
+
+static void foreign_free(void)
+{
+        char buf[64] = {0};
+        fc_heap_free(buf + 32);
+}
+
+static void write_after_free(void)
+{
+        size_t *p = fc_heap_malloc(100);
+        fc_heap_free(p);
+        p[-1] = 0; /* the header of a freed block */
+        fc_heap_malloc(100);
+}
+
+struct slot {
+        unsigned char *p;
+        size_t n;
+        unsigned char fill;
+};
+
+int main(void)
+{
+        /* Every size up to past the largest class: usable, aligned, writable. */
+        int bad = 0;
+        for (size_t n = 0; n <= 70000; n += n < 600 ? 1 : 997) {
+                unsigned char *p = fc_heap_malloc(n);
+                if (p == NULL || !aligned(p, 16) || fc_heap_usable_size(p) < n) {
+                        bad++;
+                        continue;
+                }
+                memset(p, 0xa5, n);
+                fc_heap_free(p);
+        }
+        ok(bad == 0, "every size from 0 to 70000 is 16-aligned with room for it");
+
+        void *a = fc_heap_malloc(100);
+        fc_heap_free(a);
+        void *b = fc_heap_malloc(110);
+        ok(a == b, "a freed block is reused for the same class");
+        void *c = fc_heap_malloc(300);
+        ok(c != b, "another class gets another block");
+        fc_heap_free(b);
+        fc_heap_free(c);
+
+        unsigned char *z = fc_heap_malloc(64);
+        memset(z, 0xff, 64);
+        fc_heap_free(z);
+        z = fc_heap_calloc(8, 8);
+        int zero = 1;
+        for (int i = 0; i < 64; i++)
+                zero &= z[i] == 0;
+        ok(zero, "calloc zeroes a reused block");
+        fc_heap_free(z);
+        errno = 0;
+        ok(fc_heap_calloc(SIZE_MAX / 2, 3) == NULL && errno == ENOMEM, "calloc overflow: ENOMEM");
+        errno = 0;
+        ok(fc_heap_malloc(SIZE_MAX - 8) == NULL && errno == ENOMEM, "a huge size: ENOMEM");
+
+        unsigned char *big = fc_heap_calloc(1, 1 << 20);
+        ok(big != NULL && big[12345] == 0 && fc_heap_usable_size(big) >= 1 << 20,
+           "a 1 MiB block: zeroed, usable");
+        big[(1 << 20) - 1] = 7;
+        fc_heap_free(big);
+
+        char *r = fc_heap_malloc(10);
+        memcpy(r, "abcdefghi", 10);
+        char *r2 = fc_heap_realloc(r, 12);
+        ok(r2 == r, "realloc within the block's class keeps it");
+        r2 = fc_heap_realloc(r2, 100000);
+        ok(r2 != NULL && strcmp(r2, "abcdefghi") == 0, "realloc to a large block keeps the bytes");
+        r2 = fc_heap_realloc(r2, 5);
+        ok(r2 != NULL && memcmp(r2, "abcde", 5) == 0, "realloc down keeps the prefix");
+        fc_heap_free(r2);
+        r = fc_heap_realloc(NULL, 33);
+        ok(r != NULL && fc_heap_usable_size(r) >= 33, "realloc(NULL) allocates");
+        fc_heap_free(r);
+        fc_heap_free(NULL);
+        ok(fc_heap_usable_size(NULL) == 0, "free(NULL) and usable_size(NULL) are no-ops");
+
+        int al_ok = 1;
+        for (size_t al = 1; al <= 8192; al <<= 1) {
+                unsigned char *p = fc_heap_aligned_alloc(al, 1000);
+                if (p == NULL || !aligned(p, al) || fc_heap_usable_size(p) < 1000) {
+                        al_ok = 0;
+                        continue;
+                }
+                memset(p, 1, 1000);
+                p = fc_heap_realloc(p, 5000);
+                al_ok &= p != NULL && p[999] == 1;
+                fc_heap_free(p);
+        }
+        ok(al_ok, "aligned_alloc: 1 to 8192, usable, realloc-able and freeable");
+        errno = 0;
+        ok(fc_heap_aligned_alloc(24, 10) == NULL && errno == EINVAL,
+           "aligned_alloc with a non-power of two: EINVAL");
+
+        /* A random workload: every live block keeps its own fill byte. */
+        enum { SLOTS = 512, ROUNDS = 200000 };
+        static struct slot s[SLOTS];
+        unsigned seed = 12345;
+        int corrupt = 0;
+        for (int i = 0; i < ROUNDS && !corrupt; i++) {
+                seed = seed * 1103515245u + 12345u;
+                struct slot *sl = &s[(seed >> 8) % SLOTS];
+                if (sl->p != NULL)
+                        for (size_t k = 0; k < sl->n; k++)
+                                corrupt |= sl->p[k] != sl->fill;
+                size_t n = (seed >> 4) % 3 == 0 ? (seed >> 12) % 5000 : (seed >> 12) % 200;
+                if ((seed >> 20) % 4 == 0 && sl->p != NULL) {
+                        sl->p = fc_heap_realloc(sl->p, n);
+                        if (n < sl->n)
+                                sl->n = n;
+                        memset(sl->p, sl->fill, sl->n);
+                } else {
+                        fc_heap_free(sl->p);
+                        sl->p = (seed >> 24) % 8 == 0 ? fc_heap_calloc(1, n) : fc_heap_malloc(n);
+                        sl->n = n;
+                }
+                sl->fill = (unsigned char) (seed >> 16);
+                memset(sl->p, sl->fill, sl->n);
+        }
+        for (int i = 0; i < SLOTS; i++)
+                fc_heap_free(s[i].p);
+        ok(!corrupt, "200000 random mallocs, reallocs and frees: no block overlaps another");
+
+        ok(aborts(double_free), "a double free aborts");
+        ok(aborts(foreign_free), "freeing a pointer that is not a block aborts");
+        ok(aborts(write_after_free), "a freed block's header overwritten: the next malloc aborts");
+        return tap_done();
+}
