@@ -626,7 +626,9 @@ int fc_signal_parse(const char *s, int *ret_sig, fc_error_t *err)
                         *ret_sig = signals[i].sig;
                         return 0;
                 }
-        /* RTMIN+n / RTMAX-n, as runc accepts them. */
+        /* RTMIN+n / RTMAX-n, as runc accepts them, with the numbers Docker's
+         * and runc's tables give them: RTMIN is 34 and RTMAX 64, as in
+         * glibc.  Not the C library's SIGRTMIN: musl's is 35. */
         if (strncasecmp(name, "RTMIN", 5) == 0 || strncasecmp(name, "RTMAX", 5) == 0) {
                 long off = 0;
                 const char *rest = name + 5;
@@ -639,8 +641,9 @@ int fc_signal_parse(const char *s, int *ret_sig, fc_error_t *err)
                         if (errno || *end)
                                 return fc_error_set(err, -EINVAL, "invalid signal: %s", s);
                 }
-                long v = ((name[3] == 'I' || name[3] == 'i') ? SIGRTMIN : SIGRTMAX) + off;
-                if (v < SIGRTMIN || v > SIGRTMAX)
+                enum { RTMIN = 34, RTMAX = 64 };
+                long v = ((name[3] == 'I' || name[3] == 'i') ? RTMIN : RTMAX) + off;
+                if (v < RTMIN || v > RTMAX)
                         return fc_error_set(err, -EINVAL, "invalid signal: %s", s);
                 *ret_sig = (int) v;
                 return 0;

@@ -7,3 +7,7 @@ check_PROGRAMS += tests/unit/heap_test
 TESTS += tests/unit/heap_test
 tests_unit_heap_test_SOURCES = tests/unit/heap_test.c
 tests_unit_heap_test_LDADD = $(FC_LIBS)
+check_PROGRAMS += tests/unit/signal_parse_test
+TESTS += tests/unit/signal_parse_test
+tests_unit_signal_parse_test_SOURCES = tests/unit/signal_parse_test.c
+tests_unit_signal_parse_test_LDADD = $(FC_LIBS)
