@@ -13,52 +13,89 @@
 #
 # Needs: musl-tools cmake gperf dpkg-dev (tests/run-all.sh and
 # contrib/quickstart.sh install them).  Nothing is done if PREFIX already
-# holds a finished build of the same versions.
+# holds a finished build of the same versions, or holds one and Debian's
+# sources cannot be reached.  PREFIX is replaced only by a finished build,
+# and a PREFIX that is not empty and was not made here is refused.
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: musl-deps.sh PREFIX" >&2; exit 2; }
 prefix=$(realpath -m "$1")
 mirror=${FC_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+security=${FC_DEBIAN_SECURITY:-http://deb.debian.org/debian-security}
 suite=${FC_DEBIAN_SUITE:-bookworm}
 pkgs=(libseccomp yajl libcap2)
 for tool in musl-gcc cmake gperf dpkg-source; do
         command -v "$tool" >/dev/null || { echo "musl-deps.sh: $tool missing (apt-get install musl-tools cmake gperf dpkg-dev)" >&2; exit 1; }
 done
 
+if [ -d "$prefix" ] && [ ! -f "$prefix/.versions" ] && [ -n "$(ls -A "$prefix")" ]; then
+        echo "musl-deps.sh: $prefix is not empty and was not made by musl-deps.sh" >&2
+        exit 1
+fi
 work=$(mktemp -d /tmp/fc-musl-deps.XXXXXX)
+chmod 755 "$work" # apt fetches as its own user, _apt
 trap 'rm -rf "$work"' EXIT
 quiet() { # the build's chatter goes to a log, shown only when a step fails
         "$@" >>"$work/build.log" 2>&1 || { tail -30 "$work/build.log" >&2; echo "musl-deps.sh: failed: $*" >&2; exit 1; }
 }
-mkdir -p "$work/lists/partial" "$work/parts" "$work/src"
-echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main" >"$work/sources.list"
-apt_opts=(-o "Dir::Etc::SourceList=$work/sources.list" -o "Dir::Etc::SourceParts=$work/parts"
-          -o "Dir::State::Lists=$work/lists" -o "APT::Sandbox::User=root" -q)
-quiet apt-get "${apt_opts[@]}" update
+# A private apt: its own sources, lists and caches, none of the host's
+# update hooks; the host's apt state is not touched.
+mkdir -p "$work/lists/partial" "$work/parts" "$work/cache/archives/partial" "$work/src" "$work/out"
+key=/usr/share/keyrings/debian-archive-keyring.gpg
+{
+        echo "deb-src [signed-by=$key] $mirror $suite main"
+        echo "deb-src [signed-by=$key] $mirror $suite-updates main"
+        echo "deb-src [signed-by=$key] $security $suite-security main"
+} >"$work/sources.list"
+printf '#clear APT::Update::Pre-Invoke;\n#clear APT::Update::Post-Invoke;\n#clear APT::Update::Post-Invoke-Success;\n' \
+        >"$work/apt.conf"
+apt_opts=(-c "$work/apt.conf" -o "Dir::Etc::SourceList=$work/sources.list"
+          -o "Dir::Etc::SourceParts=$work/parts" -o "Dir::State::Lists=$work/lists"
+          -o "Dir::Cache=$work/cache" -q)
+if id _apt >/dev/null 2>&1; then
+        chown -R _apt "$work/lists" "$work/src"
+else
+        apt_opts+=(-o "APT::Sandbox::User=root")
+fi
 stamp=""
 declare -A upstream # upstream version of each package, for the .pc files
-for p in "${pkgs[@]}"; do
-        v=$(apt-get "${apt_opts[@]}" source --print-uris "$p" | sed -n "s/.* ${p}_\([^ ]*\)\.dsc .*/\1/p" | head -1)
-        [ -n "$v" ] || { echo "musl-deps.sh: no source package $p in $mirror $suite" >&2; exit 1; }
-        stamp="$stamp$p=$v "
-        v=${v#*:}
-        upstream[$p]=${v%%-*}
-done
+if apt-get "${apt_opts[@]}" update >>"$work/build.log" 2>&1; then
+        for p in "${pkgs[@]}"; do
+                v=$(apt-get "${apt_opts[@]}" source --print-uris "$p" 2>>"$work/build.log" |
+                        sed -n "s/.* ${p}_\([^ ]*\)\.dsc .*/\1/p" | head -1) || true
+                [ -n "$v" ] || { stamp=""; break; }
+                stamp="$stamp$p=$v "
+                v=${v#*:}
+                upstream[$p]=${v%%-*}
+        done
+fi
+if [ -z "$stamp" ]; then
+        if [ -f "$prefix/.versions" ]; then
+                echo "musl-deps.sh: Debian's source packages cannot be reached; $prefix kept as it is" >&2
+                exit 0
+        fi
+        tail -20 "$work/build.log" >&2
+        echo "musl-deps.sh: no source packages ${pkgs[*]} from $mirror $suite" >&2
+        exit 1
+fi
 if [ -f "$prefix/.versions" ] && [ "$(cat "$prefix/.versions")" = "$stamp" ]; then
         exit 0
 fi
-rm -rf "$prefix"
-mkdir -p "$prefix/include/sys" "$prefix/lib/pkgconfig"
+# Built into $out; PREFIX is replaced only when everything is there.  The
+# .pc files name PREFIX, where the files will be.
+out=$work/out
+mkdir -p "$out/include/sys" "$out/lib/pkgconfig"
 (cd "$work/src" && quiet apt-get "${apt_opts[@]}" source "${pkgs[@]}")
 jobs=$(nproc)
 pcfile() { # pcfile NAME VERSION LIB: what configure's PKG_CHECK_MODULES reads
-        printf 'Name: %s\nDescription: %s for musl, static\nVersion: %s\nCflags: -I%s/include\nLibs: -L%s/lib %s\n' \
-                "$1" "$1" "$2" "$prefix" "$prefix" "$3" >"$prefix/lib/pkgconfig/$1.pc"
+        # -isystem: the kernel's headers here come after the C library's.
+        printf 'Name: %s\nDescription: %s for musl, static\nVersion: %s\nCflags: -isystem %s/include\nLibs: -L%s/lib %s\n' \
+                "$1" "$1" "$2" "$prefix" "$prefix" "$3" >"$out/lib/pkgconfig/$1.pc"
 }
 export CC=musl-gcc
 
 # musl-gcc sees only musl's headers; the kernel's are needed by all three.
-for d in linux asm-generic; do ln -s "/usr/include/$d" "$prefix/include/$d"; done
-ln -s "/usr/include/$(gcc -print-multiarch)/asm" "$prefix/include/asm"
+for d in linux asm-generic; do ln -s "/usr/include/$d" "$out/include/$d"; done
+ln -s "/usr/include/$(gcc -print-multiarch)/asm" "$out/include/asm"
 
 # yajl: the static library only.
 (
@@ -66,8 +103,8 @@ ln -s "/usr/include/$(gcc -print-multiarch)/asm" "$prefix/include/asm"
         mkdir build && cd build
         quiet cmake -DCMAKE_C_COMPILER=musl-gcc -DCMAKE_BUILD_TYPE=Release ..
         quiet make -j"$jobs" yajl_s
-        cp yajl-*/lib/libyajl_s.a "$prefix/lib/libyajl.a"
-        cp -r yajl-*/include/yajl "$prefix/include/"
+        cp yajl-*/lib/libyajl_s.a "$out/lib/libyajl.a"
+        cp -r yajl-*/include/yajl "$out/include/"
         pcfile yajl "${upstream[yajl]}" -lyajl
 )
 
@@ -75,20 +112,23 @@ ln -s "/usr/include/$(gcc -print-multiarch)/asm" "$prefix/include/asm"
 (
         cd "$work/src"/libcap2-*/libcap
         quiet make -j"$jobs" CC=musl-gcc BUILD_CC=gcc SHARED=no PAM_CAP=no GOLANG=no libcap.a
-        cp libcap.a "$prefix/lib/"
-        cp include/sys/capability.h "$prefix/include/sys/"
+        cp libcap.a "$out/lib/"
+        cp include/sys/capability.h "$out/include/sys/"
         pcfile libcap "${upstream[libcap2]}" -lcap
 )
 
 # libseccomp: the static library only, no tools or python.
 (
         cd "$work/src"/libseccomp-*/
-        quiet ./configure --prefix="$prefix" --enable-static --disable-shared --disable-python \
-                CPPFLAGS="-I$prefix/include"
+        quiet ./configure --prefix="$out" --enable-static --disable-shared --disable-python \
+                CPPFLAGS="-isystem $out/include"
         quiet make -j"$jobs" -C src
         quiet make -C src install
         quiet make -C include install
-        rm -f "$prefix/lib/libseccomp.la"
+        rm -f "$out/lib/libseccomp.la"
         pcfile libseccomp "${upstream[libseccomp]}" -lseccomp
 )
-echo "$stamp" >"$prefix/.versions"
+echo "$stamp" >"$out/.versions"
+rm -rf "$prefix"
+mkdir -p "$(dirname "$prefix")"
+cp -a "$out" "$prefix"

@@ -564,7 +564,7 @@ static int reset_signals(fc_error_t *err)
                 return fc_error_setm(err, -errno, "reset signal mask");
         for (int sig = 1; sig < NSIG; sig++) {
                 if (sig != SIGKILL && sig != SIGSTOP)
-                        signal(sig, SIG_DFL);
+                        fc_sys_signal_default(sig);
         }
         return 0;
 }

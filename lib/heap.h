@@ -12,7 +12,8 @@
  *
  * Not thread-safe: flashcube starts no threads.  Every function behaves
  * as its C library namesake (NULL and errno ENOMEM on failure); an invalid
- * pointer passed to fc_heap_free or fc_heap_realloc aborts.
+ * pointer passed to fc_heap_free or fc_heap_realloc, or a freed block
+ * written to, ends the process with SIGABRT.
  */
 #ifndef FC_HEAP_H
 #define FC_HEAP_H

@@ -36,7 +36,7 @@ static int reset_signals(fc_error_t *err)
         for (int s = 1; s < NSIG; s++) {
                 if (s == SIGKILL || s == SIGSTOP)
                         continue;
-                signal(s, SIG_DFL);
+                fc_sys_signal_default(s);
         }
         return 0;
 }

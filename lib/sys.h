@@ -54,7 +54,9 @@ struct statx {
         uint32_t stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor;
         uint64_t spare2[14];
 };
-#define STATX_BASIC_STATS     0x7ffU
+#define STATX_BASIC_STATS 0x7ffU
+#endif
+#ifndef STATX_ATTR_MOUNT_ROOT
 #define STATX_ATTR_MOUNT_ROOT 0x2000
 #endif
 #ifndef RENAME_NOREPLACE
@@ -100,12 +102,6 @@ struct statx {
 #endif
 #ifndef SYS_openat2
 #define SYS_openat2 437
-#endif
-#ifndef SYS_renameat2
-#define SYS_renameat2 316
-#endif
-#ifndef SYS_statx
-#define SYS_statx 332
 #endif
 
 struct open_how;   /* <linux/openat2.h> */
@@ -179,6 +175,20 @@ static inline int fc_sys_statx(int dfd, const char *path, int flags, unsigned in
                                struct statx *buf)
 {
         return (int) syscall(SYS_statx, dfd, path, flags, mask, buf);
+}
+
+/* A signal's disposition back to SIG_DFL (all zero) by the system call:
+ * musl's sigaction() refuses 32-34 and glibc's 32-33, so an inherited
+ * SIG_IGN there would survive into the container. */
+static inline int fc_sys_signal_default(int sig)
+{
+        struct {
+                void *handler;
+                unsigned long flags;
+                void *restorer;
+                uint64_t mask;
+        } dfl = {0};
+        return (int) syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
 }
 
 /* musl's sched_setscheduler() is a stub that fails with ENOSYS (POSIX

@@ -49,8 +49,10 @@ static int setup_pty(const struct fc_process *p, int socket_fd, bool bind_consol
         if (unlockpt(master) < 0)
                 return fc_error_setm(err, -errno, "unlockpt");
         char name[64];
-        if (ptsname_r(master, name, sizeof(name)) != 0)
-                return fc_error_setm(err, -errno, "ptsname");
+        /* The error is the return value (musl leaves errno alone). */
+        int perr = ptsname_r(master, name, sizeof(name));
+        if (perr != 0)
+                return fc_error_set(err, -perr, "ptsname: %s", strerror(perr));
         cleanup_close int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (slave < 0)
                 return fc_error_setm(err, -errno, "open %s", name);

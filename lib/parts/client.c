@@ -114,7 +114,8 @@ static __attribute__((noreturn)) void exec_cache(const char *sock_path, int lock
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         for (int sig = 1; sig < NSIG; sig++)
-                signal(sig, SIG_DFL);
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        fc_sys_signal_default(sig);
         int lfd = fcntl(lock_fd, F_DUPFD_CLOEXEC, 10);
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (lfd < 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||

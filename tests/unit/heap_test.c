@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "lib/heap.h"
+#include "lib/sys.h"
 #include "tests/unit/tap.h"
 
 static int aligned(const void *p, size_t a)
@@ -22,6 +23,22 @@ static int aligned(const void *p, size_t a)
 static int aborts(void (*fn)(void))
 {
         pid_t pid = fork();
+        if (pid == 0) {
+                fn();
+                _exit(0);
+        }
+        int st = 0;
+        waitpid(pid, &st, 0);
+        return WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
+}
+
+/* The same in the child of a raw clone3, as the init and the cache's
+ * helpers are: only the child may die (musl's abort() would signal the
+ * parent, whose thread id the child inherits). */
+static int aborts_after_clone3(void (*fn)(void))
+{
+        struct fc_clone_args args = {.exit_signal = SIGCHLD};
+        pid_t pid = fc_sys_clone3(&args);
         if (pid == 0) {
                 fn();
                 _exit(0);
@@ -164,6 +181,7 @@ int main(void)
         ok(!corrupt, "200000 random mallocs, reallocs and frees: no block overlaps another");
 
         ok(aborts(double_free), "a double free aborts");
+        ok(aborts_after_clone3(double_free), "in a raw clone3 child, it ends the child only");
         ok(aborts(foreign_free), "freeing a pointer that is not a block aborts");
         ok(aborts(write_after_free), "a freed block's header overwritten: the next malloc aborts");
         return tap_done();
