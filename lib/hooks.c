@@ -53,6 +53,49 @@ static void trim(struct capture *c)
                 c->buf[--c->len] = '\0';
 }
 
+/* How runc words a signal that killed a hook: Go's names, not the C
+ * library's strsignal() (glibc: "Killed", musl: other texts again). */
+static const char *signal_text(int sig, char buf[16])
+{
+        static const char *const names[] = {
+                [SIGHUP] = "hangup",
+                [SIGINT] = "interrupt",
+                [SIGQUIT] = "quit",
+                [SIGILL] = "illegal instruction",
+                [SIGTRAP] = "trace/breakpoint trap",
+                [SIGABRT] = "aborted",
+                [SIGBUS] = "bus error",
+                [SIGFPE] = "floating point exception",
+                [SIGKILL] = "killed",
+                [SIGUSR1] = "user defined signal 1",
+                [SIGSEGV] = "segmentation fault",
+                [SIGUSR2] = "user defined signal 2",
+                [SIGPIPE] = "broken pipe",
+                [SIGALRM] = "alarm clock",
+                [SIGTERM] = "terminated",
+                [SIGSTKFLT] = "stack fault",
+                [SIGCHLD] = "child exited",
+                [SIGCONT] = "continued",
+                [SIGSTOP] = "stopped (signal)",
+                [SIGTSTP] = "stopped",
+                [SIGTTIN] = "stopped (tty input)",
+                [SIGTTOU] = "stopped (tty output)",
+                [SIGURG] = "urgent I/O condition",
+                [SIGXCPU] = "CPU time limit exceeded",
+                [SIGXFSZ] = "file size limit exceeded",
+                [SIGVTALRM] = "virtual timer expired",
+                [SIGPROF] = "profiling timer expired",
+                [SIGWINCH] = "window changed",
+                [SIGIO] = "I/O possible",
+                [SIGPWR] = "power failure",
+                [SIGSYS] = "bad system call",
+        };
+        if (sig > 0 && (size_t) sig < sizeof(names) / sizeof(names[0]) && names[sig] != NULL)
+                return names[sig];
+        snprintf(buf, 16, "signal %d", sig);
+        return buf;
+}
+
 static int run_one(const struct fc_hook *h, size_t index, const char *kind, const char *state,
                    fc_error_t *err)
 {
@@ -226,6 +269,7 @@ static int run_one(const struct fc_hook *h, size_t index, const char *kind, cons
                 close(pidfd);
 
         int r = 0;
+        char sigbuf[16];
         if (co == NULL || ce == NULL) {
                 r = fc_error_set(err, -ENOMEM, "out of memory");
         } else {
@@ -243,8 +287,8 @@ static int run_one(const struct fc_hook *h, size_t index, const char *kind, cons
                         r = fc_error_set(err, -EIO,
                                          "error running %s hook #%zu: signal: %s, stdout: %s, "
                                          "stderr: %s",
-                                         kind, index, strsignal(WTERMSIG(wstatus)), co->buf,
-                                         ce->buf);
+                                         kind, index, signal_text(WTERMSIG(wstatus), sigbuf),
+                                         co->buf, ce->buf);
                 else if (WEXITSTATUS(wstatus) == 127 && co->len == 0 && ce->len == 0)
                         r = fc_error_set(err, -ENOENT,
                                          "error running %s hook #%zu: exec %s: no such file or "

@@ -571,33 +571,34 @@ static bool same_value(const char *got, const char *want)
         return strlen(want) == n && strncmp(got, want, n) == 0;
 }
 
+/* Whether dir/file is missing: 1, 0, or -ENOMEM. */
+static int file_missing(const char *dir, const char *file)
+{
+        cleanup_free char *p = NULL;
+        if (asprintf(&p, "%s/%s", dir, file) < 0)
+                return -ENOMEM;
+        return access(p, F_OK) < 0 && errno == ENOENT;
+}
+
 static int apply_one(const char *dir, const struct fc_cgroup_write *w, fc_error_t *err)
 {
         const char *file = w->file, *value = w->value;
-        if (w->optional) {
-                cleanup_free char *p = NULL;
-                if (asprintf(&p, "%s/%s", dir, w->file) < 0)
+        int missing = w->optional || w->alt_file ? file_missing(dir, w->file) : 0;
+        if (missing < 0)
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        if (missing && w->optional)
+                return 0;
+        if (missing && w->alt_file) {
+                file = w->alt_file;
+                value = w->alt_value;
+                missing = file_missing(dir, file);
+                if (missing < 0)
                         return fc_error_set(err, -ENOMEM, "out of memory");
-                if (access(p, F_OK) < 0 && errno == ENOENT)
-                        return 0;
-        }
-        if (w->alt_file) {
-                cleanup_free char *p = NULL;
-                if (asprintf(&p, "%s/%s", dir, w->file) < 0)
-                        return fc_error_set(err, -ENOMEM, "out of memory");
-                if (access(p, F_OK) < 0 && errno == ENOENT) {
-                        file = w->alt_file;
-                        value = w->alt_value;
-                        free(p);
-                        p = NULL;
-                        if (asprintf(&p, "%s/%s", dir, file) < 0)
-                                return fc_error_set(err, -ENOMEM, "out of memory");
-                        if (access(p, F_OK) < 0 && errno == ENOENT)
-                                return fc_error_set(err, -EOPNOTSUPP,
-                                                    "cannot apply %s: the kernel offers neither "
-                                                    "%s nor %s in %s",
-                                                    w->file, w->file, w->alt_file, dir);
-                }
+                if (missing)
+                        return fc_error_set(err, -EOPNOTSUPP,
+                                            "cannot apply %s: the kernel offers neither "
+                                            "%s nor %s in %s",
+                                            w->file, w->file, w->alt_file, dir);
         }
         if (fc_cgroup_write_at(dir, file, value, err) < 0)
                 return err->status;

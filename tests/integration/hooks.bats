@@ -252,6 +252,18 @@ EOF2
         assert_state_root_empty
 }
 
+@test "hooks: a hook killed by a signal: runc's wording" {
+        printf '#!/bin/sh\ncat >/dev/null\nkill -9 $$\n' >"$FC_TMP/die.sh"
+        chmod 755 "$FC_TMP/die.sh"
+        update_config '.hooks.createRuntime = [{"path": $p}]' --arg p "$FC_TMP/die.sh"
+        track_id "$FC_ID"
+        fc_detached create --bundle "$FC_BUNDLE" "$FC_ID"
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"hook #0: "*"signal: killed, stdout: , stderr: "* ]] ||
+                fail "got: $output"
+        assert_state_root_empty
+}
+
 @test "hooks: a missing hook binary fails create" {
         update_config '.hooks.createRuntime = [{"path": "/no/such/hook"}]'
         track_id "$FC_ID"

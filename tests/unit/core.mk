@@ -6,6 +6,9 @@ tests_unit_exec_plan_test_LDADD = $(FC_LIBS)
 check_PROGRAMS += tests/unit/heap_test
 TESTS += tests/unit/heap_test
 tests_unit_heap_test_SOURCES = tests/unit/heap_test.c
+if FC_OWN_MALLOC
+tests_unit_heap_test_SOURCES += lib/heap-malloc.c
+endif
 tests_unit_heap_test_LDADD = $(FC_LIBS)
 check_PROGRAMS += tests/unit/signal_parse_test
 TESTS += tests/unit/signal_parse_test

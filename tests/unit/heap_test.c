@@ -5,6 +5,7 @@
  * ASan and UBSan see it too. */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -179,6 +180,20 @@ int main(void)
         for (int i = 0; i < SLOTS; i++)
                 fc_heap_free(s[i].p);
         ok(!corrupt, "200000 random mallocs, reallocs and frees: no block overlaps another");
+
+#ifdef FC_OWN_MALLOC
+        /* The binary's malloc is this one, and so is the C library's for the
+         * memory it hands to us (musl keeps only its own internal blocks). */
+        char *m = malloc(100), *d = strdup("x"), *f = NULL;
+        ok(m != NULL && d != NULL && asprintf(&f, "%d", 42) > 0 && fc_heap_usable_size(m) == 112 &&
+                   fc_heap_usable_size(d) == 16 && fc_heap_usable_size(f) == 16,
+           "malloc, strdup and asprintf hand out lib/heap.c's blocks");
+        fc_heap_free(m);
+        fc_heap_free(d);
+        free(f);
+#else
+        ok(1, "# SKIP malloc is the C library's in this build (glibc or dynamic)");
+#endif
 
         ok(aborts(double_free), "a double free aborts");
         ok(aborts_after_clone3(double_free), "in a raw clone3 child, it ends the child only");
