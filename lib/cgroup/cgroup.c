@@ -258,23 +258,39 @@ void fc_cgroup_unescape_mountinfo(char *s)
         *w = '\0';
 }
 
+/* The next field of a mountinfo line (fields are split by spaces), cut
+ * off in place; NULL at the end of the line. */
+static char *next_field(char **p)
+{
+        while (**p == ' ')
+                (*p)++;
+        if (**p == '\0' || **p == '\n')
+                return NULL;
+        char *f = *p;
+        while (**p != '\0' && **p != ' ' && **p != '\n')
+                (*p)++;
+        if (**p != '\0')
+                *(*p)++ = '\0';
+        return f;
+}
+
 int fc_cgroup_parse_mountinfo_line(char *line, struct fc_mountinfo_entry *ret)
 {
         /* id parent maj:min root mount-point options [optional...] - fstype source super */
         char *f[6] = {0};
-        char *save = NULL, *tok;
+        char *p = line, *tok = NULL;
         int i = 0;
-        for (tok = strtok_r(line, " \n", &save); tok && i < 6; tok = strtok_r(NULL, " \n", &save))
+        while (i < 6 && (tok = next_field(&p)) != NULL)
                 f[i++] = tok;
         if (i < 6)
                 return -EINVAL;
-        while (tok && strcmp(tok, "-") != 0)
-                tok = strtok_r(NULL, " \n", &save);
+        while ((tok = next_field(&p)) != NULL && strcmp(tok, "-") != 0)
+                ;
         if (tok == NULL)
                 return -EINVAL;
-        char *fstype = strtok_r(NULL, " \n", &save);
-        char *source = strtok_r(NULL, " \n", &save);
-        char *super = strtok_r(NULL, " \n", &save);
+        char *fstype = next_field(&p);
+        char *source = next_field(&p);
+        char *super = next_field(&p);
         if (fstype == NULL || source == NULL)
                 return -EINVAL;
         fc_cgroup_unescape_mountinfo(f[3]);
@@ -369,7 +385,11 @@ static int cgroup_mounts_parse(const char *mountinfo, struct cgroup_mounts *ret)
                 char *next = *end ? end + 1 : end;
                 *end = '\0';
                 struct fc_mountinfo_entry e;
-                if (fc_cgroup_parse_mountinfo_line(line, &e) == 0 &&
+                /* Fields are split by single spaces (a space in a path is
+                 * \040), so " - cgroup" is the separator and a cgroup or
+                 * cgroup2 fstype: the other lines are not parsed at all. */
+                if (strstr(line, " - cgroup") != NULL &&
+                    fc_cgroup_parse_mountinfo_line(line, &e) == 0 &&
                     (strcmp(e.fstype, "cgroup") == 0 || strcmp(e.fstype, "cgroup2") == 0)) {
                         ret->e[ret->n] = e;
                         ret->index[ret->n++] = index;

@@ -14,3 +14,10 @@ check_PROGRAMS += tests/unit/signal_parse_test
 TESTS += tests/unit/signal_parse_test
 tests_unit_signal_parse_test_SOURCES = tests/unit/signal_parse_test.c
 tests_unit_signal_parse_test_LDADD = $(FC_LIBS)
+check_PROGRAMS += tests/unit/asprintf_test
+TESTS += tests/unit/asprintf_test
+tests_unit_asprintf_test_SOURCES = tests/unit/asprintf_test.c
+if FC_OWN_MALLOC
+tests_unit_asprintf_test_SOURCES += lib/heap-malloc.c lib/asprintf-musl.c
+endif
+tests_unit_asprintf_test_LDADD = $(FC_LIBS)
