@@ -4,6 +4,7 @@
  * Run in every build (the functions are called by their own names), so
  * ASan and UBSan see it too. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,10 +21,14 @@ static int aligned(const void *p, size_t a)
         return ((uintptr_t) p & (a - 1)) == 0;
 }
 
-/* Whether fn() ends the process with SIGABRT. */
-static int aborts(void (*fn)(void))
+/* Whether fn() ends the child with SIGABRT: a fork()ed one, or (raw) the
+ * child of a raw clone3, as the init and the cache's helpers are, where
+ * only the child may die (musl's abort() would signal the parent, whose
+ * thread id the child inherits). */
+static int aborts_in(void (*fn)(void), bool raw)
 {
-        pid_t pid = fork();
+        struct fc_clone_args args = {.exit_signal = SIGCHLD};
+        pid_t pid = raw ? fc_sys_clone3(&args) : fork();
         if (pid == 0) {
                 fn();
                 _exit(0);
@@ -33,20 +38,9 @@ static int aborts(void (*fn)(void))
         return WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
 }
 
-/* The same in the child of a raw clone3, as the init and the cache's
- * helpers are: only the child may die (musl's abort() would signal the
- * parent, whose thread id the child inherits). */
-static int aborts_after_clone3(void (*fn)(void))
+static int aborts(void (*fn)(void))
 {
-        struct fc_clone_args args = {.exit_signal = SIGCHLD};
-        pid_t pid = fc_sys_clone3(&args);
-        if (pid == 0) {
-                fn();
-                _exit(0);
-        }
-        int st = 0;
-        waitpid(pid, &st, 0);
-        return WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
+        return aborts_in(fn, false);
 }
 
 static void double_free(void)
@@ -196,7 +190,7 @@ int main(void)
 #endif
 
         ok(aborts(double_free), "a double free aborts");
-        ok(aborts_after_clone3(double_free), "in a raw clone3 child, it ends the child only");
+        ok(aborts_in(double_free, true), "in a raw clone3 child, it ends the child only");
         ok(aborts(foreign_free), "freeing a pointer that is not a block aborts");
         ok(aborts(write_after_free), "a freed block's header overwritten: the next malloc aborts");
         return tap_done();
