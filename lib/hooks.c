@@ -134,7 +134,7 @@ static int run_one(const struct fc_hook *h, size_t index, const char *kind, cons
         for (size_t i = 0; i < h->n_env; i++)
                 envp[i] = h->env[i];
 
-        pid_t pid = fork();
+        pid_t pid = fc_sys_fork();
         if (pid < 0) {
                 int e = -errno;
                 free(argv);

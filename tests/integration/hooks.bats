@@ -143,6 +143,18 @@ log_field() {
         [ ! -e "$FC_SHARED/ran" ]
 }
 
+@test "hooks: a startContainer hook starts under a seccomp profile that refuses fork" {
+        # The hook is spawned after the filter is loaded.  runc spawns it with clone, so a
+        # profile that allows clone but not fork (or vfork) must not stop it.
+        add_hook startContainer /bin/fct-hook-in-rootfs.sh startContainer /shared/hooks.log
+        update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+                "syscalls": [{"names": ["fork", "vfork"], "action": "SCMP_ACT_ERRNO"}]}'
+        set_cmd 'echo ran > /shared/ran'
+        run -0 fc run --bundle "$FC_BUNDLE" "$FC_ID"
+        [ "$(log_kinds)" = startContainer ]
+        [ "$(cat "$FC_SHARED/ran")" = ran ]
+}
+
 @test "hooks: poststop runs on delete with status stopped" {
         add_logging_hooks
         create_container
