@@ -587,7 +587,8 @@ _Noreturn void fc_init_main(struct fc_init_args *a)
         fc_error_setm(&err, -errno, "exec %s", exe);
 fail:
         /* The runtime has exited by now; the container's stderr is the only
-         * place left to say why it could not start. */
+         * place left to say why it could not start.  The status is the
+         * container's, as runc's init exits: 1. */
         dprintf(2, "flashcube: %s\n", err.msg ? err.msg : "container init failed");
-        _exit(127);
+        _exit(1);
 }

@@ -204,6 +204,20 @@ fc_exec_tty() {
         assert_one_line_error
 }
 
+@test "exec: an execve that fails after the checks is the process's failure, as runc's" {
+        # 3 MB of environment passes every check and fails only in execve itself (E2BIG): runc
+        # has taken the process as started then, so its status is 1 (0 for -d) and the reason
+        # is on its stderr.
+        start_container
+        jq '.process + {args: ["/bin/true"], env: (.process.env + [range(3000) | "W\(.)=\("y" * 1000)"])}' \
+                "$FC_BUNDLE/config.json" >"$FC_TMP/process.json"
+        run --separate-stderr fc exec -p "$FC_TMP/process.json" "$FC_ID"
+        [ "$status" -eq 1 ]
+        [[ "$stderr" == *"exec /bin/true: "*"rgument list too long"* ]] || fail "$stderr"
+        run --separate-stderr fc exec -d -p "$FC_TMP/process.json" "$FC_ID"
+        [ "$status" -eq 0 ]
+}
+
 @test "exec: only stdio and --preserve-fds reach the process" {
         start_container
         echo preserved-content >"$FC_TMP/in"

@@ -155,6 +155,15 @@ log_field() {
         [ "$(cat "$FC_SHARED/ran")" = ran ]
 }
 
+@test "hooks: a failing startContainer hook under run exits 1 and the process does not run" {
+        add_hook startContainer /bin/sh -c 'exit 3'
+        set_cmd 'echo ran > /shared/ran'
+        run --separate-stderr fc run --bundle "$FC_BUNDLE" "$FC_ID"
+        [ "$status" -eq 1 ]
+        [[ "$stderr" == *"hook #0"*"exit status 3"* ]] || fail "$stderr"
+        [ ! -e "$FC_SHARED/ran" ]
+}
+
 @test "hooks: poststop runs on delete with status stopped" {
         add_logging_hooks
         create_container

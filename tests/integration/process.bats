@@ -103,6 +103,15 @@ stat_ids() {
                 [ "$output" = "$(printf '%s\n' EMPTY= 'FOO=bar baz' HOME=/root PATH=/bin PWD=/ | sort)" ]
 }
 
+@test "process: an execve that fails after start exits 1 with the reason, as runc's" {
+        # 3 MB of environment passes every check and fails only in execve itself (E2BIG),
+        # after the runtime reported the container started: the status is the container's.
+        update_config '.process.env += [range(3000) | "W\(.)=\("y" * 1000)"]'
+        run_cmd true
+        [ "$status" -eq 1 ]
+        [[ "$stderr" == *"exec /bin/"*"rgument list too long"* ]] || fail "$stderr"
+}
+
 @test "process: cwd" {
         update_config '.process.cwd = "/home/fc"'
         run_cmd 'pwd'
