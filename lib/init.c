@@ -433,6 +433,12 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
         r = fc_process_apply_sysctls(cfg, err);
         if (r < 0)
                 return r;
+        const struct fc_process *p = cfg->process;
+        /* runc creates a missing cwd (as root, before the user switch, and
+         * before a read-only root or tmpfs is made read-only). */
+        r = mkdir_p(p->cwd);
+        if (r < 0)
+                return fc_error_setm(err, r, "create cwd (\"%s\") set in config.json", p->cwd);
         r = fc_rootfs_finish(&rctx, err);
         if (r < 0)
                 return r;
@@ -443,11 +449,6 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
         if (r < 0)
                 return r;
 
-        const struct fc_process *p = cfg->process;
-        /* runc creates a missing cwd (as root, before the user switch). */
-        r = mkdir_p(p->cwd);
-        if (r < 0)
-                return fc_error_setm(err, r, "create cwd (\"%s\") set in config.json", p->cwd);
         if (chdir(p->cwd) < 0)
                 return fc_error_setm(err, -errno, "chdir to cwd (\"%s\") set in config.json",
                                      p->cwd);

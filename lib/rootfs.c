@@ -298,6 +298,49 @@ static int reopen_target(const struct fc_rootfs_ctx *ctx, const char *dest, fc_e
         return fc_rootfs_open_target(ctx->rootfs, dest, false, false, err);
 }
 
+/* Open the directory `dest` for a tmpfs to be mounted on, creating it when
+ * missing; *ret_mode is the mode it had, NO_MODE when it was created. */
+#define NO_MODE ((mode_t) -1)
+static int open_tmpfs_target(const struct fc_rootfs_ctx *ctx, const char *dest, mode_t *ret_mode,
+                             fc_error_t *err)
+{
+        fc_error_t e = FC_ERROR_INIT;
+        struct stat sb;
+        int fd = fc_rootfs_open_target(ctx->rootfs, dest, false, false, &e);
+
+        fc_error_clear(&e);
+        *ret_mode = NO_MODE;
+        if (fd >= 0 && fstat(fd, &sb) == 0) {
+                *ret_mode = sb.st_mode & 07777;
+                return fd;
+        }
+        if (fd >= 0)
+                close(fd);
+        return fc_rootfs_open_target(ctx->rootfs, dest, true, false, err);
+}
+
+/* runc gives a tmpfs mounted on an existing directory that directory's
+ * mode (over any mode= option): so /sys/fs/cgroup is 0555, as sysfs made
+ * it, and a tmpfs on an image's 0755 /run is not world-writable. */
+static int keep_mode(const struct fc_rootfs_ctx *ctx, const char *dest, mode_t mode,
+                     fc_error_t *err)
+{
+        char target[FD_PATH_MAX];
+        struct statfs sfs;
+
+        if (mode == NO_MODE)
+                return 0;
+        cleanup_close int fd = reopen_target(ctx, dest, err);
+        if (fd < 0)
+                return fd;
+        fc_mount_fd_path(fd, target, sizeof(target));
+        if (fstatfs(fd, &sfs) < 0)
+                return fc_error_setm(err, -errno, "statfs %s", dest);
+        if (sfs.f_type == TMPFS_MAGIC && chmod(target, mode) < 0)
+                return fc_error_setm(err, -errno, "chmod %s", dest);
+        return 0;
+}
+
 static int post_mount(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m,
                       const struct fc_mount_plan *plan, bool remount, fc_error_t *err)
 {
@@ -384,7 +427,8 @@ static void park_tree(const char *park, int *tree)
 static int mount_cgroup(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m,
                         const struct fc_mount_plan *plan, fc_error_t *err)
 {
-        cleanup_close int fd = fc_rootfs_open_target(ctx->rootfs, m->destination, true, false, err);
+        mode_t mode;
+        cleanup_close int fd = open_tmpfs_target(ctx, m->destination, &mode, err);
         cleanup_free char *host = NULL;
 
         if (fd < 0)
@@ -419,6 +463,9 @@ static int mount_cgroup(const struct fc_rootfs_ctx *ctx, const struct fc_mount *
         }
         if (strcmp(host, ctx->rootfs) == 0)
                 fc_rootfs_hold_root(ctx->rootfs);
+        /* On v1 the mount is a tmpfs of binds. */
+        if (keep_mode(ctx, m->destination, mode, err) < 0)
+                return err->status;
         return post_mount(ctx, m, plan, false, err);
 }
 
@@ -430,13 +477,17 @@ static int mount_fs(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m,
         cleanup_free char *resolved = NULL;
         char target[FD_PATH_MAX];
         unsigned long flags = plan->flags;
-        bool copyup = plan->tmpcopyup && str_eq(m->type, "tmpfs");
-        bool late_ro = false;
+        bool tmpfs = str_eq(m->type, "tmpfs");
+        bool copyup = plan->tmpcopyup && tmpfs;
+        mode_t mode = NO_MODE;
 
         if ((str_eq(m->type, "proc") || str_eq(m->type, "sysfs")) &&
             check_plain_dir(ctx, m, err) < 0)
                 return err->status;
-        fd = fc_rootfs_open_target(ctx->rootfs, m->destination, true, false, err);
+        if (tmpfs)
+                fd = open_tmpfs_target(ctx, m->destination, &mode, err);
+        else
+                fd = fc_rootfs_open_target(ctx->rootfs, m->destination, true, false, err);
         if (fd < 0)
                 return fd;
         resolved = container_path_of(fd, ctx->rootfs);
@@ -444,13 +495,12 @@ static int mount_fs(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m,
                 return fc_error_set(err, -EXDEV, "mount %s: target resolves outside the rootfs",
                                     m->destination);
         fc_mount_fd_path(fd, target, sizeof(target));
-        /* Content must be written before a read-only flag lands: the /dev
-         * nodes (remounted read-only in finish, as runc does) and
-         * tmpcopyup (remounted right after the copy). */
-        if ((flags & MS_RDONLY) && (copyup || strcmp(resolved, "/dev") == 0)) {
+        /* As runc, a tmpfs and /dev are mounted writable and made
+         * read-only (the mount, not the filesystem) in finish, after the
+         * mode, tmpcopyup's content, the /dev nodes, the mounts below and
+         * the cwd. */
+        if ((flags & MS_RDONLY) && (tmpfs || strcmp(resolved, "/dev") == 0))
                 flags &= ~MS_RDONLY;
-                late_ro = copyup;
-        }
         if (copyup) {
                 below = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (below < 0)
@@ -473,9 +523,9 @@ static int mount_fs(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m,
                 r = copy_tree(below, dir, 0);
                 if (r < 0)
                         return fc_error_setm(err, r, "tmpcopyup: copy into %s", m->destination);
-                if (late_ro && mount(NULL, target, NULL, MS_REMOUNT | plan->flags, plan->data) < 0)
-                        return fc_error_setm(err, -errno, "remount %s read-only", m->destination);
         }
+        if (keep_mode(ctx, m->destination, mode, err) < 0)
+                return err->status;
         return post_mount(ctx, m, plan, false, err);
 }
 
@@ -597,12 +647,17 @@ static bool attach_dev_tree(const struct fc_rootfs_ctx *ctx)
         int tree = *ctx->devtree_fd;
         *ctx->devtree_fd = -1;
         fc_error_t e = FC_ERROR_INIT;
-        cleanup_close int fd = fc_rootfs_open_target(ctx->rootfs, "/dev", true, false, &e);
+        mode_t mode;
+        cleanup_close int fd = open_tmpfs_target(ctx, "/dev", &mode, &e);
+        char root[FD_PATH_MAX];
         int r = -1;
         if (fd >= 0) {
                 park_tree(ctx->cgtree_park, &tree);
-                r = fc_sys_move_mount(tree, "", fd, "",
-                                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+                /* The mode of the /dev it covers, as keep_mode gives a
+                 * tmpfs: set on the tree's root before it is attached. */
+                if (mode == NO_MODE || chmod(fc_mount_fd_path(tree, root, sizeof(root)), mode) == 0)
+                        r = fc_sys_move_mount(tree, "", fd, "",
+                                              MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
         }
         fc_error_clear(&e);
         close(tree);
@@ -690,10 +745,19 @@ int fc_rootfs_pivot(const struct fc_rootfs_ctx *ctx, fc_error_t *err)
                 if ((prop & MS_SHARED) && mount(NULL, ".", NULL, MS_PRIVATE, NULL) < 0)
                         return fc_error_setm(err, -errno, "make %s private", ctx->rootfs);
                 /* pivot_root(".", ".") stacks the old root on top of the new
-                 * one, so no put_old directory is needed in the rootfs; "."
-                 * then names the old root until it is detached. */
+                 * one, so no put_old directory is needed in the rootfs.  The
+                 * old root is then reached through a directory fd of its
+                 * own: "." is still the new root to mount(2) (only umount's
+                 * lookup steps onto the mount on top), and making that a
+                 * recursive slave would strip the container's own mounts
+                 * of a shared propagation they asked for. */
+                cleanup_close int oldroot = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (oldroot < 0)
+                        return fc_error_setm(err, -errno, "open the old root");
                 if (fc_sys_pivot_root(".", ".") < 0)
                         return fc_error_setm(err, -errno, "pivot_root %s", ctx->rootfs);
+                if (fchdir(oldroot) < 0)
+                        return fc_error_setm(err, -errno, "enter the old root");
                 /* A slave first, so detaching it does not propagate the
                  * unmounts to the host's peers. */
                 if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
@@ -831,21 +895,30 @@ static int finish_paths(const struct fc_rootfs_ctx *ctx, fc_error_t *err)
                 if (mask_path(l->masked_paths[i], l->mount_label, &null_fd, err) < 0)
                         return err->status;
 
-        /* /dev was mounted writable so the nodes could be created. */
+        /* /dev and every tmpfs were mounted writable (mount_fs): read-only
+         * now, the mount and not the filesystem, as runc's. */
         for (size_t i = 0; i < ctx->cfg->n_mounts; i++) {
                 const struct fc_mount *m = &ctx->cfg->mounts[i];
                 struct fc_mount_plan plan;
+                char target[FD_PATH_MAX];
                 bool ro;
 
-                if (m->destination == NULL || !path_is(m->destination, "/dev"))
+                if (m->destination == NULL ||
+                    !(path_is(m->destination, "/dev") || str_eq(m->type, "tmpfs")))
                         continue;
                 if (fc_mount_plan_from_entry(m, &plan, err) < 0)
                         return err->status;
                 ro = !plan.bind && (plan.flags & MS_RDONLY);
                 fc_mount_plan_clear(&plan);
-                if (ro && fc_mount_bind_remount("/dev", "/dev", MS_RDONLY, 0, err) < 0)
+                if (!ro)
+                        continue;
+                cleanup_close int fd =
+                        fc_rootfs_open_target("/", m->destination, false, false, err);
+                if (fd < 0)
+                        return fd;
+                if (fc_mount_bind_remount(fc_mount_fd_path(fd, target, sizeof(target)),
+                                          m->destination, MS_RDONLY, 0, err) < 0)
                         return err->status;
-                break;
         }
 
         if (ctx->cfg->root && ctx->cfg->root->readonly &&

@@ -112,6 +112,17 @@ stat_ids() {
         [[ "$stderr" == *"exec /bin/"*"rgument list too long"* ]] || fail "$stderr"
 }
 
+@test "process: an env entry without a name or without = is refused, with runc's text" {
+        update_config '.process.env += ["NOEQUALS"]'
+        run_cmd true
+        [ "$status" -eq 1 ]
+        [[ "$stderr" == *'invalid environment variable: '*NOEQUALS* ]] || fail "$stderr"
+        update_config '.process.env[-1] = "=value"'
+        run_cmd true
+        [ "$status" -eq 1 ]
+        [[ "$stderr" == *"environment variable name can't be empty"* ]] || fail "$stderr"
+}
+
 @test "process: cwd" {
         update_config '.process.cwd = "/home/fc"'
         run_cmd 'pwd'

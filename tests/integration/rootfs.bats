@@ -161,6 +161,51 @@ run_cmd() {
         [[ "$output" == *"No space left on device"* ]]
 }
 
+@test "rootfs: a tmpfs on an existing directory takes that directory's mode, as runc's" {
+        # runc chmods the new tmpfs to the mode of the directory it covers, over mode=; a
+        # directory it had to create keeps the tmpfs's own.
+        mkdir -p "$FC_BUNDLE/rootfs/fct-old" "$FC_BUNDLE/rootfs/fct-sticky"
+        chmod 0750 "$FC_BUNDLE/rootfs/fct-old"
+        chmod 1777 "$FC_BUNDLE/rootfs/fct-sticky"
+        add_mount '{"destination": "/fct-old", "type": "tmpfs", "source": "tmpfs", "options": ["mode=1777"]}'
+        add_mount '{"destination": "/fct-sticky", "type": "tmpfs", "source": "tmpfs", "options": ["mode=700"]}'
+        add_mount '{"destination": "/fct-new", "type": "tmpfs", "source": "tmpfs", "options": ["mode=710"]}'
+        run_cmd 'stat -c "%a %n" /fct-old /fct-sticky /fct-new'
+        [ "$status" -eq 0 ]
+        [ "$output" = "$(printf '%s\n' '750 /fct-old' '1777 /fct-sticky' '710 /fct-new')" ] || fail "$output"
+}
+
+@test "rootfs: the v1 cgroup tmpfs has sysfs's mode 0555: root without CAP_DAC_OVERRIDE cannot write it" {
+        [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] || skip "the host runs pure cgroup v2 (no tmpfs)"
+        run_cmd 'stat -c %a /sys/fs/cgroup; touch /sys/fs/cgroup/fct-x 2>&1 || echo refused'
+        [ "${lines[0]}" = 555 ]
+        [[ "$output" == *"Permission denied"*refused* ]] || fail "$output"
+}
+
+@test "rootfs: a read-only tmpfs is a read-only mount made late: mounts and the cwd below it work" {
+        # As runc's: the tmpfs is mounted writable and its mount (not the filesystem) made
+        # read-only after the mounts below it and the cwd are in place.
+        add_mount '{"destination": "/fct-ro", "type": "tmpfs", "source": "tmpfs", "options": ["ro", "size=1m"]}'
+        add_mount '{"destination": "/fct-ro/sub", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]}'
+        update_config '.process.cwd = "/fct-ro/work"'
+        run_cmd 'pwd; awk '\''$5 == "/fct-ro" { o = $6; sub(/.* - /, ""); print o " - " $0 }'\'' /proc/self/mountinfo; touch /fct-ro/sub/x && echo sub-ok;
+                 mkdir /fct-ro/y 2>&1 || echo refused'
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = /fct-ro/work ]
+        [[ "${lines[1]}" == "ro,"*" - tmpfs tmpfs rw,"* ]] || fail "$output"
+        [ "${lines[2]}" = sub-ok ]
+        [[ "$output" == *"Read-only file system"*refused* ]] || fail "$output"
+}
+
+@test "rootfs: a missing cwd is created on a read-only root, as runc's" {
+        update_config '.root.readonly = true | .process.cwd = "/fct-cwd/a/b"'
+        run_cmd 'pwd; touch x 2>&1 || echo refused'
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = /fct-cwd/a/b ]
+        [[ "$output" == *"Read-only file system"*refused* ]] || fail "$output"
+        [ -d "$FC_BUNDLE/rootfs/fct-cwd/a/b" ]
+}
+
 @test "rootfs: a mount target that is a symlink out of the rootfs stays inside" {
         mkdir "$FC_TMP/hostdir"
         echo precious >"$FC_TMP/hostdir/keep"
@@ -296,6 +341,21 @@ propagation_sees_host_mount() {
 @test "rootfs: default propagation is rslave like runc's" {
         update_config 'del(.linux.rootfsPropagation)'
         [ "$(propagation_sees_host_mount)" = seen ]
+}
+
+@test "rootfs: a mount's own shared propagation survives the pivot" {
+        # The old root is made a slave before it is detached; the container's mounts keep the
+        # propagation their options asked for (runc's mountinfo: shared:N on both).
+        mkdir -p "$FC_TMP/shsrc"
+        add_mount '{"destination": "/mnt/fct-sh", "type": "bind", "source": $s, "options": ["rbind", "rshared"]}' \
+                --arg s "$FC_TMP/shsrc"
+        add_mount '{"destination": "/mnt/fct-tsh", "type": "tmpfs", "source": "tmpfs", "options": ["shared"]}'
+        add_mount '{"destination": "/mnt/fct-tpr", "type": "tmpfs", "source": "tmpfs", "options": ["private"]}'
+        run_cmd 'for m in /mnt/fct-sh /mnt/fct-tsh /mnt/fct-tpr; do
+                         awk -v m="$m" '\''$5 == m { s = "none"; for (i = 7; $i != "-"; i++) if ($i ~ /^shared:/) s = "shared"; print m, s }'\'' /proc/self/mountinfo
+                 done'
+        [ "$status" -eq 0 ]
+        [ "$output" = "$(printf '%s\n' '/mnt/fct-sh shared' '/mnt/fct-tsh shared' '/mnt/fct-tpr none')" ] || fail "$output"
 }
 
 @test "rootfs: container mounts do not appear on the host" {
