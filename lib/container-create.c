@@ -778,6 +778,15 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 return r;
         for (size_t i = 0; i < pplan.n_warnings; i++)
                 fc_log(ctx, FC_LOG_WARN, "%s", pplan.warnings[i]);
+        /* Taken relative to the rootfs, with runc's warning. */
+        for (size_t i = 0; i < cfg->n_mounts; i++) {
+                const char *d = cfg->mounts[i].destination;
+                if (d != NULL && d[0] != '\0' && d[0] != '/')
+                        fc_log(ctx, FC_LOG_WARN,
+                               "mount destination %s is not absolute. Support for non-absolute "
+                               "mount destinations will be removed in a future release.",
+                               d);
+        }
         cleanup_free char *rootfs = resolve_rootfs(cfg, bundle, err);
         if (rootfs == NULL)
                 return err->status;

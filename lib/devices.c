@@ -184,6 +184,16 @@ static int setup_symlinks(const char *rootfs, fc_error_t *err)
         return 0;
 }
 
+/* Whether the config's devices have one at `path`: it replaces the default
+ * one there (its type, numbers, mode and owner), as with runc. */
+static bool configured(const struct fc_linux *l, const char *path)
+{
+        for (size_t i = 0; l && i < l->n_devices; i++)
+                if (l->devices[i].path != NULL && strcmp(l->devices[i].path, path) == 0)
+                        return true;
+        return false;
+}
+
 int fc_devices_setup(const char *rootfs, const struct fc_config *cfg, bool defaults, bool bind,
                      fc_error_t *err)
 {
@@ -194,7 +204,8 @@ int fc_devices_setup(const char *rootfs, const struct fc_config *cfg, bool defau
 
         for (size_t i = 0;
              r >= 0 && defaults && i < sizeof(default_nodes) / sizeof(default_nodes[0]); i++)
-                r = create_node(rootfs, &default_nodes[i], bind, &nd, err);
+                if (!configured(l, default_nodes[i].path))
+                        r = create_node(rootfs, &default_nodes[i], bind, &nd, err);
         for (size_t i = 0; r >= 0 && l && i < l->n_devices; i++) {
                 struct node n;
                 r = node_from_config(&l->devices[i], i, &n, err);

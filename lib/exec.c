@@ -675,13 +675,12 @@ _Noreturn static void child_main(const struct child_args *a)
          * it need not allow what the setup above did. */
         if (a->filter && a->proc->proc.no_new_privileges &&
             fc_seccomp_load_notify(a->sync_fd, a->filter, &err) < 0)
-                goto started;
+                goto fail;
         execve(exe, a->proc->proc.args, env);
         fc_error_setm(&err, -errno, "exec %s", exe);
-started:
-        /* The runtime took the process as started at READY (`exec -d` has
-         * returned): as runc's, a failure now is the process's own, told
-         * on its stderr, with status 1. */
+        /* As runc's, an execve that fails after every check passed is the
+         * process's own failure: told on its stderr, with status 1 (and
+         * `exec -d` has succeeded). */
         dprintf(2, "flashcube: %s\n", err.msg ? err.msg : "exec failed");
         _exit(1);
 fail:

@@ -319,25 +319,21 @@ static int open_tmpfs_target(const struct fc_rootfs_ctx *ctx, const char *dest, 
         return fc_rootfs_open_target(ctx->rootfs, dest, true, false, err);
 }
 
-/* runc gives a tmpfs mounted on an existing directory that directory's
- * mode (over any mode= option): so /sys/fs/cgroup is 0555, as sysfs made
- * it, and a tmpfs on an image's 0755 /run is not world-writable. */
-static int keep_mode(const struct fc_rootfs_ctx *ctx, const char *dest, mode_t mode,
-                     fc_error_t *err)
+/* As runc (1.1.8 and later), a tmpfs on a directory that existed starts
+ * with that directory's mode: "mode=" of it goes before the mount's own
+ * options, so a mode= there still wins.  *ret is NULL when nothing is
+ * added. */
+static int tmpfs_data(mode_t mode, const char *data, char **ret, fc_error_t *err)
 {
-        char target[FD_PATH_MAX];
-        struct statfs sfs;
-
+        *ret = NULL;
         if (mode == NO_MODE)
                 return 0;
-        cleanup_close int fd = reopen_target(ctx, dest, err);
-        if (fd < 0)
-                return fd;
-        fc_mount_fd_path(fd, target, sizeof(target));
-        if (fstatfs(fd, &sfs) < 0)
-                return fc_error_setm(err, -errno, "statfs %s", dest);
-        if (sfs.f_type == TMPFS_MAGIC && chmod(target, mode) < 0)
-                return fc_error_setm(err, -errno, "chmod %s", dest);
+        int n = data && data[0] ? asprintf(ret, "mode=%04o,%s", (unsigned) mode, data)
+                                : asprintf(ret, "mode=%04o", (unsigned) mode);
+        if (n < 0) {
+                *ret = NULL;
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        }
         return 0;
 }
 
@@ -427,8 +423,7 @@ static void park_tree(const char *park, int *tree)
 static int mount_cgroup(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m,
                         const struct fc_mount_plan *plan, fc_error_t *err)
 {
-        mode_t mode;
-        cleanup_close int fd = open_tmpfs_target(ctx, m->destination, &mode, err);
+        cleanup_close int fd = fc_rootfs_open_target(ctx->rootfs, m->destination, true, false, err);
         cleanup_free char *host = NULL;
 
         if (fd < 0)
@@ -463,9 +458,6 @@ static int mount_cgroup(const struct fc_rootfs_ctx *ctx, const struct fc_mount *
         }
         if (strcmp(host, ctx->rootfs) == 0)
                 fc_rootfs_hold_root(ctx->rootfs);
-        /* On v1 the mount is a tmpfs of binds. */
-        if (keep_mode(ctx, m->destination, mode, err) < 0)
-                return err->status;
         return post_mount(ctx, m, plan, false, err);
 }
 
@@ -506,7 +498,10 @@ static int mount_fs(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m,
                 if (below < 0)
                         return fc_error_setm(err, -errno, "tmpcopyup: open %s", m->destination);
         }
-        if (mount(m->source ? m->source : type, target, type, flags, plan->data) < 0)
+        cleanup_free char *data = NULL;
+        if (tmpfs && tmpfs_data(mode, plan->data, &data, err) < 0)
+                return err->status;
+        if (mount(m->source ? m->source : type, target, type, flags, data ? data : plan->data) < 0)
                 return fc_error_setm(err, -errno, "mount %s on %s", type, m->destination);
         rehold_if_root(ctx, resolved);
         if (copyup) {
@@ -524,8 +519,6 @@ static int mount_fs(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m,
                 if (r < 0)
                         return fc_error_setm(err, r, "tmpcopyup: copy into %s", m->destination);
         }
-        if (keep_mode(ctx, m->destination, mode, err) < 0)
-                return err->status;
         return post_mount(ctx, m, plan, false, err);
 }
 
@@ -642,6 +635,16 @@ static bool dev_is_bind(const struct fc_config *cfg)
  * [devtree_first, +devtree_n) and the device nodes, moved onto the rootfs's
  * /dev; whether it was.  One that cannot be is a miss (the cold path
  * mounts and makes the nodes).  Once only. */
+/* Whether the /dev mount the tree stands for has a mode= option. */
+static bool dev_mode_given(const struct fc_rootfs_ctx *ctx)
+{
+        const struct fc_mount *m = &ctx->cfg->mounts[ctx->devtree_first];
+        for (size_t i = 0; i < m->n_options; i++)
+                if (strncmp(m->options[i], "mode=", 5) == 0)
+                        return true;
+        return false;
+}
+
 static bool attach_dev_tree(const struct fc_rootfs_ctx *ctx)
 {
         int tree = *ctx->devtree_fd;
@@ -653,9 +656,11 @@ static bool attach_dev_tree(const struct fc_rootfs_ctx *ctx)
         int r = -1;
         if (fd >= 0) {
                 park_tree(ctx->cgtree_park, &tree);
-                /* The mode of the /dev it covers, as keep_mode gives a
-                 * tmpfs: set on the tree's root before it is attached. */
-                if (mode == NO_MODE || chmod(fc_mount_fd_path(tree, root, sizeof(root)), mode) == 0)
+                /* Without a mode= of its own, the mode of the /dev it
+                 * covers (tmpfs_data): set on the tree's root before it is
+                 * attached. */
+                if (mode == NO_MODE || dev_mode_given(ctx) ||
+                    chmod(fc_mount_fd_path(tree, root, sizeof(root)), mode) == 0)
                         r = fc_sys_move_mount(tree, "", fd, "",
                                               MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
         }
@@ -885,18 +890,10 @@ static int finish_paths(const struct fc_rootfs_ctx *ctx, fc_error_t *err)
         unsigned long prop;
         bool explicit_prop;
 
-        /* runc's order: read-only paths, then masked ones (a masked file
-         * inside a read-only directory still gets masked). */
-        for (size_t i = 0; l && i < l->n_readonly_paths; i++)
-                if (readonly_path(l->readonly_paths[i], err) < 0)
-                        return err->status;
-        cleanup_close int null_fd = -1;
-        for (size_t i = 0; l && i < l->n_masked_paths; i++)
-                if (mask_path(l->masked_paths[i], l->mount_label, &null_fd, err) < 0)
-                        return err->status;
-
-        /* /dev and every tmpfs were mounted writable (mount_fs): read-only
-         * now, the mount and not the filesystem, as runc's. */
+        /* runc's order (finalizeRootfs, then the paths): /dev and every
+         * tmpfs, mounted writable (mount_fs), become read-only now - the
+         * mount, not the filesystem - and so does "/"; then the read-only
+         * and masked paths (a mask may hide such a tmpfs). */
         for (size_t i = 0; i < ctx->cfg->n_mounts; i++) {
                 const struct fc_mount *m = &ctx->cfg->mounts[i];
                 struct fc_mount_plan plan;
@@ -924,6 +921,16 @@ static int finish_paths(const struct fc_rootfs_ctx *ctx, fc_error_t *err)
         if (ctx->cfg->root && ctx->cfg->root->readonly &&
             fc_mount_bind_remount("/", "/", MS_RDONLY, 0, err) < 0)
                 return err->status;
+
+        /* runc's order: read-only paths, then masked ones (a masked file
+         * inside a read-only directory still gets masked). */
+        for (size_t i = 0; l && i < l->n_readonly_paths; i++)
+                if (readonly_path(l->readonly_paths[i], err) < 0)
+                        return err->status;
+        cleanup_close int null_fd = -1;
+        for (size_t i = 0; l && i < l->n_masked_paths; i++)
+                if (mask_path(l->masked_paths[i], l->mount_label, &null_fd, err) < 0)
+                        return err->status;
 
         if (root_propagation(ctx, &prop, &explicit_prop, err) < 0)
                 return err->status;
