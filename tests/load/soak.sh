@@ -55,12 +55,12 @@ ln -s "$bundle/rootfs" "$sbundle/rootfs"
 jq '.process.args = ["sleep", "1"]' "$bundle/config.json" >"$sbundle/config.json"
 
 cache_pid() { [ -f "$dir/cache/cache.pid" ] && cat "$dir/cache/cache.pid" 2>/dev/null; }
-wait_pools() { # until the cache is not refilling (its pools are full), at most 20 s
+wait_pools() { # until the cache is not refilling (its pools are full) nor removing used cgroups, at most 20 s
         local i j
         [ "$cache" = off ] && return 0
         for ((i = 0; i < 200; i++)); do
                 j=$("$rt" --cache-socket "$sock" cache status --format json 2>/dev/null) || { sleep 0.1; continue; }
-                [ "$(jq '[.pools[] | select(.ready < .target or .inflight > 0)] | length' <<<"$j")" = 0 ] && return 0
+                [ "$(jq '[.pools[] | select(.ready < .target or .inflight > 0 or .removing > 0)] | length' <<<"$j")" = 0 ] && return 0
                 sleep 0.1
         done
 }
@@ -141,6 +141,18 @@ check cache_ns_fds 0
 check flashcube_fds 0
 echo "soak: slab_kb        start $(val start slab_kb)  end $(val end slab_kb) (reclaimable caches: reported, not checked)"
 check sunreclaim_kb $((8192 + n / 5))
+# A removed cgroup stays counted until the kernel frees it, which a busy machine (CI, right
+# after the fault injection step) can hold up for seconds; a leaked one stays.  So a count over
+# the allowance is read again once the kernel had time, and that one is checked.
+for k in cgroups memory_cgroups; do
+        if [ $(($(val end $k) - $(val start $k))) -gt $((20 + n / 200)) ]; then
+                echo "soak: $k grew by $(($(val end $k) - $(val start $k))); read again in 10 s"
+                sleep 10
+                c=$(awk 'NR > 1 && $1 != "memory" { s += $3 } END { print s }' /proc/cgroups)
+                [ $k = memory_cgroups ] && c=$(awk '$1 == "memory" { print $3 }' /proc/cgroups)
+                sed -i "s/^$k .*/$k $c/" "$dir/end"
+        fi
+done
 check cgroups $((20 + n / 200))
 check memory_cgroups $((20 + n / 200))
 check namespaces $((20 + n / 200))
