@@ -130,16 +130,9 @@ static int validate_config(const struct fc_config *cfg, const struct fc_create_o
         if (cfg->process->n_args == 0)
                 return fc_error_set(err, -EINVAL, "process.args: must not be empty");
         const struct fc_process *p = cfg->process;
-        /* runc's init refuses these (exec does too: lib/exec.c). */
-        for (size_t i = 0; i < p->n_env; i++) {
-                if (strchr(p->env[i], '=') == NULL)
-                        return fc_error_set(err, -EINVAL, "invalid environment variable: \"%s\"",
-                                            p->env[i]);
-                if (p->env[i][0] == '=')
-                        return fc_error_set(err, -EINVAL,
-                                            "environment variable name can't be empty: \"%s\"",
-                                            p->env[i]);
-        }
+        for (size_t i = 0; i < p->n_env; i++)
+                if (fc_process_env_check(p->env[i], err) < 0)
+                        return err->status;
         /* Security labels this host cannot honour are refused, not dropped. */
         if (p->apparmor_profile && p->apparmor_profile[0] && !fc_apparmor_enabled())
                 return fc_error_set(err, -EOPNOTSUPP,

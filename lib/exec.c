@@ -129,16 +129,6 @@ static int env_add(char ***env, size_t *n, const char *e, fc_error_t *err)
         return 0;
 }
 
-static int env_check(const char *e, fc_error_t *err)
-{
-        if (strchr(e, '=') == NULL)
-                return fc_error_set(err, -EINVAL, "invalid environment variable: \"%s\"", e);
-        if (e[0] == '=')
-                return fc_error_set(err, -EINVAL,
-                                    "environment variable name can't be empty: \"%s\"", e);
-        return 0;
-}
-
 static int build_env(struct fc_exec_process *p, char *const *base, size_t n_base,
                      char *const *extra, size_t n_extra, fc_error_t *err)
 {
@@ -148,7 +138,7 @@ static int build_env(struct fc_exec_process *p, char *const *base, size_t n_base
                 return fc_error_set(err, -ENOMEM, "out of memory");
         for (size_t i = 0; i < n_base + n_extra; i++) {
                 const char *e = i < n_base ? base[i] : extra[i - n_base];
-                int r = env_check(e, err);
+                int r = fc_process_env_check(e, err);
                 if (r == 0)
                         r = env_add(&p->env, &n, e, err);
                 if (r < 0)

@@ -543,6 +543,16 @@ static int write_file(const char *path, const char *value, fc_error_t *err)
         return 0;
 }
 
+int fc_process_env_check(const char *entry, fc_error_t *err)
+{
+        if (strchr(entry, '=') == NULL)
+                return fc_error_set(err, -EINVAL, "invalid environment variable: \"%s\"", entry);
+        if (entry[0] == '=')
+                return fc_error_set(err, -EINVAL,
+                                    "environment variable name can't be empty: \"%s\"", entry);
+        return 0;
+}
+
 int fc_process_apply_sysctls(const struct fc_config *cfg, fc_error_t *err)
 {
         const struct fc_linux *l = cfg->linux_;

@@ -65,6 +65,9 @@ int fc_process_plan_build(const struct fc_config *cfg, struct fc_process_plan *r
 
 /* Run in the init after the new namespaces exist, before pivot_root:
  * nothing yet.  After pivot_root, in this order: */
+/* An environment entry as runc's init accepts it: NAME=VALUE, NAME not
+ * empty; else an error in runc's words. */
+int fc_process_env_check(const char *entry, fc_error_t *err);
 int fc_process_apply_sysctls(const struct fc_config *cfg, fc_error_t *err);
 int fc_process_apply_hostname(const struct fc_config *cfg, fc_error_t *err);
 int fc_process_apply_rlimits(const struct fc_config *cfg, fc_error_t *err);

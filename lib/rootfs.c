@@ -298,18 +298,32 @@ static int reopen_target(const struct fc_rootfs_ctx *ctx, const char *dest, fc_e
         return fc_rootfs_open_target(ctx->rootfs, dest, false, false, err);
 }
 
+/* Whether a tmpfs mount gives its own mode= (which wins over the mode of
+ * the directory it covers: tmpfs_data). */
+static bool has_mode_option(const struct fc_mount *m)
+{
+        for (size_t i = 0; i < m->n_options; i++)
+                if (strncmp(m->options[i], "mode=", 5) == 0)
+                        return true;
+        return false;
+}
+
 /* Open the directory `dest` for a tmpfs to be mounted on, creating it when
- * missing; *ret_mode is the mode it had, NO_MODE when it was created. */
+ * missing; *ret_mode is the mode it had, NO_MODE when it was created or
+ * when the mount's own mode= makes it irrelevant (`mode_given`). */
 #define NO_MODE ((mode_t) -1)
-static int open_tmpfs_target(const struct fc_rootfs_ctx *ctx, const char *dest, mode_t *ret_mode,
-                             fc_error_t *err)
+static int open_tmpfs_target(const struct fc_rootfs_ctx *ctx, const char *dest, bool mode_given,
+                             mode_t *ret_mode, fc_error_t *err)
 {
         fc_error_t e = FC_ERROR_INIT;
         struct stat sb;
+
+        *ret_mode = NO_MODE;
+        if (mode_given)
+                return fc_rootfs_open_target(ctx->rootfs, dest, true, false, err);
         int fd = fc_rootfs_open_target(ctx->rootfs, dest, false, false, &e);
 
         fc_error_clear(&e);
-        *ret_mode = NO_MODE;
         if (fd >= 0 && fstat(fd, &sb) == 0) {
                 *ret_mode = sb.st_mode & 07777;
                 return fd;
@@ -477,7 +491,7 @@ static int mount_fs(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m,
             check_plain_dir(ctx, m, err) < 0)
                 return err->status;
         if (tmpfs)
-                fd = open_tmpfs_target(ctx, m->destination, &mode, err);
+                fd = open_tmpfs_target(ctx, m->destination, has_mode_option(m), &mode, err);
         else
                 fd = fc_rootfs_open_target(ctx->rootfs, m->destination, true, false, err);
         if (fd < 0)
@@ -635,23 +649,14 @@ static bool dev_is_bind(const struct fc_config *cfg)
  * [devtree_first, +devtree_n) and the device nodes, moved onto the rootfs's
  * /dev; whether it was.  One that cannot be is a miss (the cold path
  * mounts and makes the nodes).  Once only. */
-/* Whether the /dev mount the tree stands for has a mode= option. */
-static bool dev_mode_given(const struct fc_rootfs_ctx *ctx)
-{
-        const struct fc_mount *m = &ctx->cfg->mounts[ctx->devtree_first];
-        for (size_t i = 0; i < m->n_options; i++)
-                if (strncmp(m->options[i], "mode=", 5) == 0)
-                        return true;
-        return false;
-}
-
 static bool attach_dev_tree(const struct fc_rootfs_ctx *ctx)
 {
         int tree = *ctx->devtree_fd;
         *ctx->devtree_fd = -1;
         fc_error_t e = FC_ERROR_INIT;
         mode_t mode;
-        cleanup_close int fd = open_tmpfs_target(ctx, "/dev", &mode, &e);
+        cleanup_close int fd = open_tmpfs_target(
+                ctx, "/dev", has_mode_option(&ctx->cfg->mounts[ctx->devtree_first]), &mode, &e);
         char root[FD_PATH_MAX];
         int r = -1;
         if (fd >= 0) {
@@ -659,8 +664,7 @@ static bool attach_dev_tree(const struct fc_rootfs_ctx *ctx)
                 /* Without a mode= of its own, the mode of the /dev it
                  * covers (tmpfs_data): set on the tree's root before it is
                  * attached. */
-                if (mode == NO_MODE || dev_mode_given(ctx) ||
-                    chmod(fc_mount_fd_path(tree, root, sizeof(root)), mode) == 0)
+                if (mode == NO_MODE || chmod(fc_mount_fd_path(tree, root, sizeof(root)), mode) == 0)
                         r = fc_sys_move_mount(tree, "", fd, "",
                                               MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
         }
