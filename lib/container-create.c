@@ -644,6 +644,96 @@ static int await_ready(const struct fc_context *ctx, int sync_fd, pid_t *pidp, i
         return r;
 }
 
+/* The cache's answer to the lease: the namespaces it granted go into the
+ * plan (joined by fd), its trees to *cgtree_fd and *devtree_fd, the pooled
+ * cgroup's name to pooled_cg (FC_PARTS_CG_NAME_MAX bytes).  Fails only
+ * for memory, with everything but pooled_cg released. */
+static int take_lease(const struct fc_context *ctx, struct fc_parts_pending *pending,
+                      struct fc_ns_plan *ns, struct fc_state *st, char *pooled_cg, int *cgtree_fd,
+                      int *devtree_fd, uint32_t *leased, bool *cache_up, fc_error_t *err)
+{
+        struct fc_parts_lease lease;
+        fc_parts_lease_end(ctx, pending, &lease);
+        *cache_up = lease.granted != 0 || lease.cgroup[0] != '\0';
+        memcpy(pooled_cg, lease.cgroup, sizeof(lease.cgroup));
+        /* The cgroup goes where that cache pools: if it takes cgroups back
+         * (a name marked so), it can remove this one too (lib/parts/parts.h).
+         * Its name prefix is the pooled name's up to the serial number. */
+        const char *serial = strrchr(pooled_cg, '-');
+        if (serial != NULL && serial[1] == FC_PARTS_CG_RETIRABLE &&
+            (st->cgroup_pool = strndup(pooled_cg, (size_t) (serial - pooled_cg) + 1)) == NULL) {
+                fc_parts_lease_clear(&lease);
+                return fc_error_set(err, -ENOMEM, "out of memory");
+        }
+        *cgtree_fd = steal_fd(&lease.cgtree_fd);
+        *devtree_fd = steal_fd(&lease.devtree_fd);
+        *leased = lease.granted;
+        take_leased(ns, FC_NS_NETWORK, &lease.net_fd);
+        take_leased(ns, FC_NS_IPC, &lease.ipc_fd);
+        take_leased(ns, FC_NS_UTS, &lease.uts_fd);
+        fc_parts_lease_clear(&lease);
+        return 0;
+}
+
+/* exec.fifo in the state dir, opened O_RDWR: that never blocks on a FIFO
+ * and keeps a reader alive; `start` opens the other end non-blocking and
+ * writes one byte. */
+static int make_fifo(int dirfd, int *ret_fd, fc_error_t *err)
+{
+        if (mkfifoat(dirfd, FC_EXEC_FIFO, 0622) < 0)
+                return fc_error_setm(err, -errno, "create exec.fifo");
+        *ret_fd = openat(dirfd, FC_EXEC_FIFO, O_RDWR | O_CLOEXEC);
+        if (*ret_fd < 0)
+                return fc_error_setm(err, -errno, "prepare container init");
+        return 0;
+}
+
+/* PARTS to an init cloned early: the granted namespaces (we keep ours, to
+ * hand them back), the trees (the init's now: ours are closed) and
+ * exec.fifo. */
+static int send_parts(int sync_fd, const struct fc_ns_plan *ns, uint32_t leased, int *cgtree_fd,
+                      int *devtree_fd, int fifo_fd, fc_error_t *err)
+{
+        int fds[FC_SYNC_PART_COUNT];
+        size_t n = 0;
+        int bits = 0;
+        static const struct {
+                uint32_t part;
+                enum fc_ns_type t;
+                int bit;
+        } kinds[] = {
+                {FC_PART_NET, FC_NS_NETWORK, FC_SYNC_PART_NET},
+                {FC_PART_IPC, FC_NS_IPC, FC_SYNC_PART_IPC},
+                {FC_PART_UTS, FC_NS_UTS, FC_SYNC_PART_UTS},
+        };
+        for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+                if ((leased & kinds[i].part) && ns->fd[kinds[i].t] >= 0) {
+                        fds[n++] = ns->fd[kinds[i].t];
+                        bits |= kinds[i].bit;
+                }
+        }
+        if (*cgtree_fd >= 0) {
+                fds[n++] = *cgtree_fd;
+                bits |= FC_SYNC_PART_CGTREE;
+        }
+        if (*devtree_fd >= 0) {
+                fds[n++] = *devtree_fd;
+                bits |= FC_SYNC_PART_DEVTREE;
+        }
+        if (fifo_fd >= 0) {
+                fds[n++] = fifo_fd;
+                bits |= FC_SYNC_PART_FIFO;
+        }
+        int r = fc_sync_send_fds(sync_fd, FC_SYNC_PARTS, bits, NULL, fds, n);
+        if (*cgtree_fd >= 0)
+                close(steal_fd(cgtree_fd));
+        if (*devtree_fd >= 0)
+                close(steal_fd(devtree_fd));
+        if (r < 0)
+                return fc_error_setm(err, r, "send the container init its parts");
+        return 0;
+}
+
 int fc_container_create_internal(const struct fc_context *ctx, const struct fc_create_opts *o,
                                  bool foreground, bool autostart, struct fc_created *ret,
                                  fc_error_t *err)
@@ -721,12 +811,12 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
          * existing cgroup instead, and an init with a user namespace of its
          * own must wait for its id maps anyway: cgroup first there. */
         bool cgroup_first = fc_cgroup_is_v2(early.cg) || ns.mode[FC_NS_USER] != FC_NS_MODE_SHARE;
+        uint32_t want = 0;
         {
                 /* Parts: namespaces the config wants new come from the cache
                  * when it has them (a miss just leaves them to be created by
                  * clone3).  With a user namespace of its own the others must
                  * be owned by it: no lease. */
-                uint32_t want = 0;
                 if (ns.mode[FC_NS_USER] == FC_NS_MODE_SHARE) {
                         if (ns.mode[FC_NS_NETWORK] == FC_NS_MODE_NEW)
                                 want |= FC_PART_NET;
@@ -802,11 +892,30 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         }
         ret->seccomp = filter;
 
-        fc_trace(ctx, "reserve");
-        int dirfd = fc_status_reserve(ctx->root, o->id, err);
-        if (dirfd < 0)
-                return dirfd;
-        ret->dirfd = dirfd;
+        /* Where the init is cloned before its cgroup is made (v1), it is
+         * cloned before the cache's answer too: it sets its rootfs up to
+         * the first mount that needs a part (the proc mount goes first)
+         * while we reserve the id and take the lease, and gets the parts
+         * with PARTS (lib/spawn.h).  The namespaces it was to get from
+         * the cache are left out of the clone: it creates a missed one
+         * itself. */
+        bool early_clone =
+                !cgroup_first && ns.mode[FC_NS_MOUNT] == FC_NS_MODE_NEW && early.pending.fd >= 0;
+        int deferred = 0;
+        if (early_clone)
+                deferred = ((want & FC_PART_NET) ? CLONE_NEWNET : 0) |
+                           ((want & FC_PART_IPC) ? CLONE_NEWIPC : 0) |
+                           ((want & FC_PART_UTS) ? CLONE_NEWUTS : 0);
+        bool reserved = false, lease_taken = !early_clone;
+        int dirfd = -1;
+        if (!early_clone) {
+                fc_trace(ctx, "reserve");
+                dirfd = fc_status_reserve(ctx->root, o->id, err);
+                if (dirfd < 0)
+                        return dirfd;
+                ret->dirfd = dirfd;
+                reserved = true;
+        }
         struct fc_state *st = new_state(o->id, bundle, rootfs, cfg, err);
         if (st == NULL)
                 goto undo_state;
@@ -827,50 +936,24 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 cgroup_made = true;
         }
 
-        struct fc_parts_lease lease;
-        fc_parts_lease_end(ctx, &early.pending, &lease);
-        bool cache_up = lease.granted != 0 || lease.cgroup[0] != '\0';
-        memcpy(pooled_cg, lease.cgroup, sizeof(pooled_cg));
-        cgtree_fd = lease.cgtree_fd;
-        lease.cgtree_fd = -1;
-        devtree_fd = lease.devtree_fd;
-        lease.devtree_fd = -1;
-        /* The cgroup goes where that cache pools: if it takes cgroups back
-         * (a name marked so), it can remove this one too (lib/parts/parts.h).
-         * Its name prefix is the pooled name's up to the serial number. */
-        const char *serial = strrchr(pooled_cg, '-');
-        if (serial != NULL && serial[1] == FC_PARTS_CG_RETIRABLE &&
-            (st->cgroup_pool = strndup(pooled_cg, (size_t) (serial - pooled_cg) + 1)) == NULL) {
-                fc_error_set(err, -ENOMEM, "out of memory");
-                fc_parts_lease_clear(&lease);
-                if (cgtree_fd >= 0)
-                        close(cgtree_fd);
-                if (devtree_fd >= 0)
-                        close(devtree_fd);
+        /* What the cache granted goes back to it after READY. */
+        uint32_t leased = 0;
+        bool cache_up = false;
+        if (!early_clone && take_lease(ctx, &early.pending, &ns, st, pooled_cg, &cgtree_fd,
+                                       &devtree_fd, &leased, &cache_up, err) < 0) {
                 fc_cgroup_drop_pooled(cg, pooled_cg);
                 fc_cgroup_free(cg);
                 goto undo_state;
         }
-        /* What the cache granted goes back to it after READY. */
-        uint32_t leased = lease.granted;
-        take_leased(&ns, FC_NS_NETWORK, &lease.net_fd);
-        take_leased(&ns, FC_NS_IPC, &lease.ipc_fd);
-        take_leased(&ns, FC_NS_UTS, &lease.uts_fd);
-        fc_parts_lease_clear(&lease);
         struct fc_idmap_mounts idmap = {NULL, 0};
         if (fc_ns_plan_open(&ns, err) < 0 || fc_idmap_prepare(cfg, &ns, &idmap, err) < 0)
                 goto undo_ns;
-        if (!autostart && mkfifoat(dirfd, FC_EXEC_FIFO, 0622) < 0) {
-                fc_error_setm(err, -errno, "create exec.fifo");
+        int fifo_fd = -1;
+        if (!autostart && !early_clone && make_fifo(dirfd, &fifo_fd, err) < 0)
                 goto undo_ns;
-        }
-        /* O_RDWR never blocks on a FIFO and keeps a reader alive: `start`
-         * opens the other end non-blocking and writes one byte. */
-        int fifo_fd = autostart ? -1 : openat(dirfd, FC_EXEC_FIFO, O_RDWR | O_CLOEXEC);
         int sv[2] = {-1, -1};
         int console[2] = {-1, -1};
-        if ((!autostart && fifo_fd < 0) ||
-            socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
                 fc_error_setm(err, -errno, "prepare container init");
                 goto undo_fds;
         }
@@ -910,6 +993,8 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 .no_new_keyring = o->no_new_keyring,
                 .preserve_fds = o->preserve_fds,
                 .go_late = !cgroup_first,
+                .early = early_clone,
+                .deferred = deferred,
                 .cgtree_fd = cgtree_fd,
                 .cgtree_flags = early.cgtree_flags,
                 .cgtree_park = early.cgtree_park,
@@ -923,7 +1008,7 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
          * itself, inside it (see lib/init.c). */
         uint64_t cflags = ns.mode[FC_NS_USER] == FC_NS_MODE_JOIN
                                   ? 0
-                                  : fc_ns_clone_flags(&ns, cgroup_in_clone);
+                                  : fc_ns_clone_flags(&ns, cgroup_in_clone) & ~(uint64_t) deferred;
         pid_t pid = fc_spawn_clone(cflags, cg_fd, &pidfd, &cgroup_in_clone, err);
         if (pid == 0) {
                 close(sv[0]);
@@ -960,6 +1045,24 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         if (args.go_late && child_cpu >= 0 && child_cpu == sched_getcpu())
                 fc_spawn_step_aside();
         int mnt_fd = -1;
+        if (early_clone) {
+                fc_trace(ctx, "reserve");
+                dirfd = fc_status_reserve(ctx->root, o->id, err);
+                if (dirfd < 0)
+                        goto undo_child;
+                ret->dirfd = dirfd;
+                reserved = true;
+                if (!autostart && make_fifo(dirfd, &fifo_fd, err) < 0)
+                        goto undo_child;
+                lease_taken = true;
+                if (take_lease(ctx, &early.pending, &ns, st, pooled_cg, &cgtree_fd, &devtree_fd,
+                               &leased, &cache_up, err) < 0)
+                        goto undo_child;
+                if (send_parts(sv[0], &ns, leased, &cgtree_fd, &devtree_fd, fifo_fd, err) < 0) {
+                        prefer_init_error(sv[0], err);
+                        goto undo_child;
+                }
+        }
         if (!cgroup_made) {
                 /* The init mounts on meanwhile, and waits for MADE (sent as
                  * soon as the directories exist) only to bind them.  Our
@@ -1012,7 +1115,7 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 if ((leased & FC_PART_IPC) && ns.fd[FC_NS_IPC] >= 0)
                         retire[n_retire++] = steal_fd(&ns.fd[FC_NS_IPC]);
                 if (n_retire > 0)
-                        fc_parts_retire(ctx, retire, n_retire);
+                        fc_parts_retire(ctx, early.pending.fd, retire, n_retire);
         }
         if (console[0] >= 0) {
                 ret->console_master = fc_terminal_recv_master(console[0], err);
@@ -1064,14 +1167,25 @@ undo_cgroup : {
         fc_error_t e2 = FC_ERROR_INIT;
         if (cgroup_made && fc_cgroup_destroy(cg, &e2) < 0)
                 fc_error_append(err, &e2);
+        if (!cgroup_made && early_clone && !lease_taken && early.pending.fd >= 0) {
+                /* Failed before the answer was read: a pooled cgroup in it
+                 * is removed now, as after it, not by the cache's sweep. */
+                struct fc_parts_lease lease;
+                fc_parts_lease_end(ctx, &early.pending, &lease);
+                memcpy(pooled_cg, lease.cgroup, sizeof(pooled_cg));
+                fc_parts_lease_clear(&lease);
+        }
         if (!cgroup_made)
                 fc_cgroup_drop_pooled(cg, pooled_cg);
         fc_cgroup_free(cg);
 }
 undo_state : {
         /* The removal needs two fds, and EMFILE is one way to get here. */
-        close(ret->dirfd);
+        if (ret->dirfd >= 0)
+                close(ret->dirfd);
         ret->dirfd = -1;
+        if (!reserved) /* the id may be another container's */
+                return err->status ? err->status : -EIO;
         fc_error_t e2 = FC_ERROR_INIT;
         if (fc_status_remove(ctx->root, o->id, &e2) < 0)
                 fc_error_append(err, &e2);

@@ -6,23 +6,25 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-ssize_t fc_fdpass_send(int sock, const void *data, size_t len, int fd)
+ssize_t fc_fdpass_sendv(int sock, const void *data, size_t len, const int *fds, size_t nfds)
 {
         struct iovec iov = {.iov_base = (void *) data, .iov_len = len};
         union {
-                char buf[CMSG_SPACE(sizeof(int))];
+                char buf[CMSG_SPACE(sizeof(int) * FC_FDPASS_MAX)];
                 struct cmsghdr align;
         } u;
         memset(&u, 0, sizeof(u));
         struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-        if (fd >= 0) {
+        if (nfds > FC_FDPASS_MAX)
+                return -EINVAL;
+        if (nfds > 0) {
                 msg.msg_control = u.buf;
-                msg.msg_controllen = sizeof(u.buf);
+                msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
                 struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
                 c->cmsg_level = SOL_SOCKET;
                 c->cmsg_type = SCM_RIGHTS;
-                c->cmsg_len = CMSG_LEN(sizeof(int));
-                memcpy(CMSG_DATA(c), &fd, sizeof(int));
+                c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+                memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
         }
         for (;;) {
                 ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL);
@@ -33,12 +35,17 @@ ssize_t fc_fdpass_send(int sock, const void *data, size_t len, int fd)
         }
 }
 
-ssize_t fc_fdpass_recv(int sock, void *buf, size_t len, int *ret_fd)
+ssize_t fc_fdpass_send(int sock, const void *data, size_t len, int fd)
 {
-        *ret_fd = -1;
+        return fc_fdpass_sendv(sock, data, len, &fd, fd >= 0 ? 1 : 0);
+}
+
+ssize_t fc_fdpass_recvv(int sock, void *buf, size_t len, int *fds, size_t max, size_t *ret_n)
+{
+        *ret_n = 0;
         struct iovec iov = {.iov_base = buf, .iov_len = len};
         union {
-                char buf[CMSG_SPACE(sizeof(int) * 4)];
+                char buf[CMSG_SPACE(sizeof(int) * FC_FDPASS_MAX)];
                 struct cmsghdr align;
         } u;
         struct msghdr msg = {
@@ -59,11 +66,18 @@ ssize_t fc_fdpass_recv(int sock, void *buf, size_t len, int *ret_fd)
                 for (size_t i = 0; i < nfds; i++) {
                         int x;
                         memcpy(&x, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-                        if (*ret_fd < 0)
-                                *ret_fd = x;
+                        if (*ret_n < max)
+                                fds[(*ret_n)++] = x;
                         else
                                 close(x);
                 }
         }
         return n;
+}
+
+ssize_t fc_fdpass_recv(int sock, void *buf, size_t len, int *ret_fd)
+{
+        size_t n_fds;
+        *ret_fd = -1;
+        return fc_fdpass_recvv(sock, buf, len, ret_fd, 1, &n_fds);
 }

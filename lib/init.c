@@ -275,7 +275,84 @@ static int before_cgroup_mount(void *data, fc_error_t *err)
         return await_flag(go, &go->made, err);
 }
 
-static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, fc_error_t *err)
+/* The namespace fds have done their job once joined; a new network
+ * namespace needs its loopback up. */
+static int after_joins(const struct fc_init_args *a, fc_error_t *err)
+{
+        for (int t = 0; t < FC_NS__MAX; t++) {
+                if (a->ns->fd[t] >= 0) {
+                        close(a->ns->fd[t]);
+                        ((struct fc_ns_plan *) a->ns)->fd[t] = -1;
+                }
+        }
+        if (a->ns->mode[FC_NS_NETWORK] == FC_NS_MODE_NEW)
+                return fc_ns_loopback_up(err);
+        return 0;
+}
+
+struct init_parts {
+        struct fc_init_args *a;
+        int *cgtree_fd, *devtree_fd;
+        bool done;
+};
+
+/* An early init's PARTS (lib/spawn.h), once: the cache's namespaces are
+ * joined, the ones it did not have are created, and the trees and
+ * exec.fifo are taken. */
+static int await_parts(void *data, fc_error_t *err)
+{
+        struct init_parts *p = data;
+        struct fc_init_args *a = p->a;
+        struct fc_ns_plan *ns = (struct fc_ns_plan *) a->ns;
+        struct fc_sync_msg m;
+        int fds[FC_SYNC_PART_COUNT];
+        size_t n = 0, k = 0;
+
+        if (p->done)
+                return 0;
+        p->done = true;
+        int r = fc_sync_recv_fds(a->sync_fd, &m, fds, FC_SYNC_PART_COUNT, &n, err);
+        if (r < 0)
+                return r;
+        static const struct {
+                int bit;
+                enum fc_ns_type t;
+                int flag;
+        } kinds[] = {
+                {FC_SYNC_PART_NET, FC_NS_NETWORK, CLONE_NEWNET},
+                {FC_SYNC_PART_IPC, FC_NS_IPC, CLONE_NEWIPC},
+                {FC_SYNC_PART_UTS, FC_NS_UTS, CLONE_NEWUTS},
+        };
+        int create = 0;
+        for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && m.type == FC_SYNC_PARTS; i++) {
+                if (!(m.status & kinds[i].bit)) {
+                        create |= a->deferred & kinds[i].flag;
+                } else if (k < n) {
+                        ns->fd[kinds[i].t] = fds[k++];
+                        ns->mode[kinds[i].t] = FC_NS_MODE_JOIN;
+                        ns->path[kinds[i].t] = "(parts cache)";
+                }
+        }
+        if (m.type == FC_SYNC_PARTS && (m.status & FC_SYNC_PART_CGTREE) && k < n)
+                *p->cgtree_fd = fds[k++];
+        if (m.type == FC_SYNC_PARTS && (m.status & FC_SYNC_PART_DEVTREE) && k < n)
+                *p->devtree_fd = fds[k++];
+        if (m.type == FC_SYNC_PARTS && (m.status & FC_SYNC_PART_FIFO) && k < n)
+                a->fifo_fd = fds[k++];
+        if (m.type != FC_SYNC_PARTS || k != n) {
+                for (size_t i = k; i < n; i++)
+                        close(fds[i]);
+                return fc_error_set(err, -EPROTO, "unexpected message %u from runtime", m.type);
+        }
+        if (create != 0 && unshare(create) < 0)
+                return fc_error_setm(err, -errno, "create namespaces");
+        r = fc_ns_join_in_child(a->ns, err);
+        if (r < 0)
+                return r;
+        return after_joins(a, err);
+}
+
+static int setup(struct fc_init_args *a, char ***ret_env, char **ret_exe, fc_error_t *err)
 {
         const struct fc_config *cfg = a->cfg;
         struct fc_sync_msg m;
@@ -328,7 +405,8 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
                         return fc_error_setm(err, -errno, "prctl(PR_SET_PDEATHSIG)");
         }
 
-        if (a->ns->mode[FC_NS_USER] != FC_NS_MODE_JOIN) {
+        /* An early init joins when its parts come (await_parts). */
+        if (a->ns->mode[FC_NS_USER] != FC_NS_MODE_JOIN && !a->early) {
                 r = fc_ns_join_in_child(a->ns, err);
                 if (r < 0)
                         return r;
@@ -338,15 +416,8 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
                 if (r < 0)
                         return r;
         }
-        /* Joined: the namespace fds have done their job. */
-        for (int t = 0; t < FC_NS__MAX; t++) {
-                if (a->ns->fd[t] >= 0) {
-                        close(a->ns->fd[t]);
-                        ((struct fc_ns_plan *) a->ns)->fd[t] = -1;
-                }
-        }
-        if (a->ns->mode[FC_NS_NETWORK] == FC_NS_MODE_NEW) {
-                r = fc_ns_loopback_up(err);
+        if (!a->early) {
+                r = after_joins(a, err);
                 if (r < 0)
                         return r;
         }
@@ -363,6 +434,7 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
 
         int cgtree_fd = a->cgtree_fd, devtree_fd = a->devtree_fd;
         unsigned rctx_trees_used = 0;
+        struct init_parts parts = {.a = a, .cgtree_fd = &cgtree_fd, .devtree_fd = &devtree_fd};
         struct fc_rootfs_ctx rctx = {
                 .cfg = cfg,
                 .rootfs = a->rootfs,
@@ -372,6 +444,8 @@ static int setup(const struct fc_init_args *a, char ***ret_env, char **ret_exe, 
                 .new_userns = a->ns->mode[FC_NS_USER] == FC_NS_MODE_NEW,
                 .before_cgroup = before_cgroup_mount,
                 .before_cgroup_data = &go,
+                .before_mount = a->early ? await_parts : NULL,
+                .before_mount_data = &parts,
                 .idmap_fds = a->idmap ? a->idmap->fds : NULL,
                 .cgtree_fd = &cgtree_fd,
                 .cgtree_flags = a->cgtree_flags,

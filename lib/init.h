@@ -35,6 +35,13 @@ struct fc_init_args {
         /* The runtime makes the cgroup while we set up: wait for GO only
          * where the cgroup is needed (see lib/container-create.c). */
         bool go_late;
+        /* Cloned before the runtime had the cache's answer (go_late only):
+         * the namespaces in `deferred` (CLONE_NEWNET, CLONE_NEWIPC,
+         * CLONE_NEWUTS: the cache's, or ours to create), the trees and
+         * exec.fifo come with PARTS, awaited before the first mount other
+         * than proc (lib/container-create.c). */
+        bool early;
+        int deferred;
         /* A cgroup tree leased with a pooled cgroup (lib/parts/parts.h,
          * FC_PART_CGTREE), built for a cgroup mount with `cgtree_flags`;
          * used only when MADE says the pooled cgroup became ours.  -1. */

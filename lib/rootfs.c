@@ -700,6 +700,9 @@ int fc_rootfs_prepare(const struct fc_rootfs_ctx *ctx, fc_error_t *err)
         int r = 0;
         bool dev_made = false;
         for (size_t i = 0; i < ctx->cfg->n_mounts && r == 0; i++) {
+                if (ctx->before_mount && !str_eq(ctx->cfg->mounts[i].type, "proc") &&
+                    (r = ctx->before_mount(ctx->before_mount_data, err)) < 0)
+                        break;
                 if (ctx->devtree_fd != NULL && *ctx->devtree_fd >= 0 && i == ctx->devtree_first &&
                     attach_dev_tree(ctx)) {
                         /* Its mounts and the nodes are in the tree. */
@@ -709,6 +712,8 @@ int fc_rootfs_prepare(const struct fc_rootfs_ctx *ctx, fc_error_t *err)
                 }
                 r = mount_entry(ctx, &ctx->cfg->mounts[i], i, err);
         }
+        if (r == 0 && ctx->before_mount)
+                r = ctx->before_mount(ctx->before_mount_data, err);
         if (r == 0 && !dev_made)
                 r = fc_devices_setup(ctx->rootfs, ctx->cfg, !dev_is_bind(ctx->cfg), ctx->new_userns,
                                      err);

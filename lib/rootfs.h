@@ -33,6 +33,11 @@ struct fc_rootfs_ctx {
          * there until it is in its cgroup); NULL: nothing to wait for. */
         int (*before_cgroup)(void *data, fc_error_t *err);
         void *before_cgroup_data;
+        /* Called before each config mount but a proc one, and before the
+         * device nodes (the parts of an early init arrive there: its
+         * namespaces, *cgtree_fd, *devtree_fd); NULL: nothing to wait for. */
+        int (*before_mount)(void *data, fc_error_t *err);
+        void *before_mount_data;
         /* Per config mount, the detached id-mapped tree the runtime made
          * (lib/idmap.h), or -1; NULL when no mount is id-mapped. */
         const int *idmap_fds;

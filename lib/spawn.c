@@ -17,7 +17,8 @@ int fc_sync_send(int fd, enum fc_sync_type type, int status, const char *text)
         return fc_sync_send_fd(fd, type, status, text, -1);
 }
 
-int fc_sync_send_fd(int fd, enum fc_sync_type type, int status, const char *text, int passfd)
+int fc_sync_send_fds(int fd, enum fc_sync_type type, int status, const char *text, const int *fds,
+                     size_t nfds)
 {
         struct fc_sync_msg m;
         memset(&m, 0, sizeof(m));
@@ -25,32 +26,45 @@ int fc_sync_send_fd(int fd, enum fc_sync_type type, int status, const char *text
         m.status = status;
         if (text)
                 snprintf(m.text, sizeof(m.text), "%s", text);
-        ssize_t n = fc_fdpass_send(fd, &m, sizeof(m), passfd);
+        ssize_t n = fc_fdpass_sendv(fd, &m, sizeof(m), fds, nfds);
         if (n == (ssize_t) sizeof(m))
                 return 0;
         return n < 0 ? (int) n : -EIO;
 }
 
-int fc_sync_recv_fd(int fd, struct fc_sync_msg *m, int *ret_fd, fc_error_t *err)
+int fc_sync_send_fd(int fd, enum fc_sync_type type, int status, const char *text, int passfd)
 {
-        ssize_t n = fc_fdpass_recv(fd, m, sizeof(*m), ret_fd);
+        return fc_sync_send_fds(fd, type, status, text, &passfd, passfd >= 0 ? 1 : 0);
+}
+
+int fc_sync_recv_fds(int fd, struct fc_sync_msg *m, int *fds, size_t max, size_t *ret_n,
+                     fc_error_t *err)
+{
+        ssize_t n = fc_fdpass_recvv(fd, m, sizeof(*m), fds, max, ret_n);
         /* A peer that exits with messages of ours unread resets the
          * connection, and the reset is reported before what it sent last
          * (its error): once reported, the reset is cleared, so read on. */
         if (n == -ECONNRESET)
-                n = fc_fdpass_recv(fd, m, sizeof(*m), ret_fd);
+                n = fc_fdpass_recvv(fd, m, sizeof(*m), fds, max, ret_n);
         if (n < 0)
                 return fc_error_setm(err, (int) n, "read from container init");
         if (n == 0 || n != (ssize_t) sizeof(*m)) {
-                if (*ret_fd >= 0)
-                        close(*ret_fd);
-                *ret_fd = -1;
+                for (size_t i = 0; i < *ret_n; i++)
+                        close(fds[i]);
+                *ret_n = 0;
                 if (n == 0)
                         return fc_error_set(err, -EPIPE, "container init exited before reporting");
                 return fc_error_set(err, -EPROTO, "short message from container init");
         }
         m->text[sizeof(m->text) - 1] = '\0';
         return 0;
+}
+
+int fc_sync_recv_fd(int fd, struct fc_sync_msg *m, int *ret_fd, fc_error_t *err)
+{
+        size_t n = 0;
+        *ret_fd = -1;
+        return fc_sync_recv_fds(fd, m, ret_fd, 1, &n, err);
 }
 
 int fc_sync_recv(int fd, struct fc_sync_msg *m, fc_error_t *err)

@@ -7,6 +7,8 @@
  *
  *   parent                         child (init)
  *   clone3 ───────────────────────► waits for GO
+ *   (v1, cloned before the cache's answer: PARTS ──► namespaces, trees,
+ *    exec.fifo, awaited after the proc mount)
  *   (v1: move pid into cgroup)
  *   GO ───────────────────────────► joins/creates namespaces, mounts
  *        ◄──────────────────────── HOOKS (when prestart/createRuntime exist)
@@ -33,7 +35,20 @@ enum fc_sync_type {
         FC_SYNC_SECCOMP_FD,   /* carries the seccomp notify listener fd (SCM_RIGHTS) */
         FC_SYNC_SECCOMP_DONE, /* the runtime handed it to the agent */
         FC_SYNC_MADE,         /* before GO: the init's cgroup directories exist */
+        FC_SYNC_PARTS,        /* the parts an early init waits for (FC_SYNC_PART_*) */
 };
+
+/* PARTS (sent first, to an init cloned before the runtime had its lease;
+ * see lib/container-create.c): its status has a bit per part attached, and
+ * the fds come in this order.  A namespace the init was to get from the
+ * cache and did not, it creates itself. */
+#define FC_SYNC_PART_NET     (1 << 0)
+#define FC_SYNC_PART_IPC     (1 << 1)
+#define FC_SYNC_PART_UTS     (1 << 2)
+#define FC_SYNC_PART_CGTREE  (1 << 3)
+#define FC_SYNC_PART_DEVTREE (1 << 4)
+#define FC_SYNC_PART_FIFO    (1 << 5)
+#define FC_SYNC_PART_COUNT   6
 
 /* MADE's status when the directories are the leased pooled cgroup's. */
 #define FC_SYNC_MADE_POOLED 1
@@ -58,6 +73,13 @@ int fc_sync_send_fd(int fd, enum fc_sync_type type, int status, const char *text
 /* Receive one message and the fd attached to it, if any (*ret_fd, else -1;
  * received close-on-exec). */
 int fc_sync_recv_fd(int fd, struct fc_sync_msg *m, int *ret_fd, fc_error_t *err);
+
+/* The same with up to FC_FDPASS_MAX fds (lib/fdpass.h): fds[0..*ret_n) on
+ * receipt, in the order sent; none are left open on an error. */
+int fc_sync_send_fds(int fd, enum fc_sync_type type, int status, const char *text, const int *fds,
+                     size_t nfds);
+int fc_sync_recv_fds(int fd, struct fc_sync_msg *m, int *fds, size_t max, size_t *ret_n,
+                     fc_error_t *err);
 
 /* Send an error as a message (the child's way of reporting). */
 void fc_sync_send_error(int fd, const fc_error_t *e);

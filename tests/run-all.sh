@@ -126,7 +126,7 @@ if [ -x "$vm" ] || [ -f "$vm" ]; then
         # cgroups are not pooled there).  Left out: the v1-only tests, and the two that time the
         # cache in milliseconds (a 5 ms lease, a 2 s drop), which emulation cannot meet (~4 min).
         log "parts cache on pure cgroup v2 (VM)"
-        cache_v2='leases are namespaces|kill -9 loses nothing|leaves the caller.s cgroups|a slow cache is a miss|autostart starts exactly one|retired to the cache|/dev comes ready made'
+        cache_v2='leases are namespaces|kill -9 loses nothing|leaves the caller.s cgroups|a slow cache is a miss|autostart starts exactly one|retired to the cache|/dev comes ready made|cloned before the lease'
         VMTEST_TIMEOUT=1200 bash "$vm" "ln -sf /proc/self/fd /dev/fd; cd '$top' && FC_RUNTIME='$top/build/werror/flashcube' tests/integration/run.sh --filter '$cache_v2' tests/integration/cache.bats" 2>&1 | tee "$it_log"
         count_from "$it_log"
 else

@@ -358,10 +358,14 @@ void fc_parts_lease_end(const struct fc_context *ctx, struct fc_parts_pending *p
                         r = lease_recv(p->fd, p->deadline_ns, p->want, p->with_cgroup, false, ret,
                                        &err);
         }
-        if (r < 0)
+        if (r < 0) {
                 fc_log(ctx, FC_LOG_DEBUG, "parts cache miss: %s", err.msg);
+                close(p->fd);
+                p->fd = -1;
+        }
         fc_error_clear(&err);
-        fc_parts_lease_abandon(p);
+        free(p->cg_key);
+        p->cg_key = NULL;
 }
 
 void fc_parts_lease_abandon(struct fc_parts_pending *p)
@@ -382,14 +386,16 @@ void fc_parts_lease(const struct fc_context *ctx, uint32_t want, const char *cgr
                 want = 0; /* no memory: nothing asked */
         fc_parts_lease_begin(ctx, want, key, 0, NULL, autostart, &p);
         fc_parts_lease_end(ctx, &p, ret);
+        fc_parts_lease_abandon(&p);
 }
 
-void fc_parts_retire(const struct fc_context *ctx, int *fds, unsigned n)
+void fc_parts_retire(const struct fc_context *ctx, int conn, int *fds, unsigned n)
 {
         if (n > 0 && n <= 3 && ctx != NULL && !ctx->no_cache && ctx->cache_socket != NULL &&
             ctx->cache_socket[0] != '\0') {
                 fc_error_t err = FC_ERROR_INIT;
-                cleanup_close int fd = connect_cache(ctx->cache_socket, &err);
+                cleanup_close int own = conn >= 0 ? -1 : connect_cache(ctx->cache_socket, &err);
+                int fd = conn >= 0 ? conn : own;
                 struct fc_parts_retire_req req = {.lease_id = 0};
                 if (fd < 0 ||
                     fc_parts_send(fd, FC_PARTS_OP_RETIRE, 0, &req, sizeof(req), fds, n, &err) < 0)

@@ -95,6 +95,11 @@ struct fc_parts_pending {
 void fc_parts_lease_begin(const struct fc_context *ctx, uint32_t want, char *cgroup_key,
                           unsigned long cgtree_flags, const char *dev_key, bool autostart,
                           struct fc_parts_pending *ret);
+/* The connection stays open after the answer (p->fd, -1 when there was
+ * none): closing it wakes the cache, which then competes for the CPU with
+ * the create it just served.  The caller closes it with
+ * fc_parts_lease_abandon once that does not matter, and may send RETIRE
+ * on it before. */
 void fc_parts_lease_end(const struct fc_context *ctx, struct fc_parts_pending *p,
                         struct fc_parts_lease *ret);
 void fc_parts_lease_abandon(struct fc_parts_pending *p);
@@ -102,9 +107,11 @@ void fc_parts_lease_abandon(struct fc_parts_pending *p);
 /* Hand used parts (fds; closed here in every case) to the cache, which
  * holds them a moment and drops them off the critical path: the init's
  * mount namespace, whose teardown at the init's exit would otherwise wait
- * for an RCU grace period.  Best effort, never blocks on the cache; with
- * no cache (or --no-cache) the fds are just closed. */
-void fc_parts_retire(const struct fc_context *ctx, int *fds, unsigned n);
+ * for an RCU grace period.  Sent on `conn`, a connection to the cache
+ * (fc_parts_lease_end's), or on a new one when -1.  Best effort, never
+ * blocks on the cache; with no cache (or --no-cache) the fds are just
+ * closed. */
+void fc_parts_retire(const struct fc_context *ctx, int conn, int *fds, unsigned n);
 
 /* A removed container's cgroup, when it went where the cache at ctx pools
  * (`pool_prefix`, the name prefix of the pooled cgroup it came from;

@@ -36,7 +36,9 @@
 #include "lib/parts/protocol.h"
 #include "lib/sys.h"
 
-#define MAX_CLIENTS 64
+/* A create keeps its connection from its lease to its end (a few ms; the
+ * close would wake us while it runs): room for a burst of them. */
+#define MAX_CLIENTS 256
 /* How long the loop must see no request before it refills above the low
  * water mark: refills then never delay a burst of leases. */
 #define IDLE_MS           50

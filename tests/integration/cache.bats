@@ -369,6 +369,42 @@ except Exception as e:
         lease_ok "granted net ipc uts "
 }
 
+@test "cache: the init of a v1 create is cloned before the lease is read; it joins what the cache had and makes what it lacked" {
+        load cgroup-helpers
+        # No network namespaces pooled: that one the init makes itself.
+        run -0 cache serve --detach --pool-net 0 --pool-ipc 2 --pool-uts 2
+        wait_pools_full
+        setup_bundle
+        set_cmd 'for n in net ipc uts; do readlink /proc/self/ns/$n; done; cat /sys/class/net/lo/flags; hostname'
+        track_id "$FC_ID"
+        run -0 fc --cache-socket "$CACHE_SOCK" --debug --log "$FC_TMP/log" run --bundle "$FC_BUNDLE" "$FC_ID"
+        [ "${#lines[@]}" -eq 5 ] || fail "output: $output"
+        [ "${lines[0]}" != "$(readlink /proc/self/ns/net)" ]
+        [ "${lines[1]}" != "$(readlink /proc/self/ns/ipc)" ]
+        [ "${lines[2]}" != "$(readlink /proc/self/ns/uts)" ]
+        # Its own loopback, up (IFF_UP), and the config's hostname.
+        (( ${lines[3]} & 1 )) || fail "lo is down: ${lines[3]}"
+        [ "${lines[4]}" = "$(jq -r .hostname "$FC_BUNDLE/config.json")" ]
+        # On v1 (the cgroup made after the clone) the id is reserved after the clone too, while the
+        # init sets up; on v2 the init is cloned into its cgroup, after everything.
+        local phases
+        phases=" $(grep -o 'phase [a-z-]*' "$FC_TMP/log" | awk '{ print $2 }' | tr '\n' ' ')"
+        if cg_is_v2; then
+                [[ "$phases" == *" reserve "*" clone "* ]] || fail "phases:$phases"
+        else
+                [[ "$phases" == *" clone reserve "* ]] || fail "phases:$phases"
+        fi
+        # The id is checked all the same, and a failed create leaves the running one alone.
+        export FLASHCUBE_CACHE_SOCKET=$CACHE_SOCK
+        set_cmd 'exec sleep 1000'
+        create_container "$FC_ID-2"
+        run fc create --bundle "$FC_BUNDLE" "$FC_ID-2"
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"container with given ID already exists"* ]]
+        [ "$(container_status "$FC_ID-2")" = created ]
+        run -0 fc delete -f "$FC_ID-2"
+}
+
 @test "cache: a container's mount namespace (and leased network and IPC ones) is retired to the cache, which drops it soon after" {
         start_cache
         setup_bundle
