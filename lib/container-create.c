@@ -675,6 +675,19 @@ static int take_lease(const struct fc_context *ctx, struct fc_parts_pending *pen
         return 0;
 }
 
+/* <root>/<id>, ours: its fd, also in ret->dirfd, and *reserved set. */
+static int reserve_id(const struct fc_context *ctx, const char *id, struct fc_created *ret,
+                      bool *reserved, fc_error_t *err)
+{
+        fc_trace(ctx, "reserve");
+        int dirfd = fc_status_reserve(ctx->root, id, err);
+        if (dirfd < 0)
+                return dirfd;
+        ret->dirfd = dirfd;
+        *reserved = true;
+        return dirfd;
+}
+
 /* exec.fifo in the state dir, opened O_RDWR: that never blocks on a FIFO
  * and keeps a reader alive; `start` opens the other end non-blocking and
  * writes one byte. */
@@ -908,14 +921,8 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                            ((want & FC_PART_UTS) ? CLONE_NEWUTS : 0);
         bool reserved = false, lease_taken = !early_clone;
         int dirfd = -1;
-        if (!early_clone) {
-                fc_trace(ctx, "reserve");
-                dirfd = fc_status_reserve(ctx->root, o->id, err);
-                if (dirfd < 0)
-                        return dirfd;
-                ret->dirfd = dirfd;
-                reserved = true;
-        }
+        if (!early_clone && (dirfd = reserve_id(ctx, o->id, ret, &reserved, err)) < 0)
+                return dirfd;
         struct fc_state *st = new_state(o->id, bundle, rootfs, cfg, err);
         if (st == NULL)
                 goto undo_state;
@@ -1046,12 +1053,8 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 fc_spawn_step_aside();
         int mnt_fd = -1;
         if (early_clone) {
-                fc_trace(ctx, "reserve");
-                dirfd = fc_status_reserve(ctx->root, o->id, err);
-                if (dirfd < 0)
+                if ((dirfd = reserve_id(ctx, o->id, ret, &reserved, err)) < 0)
                         goto undo_child;
-                ret->dirfd = dirfd;
-                reserved = true;
                 if (!autostart && make_fifo(dirfd, &fifo_fd, err) < 0)
                         goto undo_child;
                 lease_taken = true;
