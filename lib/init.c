@@ -314,6 +314,24 @@ static int await_parts(void *data, fc_error_t *err)
         int r = fc_sync_recv_fds(a->sync_fd, &m, fds, FC_SYNC_PART_COUNT, &n, err);
         if (r < 0)
                 return r;
+        /* Above the preserved range, as sanitize_fds keeps ours: a caller
+         * that closed its stdin would otherwise find one of them there, and
+         * the terminal's dup2 onto 0-2 would replace it. */
+        int first = 3 + (int) a->preserve_fds;
+        for (size_t i = 0; i < n; i++) {
+                if (fds[i] < first) {
+                        int nfd = fcntl(fds[i], F_DUPFD_CLOEXEC, first);
+                        int e = errno;
+                        close(fds[i]);
+                        fds[i] = nfd;
+                        if (nfd < 0) {
+                                for (size_t j = 0; j < n; j++)
+                                        if (fds[j] >= 0)
+                                                close(fds[j]);
+                                return fc_error_setm(err, -e, "move the parts' fds");
+                        }
+                }
+        }
         static const struct {
                 int bit;
                 enum fc_ns_type t;
