@@ -332,6 +332,19 @@ with_nofile() {
         [ "$failed" -eq 0 ]
 }
 
+# rm_cgroup_tree DIR: a cgroup and those left below it, once empty.  A deleted container's cgroup
+# goes back to the parts cache, which removes it a moment later: until then DIR is not empty.
+rm_cgroup_tree() {
+        local i
+        for ((i = 0; i < 100; i++)); do
+                find "$1" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
+                rmdir "$1" 2>/dev/null && return 0
+                [ -d "$1" ] || return 0
+                sleep 0.1
+        done
+        return 1
+}
+
 # in_pids_cgroup MAX CMD...: CMD as the only process of a pids cgroup whose pids.max is MAX.  The
 # containers flashcube creates from there nest below it (no cgroupsPath), so it is removed in
 # teardown; its name lacks the run's prefix so that leakcheck looks only at theirs.
@@ -342,7 +355,7 @@ in_pids_cgroup() {
         [ -d /sys/fs/cgroup/pids ] || cg=/sys/fs/cgroup/fcfaults-$$
         if [ ! -d "$cg" ]; then
                 mkdir "$cg" || return 98
-                on_teardown "rmdir '$cg'"
+                on_teardown "rm_cgroup_tree '$cg'"
         fi
         echo "$max" >"$cg/pids.max" || return 98
         # A sanitizer build's leak check clones a tracer at exit, which pids.max forbids too: it
