@@ -372,16 +372,6 @@ static void parent_ns_leave(struct parent_ns *saved)
         }
 }
 
-/* A leased namespace is joined like a `path` one, by the fd the cache sent. */
-static void take_leased(struct fc_ns_plan *ns, enum fc_ns_type t, int *fd)
-{
-        if (*fd < 0)
-                return;
-        ns->mode[t] = FC_NS_MODE_JOIN;
-        ns->path[t] = "(parts cache)";
-        ns->fd[t] = steal_fd(fd);
-}
-
 static void kill_and_reap(pid_t pid, int pidfd)
 {
         if (pid <= 0)
@@ -668,9 +658,9 @@ static int take_lease(const struct fc_context *ctx, struct fc_parts_pending *pen
         *cgtree_fd = steal_fd(&lease.cgtree_fd);
         *devtree_fd = steal_fd(&lease.devtree_fd);
         *leased = lease.granted;
-        take_leased(ns, FC_NS_NETWORK, &lease.net_fd);
-        take_leased(ns, FC_NS_IPC, &lease.ipc_fd);
-        take_leased(ns, FC_NS_UTS, &lease.uts_fd);
+        fc_ns_plan_take_leased(ns, FC_NS_NETWORK, &lease.net_fd);
+        fc_ns_plan_take_leased(ns, FC_NS_IPC, &lease.ipc_fd);
+        fc_ns_plan_take_leased(ns, FC_NS_UTS, &lease.uts_fd);
         fc_parts_lease_clear(&lease);
         return 0;
 }

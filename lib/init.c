@@ -346,9 +346,7 @@ static int await_parts(void *data, fc_error_t *err)
                 if (!(m.status & kinds[i].bit)) {
                         create |= a->deferred & kinds[i].flag;
                 } else if (k < n) {
-                        ns->fd[kinds[i].t] = fds[k++];
-                        ns->mode[kinds[i].t] = FC_NS_MODE_JOIN;
-                        ns->path[kinds[i].t] = "(parts cache)";
+                        fc_ns_plan_take_leased(ns, kinds[i].t, &fds[k++]);
                 }
         }
         if (m.type == FC_SYNC_PARTS && (m.status & FC_SYNC_PART_CGTREE) && k < n)

@@ -215,6 +215,15 @@ int fc_ns_join_in_child(const struct fc_ns_plan *p, fc_error_t *err)
         return 0;
 }
 
+void fc_ns_plan_take_leased(struct fc_ns_plan *p, enum fc_ns_type t, int *fd)
+{
+        if (*fd < 0)
+                return;
+        p->mode[t] = FC_NS_MODE_JOIN;
+        p->path[t] = "(parts cache)";
+        p->fd[t] = steal_fd(fd);
+}
+
 int fc_ns_loopback_up(fc_error_t *err)
 {
         cleanup_close int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);

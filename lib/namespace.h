@@ -52,6 +52,10 @@ uint64_t fc_ns_clone_flags(const struct fc_ns_plan *p, bool cgroup_in_clone);
  * (those were joined by the parent for its children). */
 int fc_ns_join_in_child(const struct fc_ns_plan *p, fc_error_t *err);
 
+/* A namespace from the parts cache, joined like a `path` one by its fd
+ * (*fd, taken; nothing when it is -1). */
+void fc_ns_plan_take_leased(struct fc_ns_plan *p, enum fc_ns_type t, int *fd);
+
 /* Write linux.uidMappings/gidMappings for the init `pid` (the runtime is
  * root in the parent user namespace, so no newuidmap is needed). */
 int fc_ns_write_id_maps(pid_t pid, const struct fc_config *cfg, fc_error_t *err);

@@ -360,7 +360,8 @@ void fc_parts_lease_end(const struct fc_context *ctx, struct fc_parts_pending *p
         }
         if (r < 0) {
                 fc_log(ctx, FC_LOG_DEBUG, "parts cache miss: %s", err.msg);
-                close(p->fd);
+                if (p->fd >= 0)
+                        close(p->fd);
                 p->fd = -1;
         }
         fc_error_clear(&err);
