@@ -683,6 +683,25 @@ wait_dev_pool() {
         wait_status ".pools.dev.ready >= $1" "the /dev pool did not reach $1"
 }
 
+# devtree_warm ID: devtree_run ID until its init reports the leased /dev tree.  A busy or
+# emulated machine can push the cache's answer past the client's 5 ms wait, which is a
+# legitimate miss (the cache counts the hit, the create goes cold), so a few tries are allowed;
+# dev_hits counts the hits spent.
+dev_hits=0
+devtree_warm() {
+        local try
+        for ((try = 0; try < 5; try++)); do
+                wait_dev_pool 1
+                devtree_run "$1"
+                dev_hits=$((dev_hits + 1))
+                grep -q 'init: /dev from the cache' "$FC_TMP/$1.log" && return 0
+                grep -q 'parts cache miss: parts cache did not answer in time' "$FC_TMP/$1.log" ||
+                        fail "$1 did not use a /dev tree: $(cat "$FC_TMP/$1.log")"
+                fc delete -f "$1" 2>/dev/null || true
+        done
+        fail "$1: the cache never answered in time"
+}
+
 @test "cache: /dev comes ready made, the same as a cold create's, and fresh for each container" {
         bats_require_minimum_version 1.5.0
         setup_bundle
@@ -693,15 +712,13 @@ wait_dev_pool() {
         # The first create teaches the cache this /dev.
         devtree_run d0
         wait_dev_pool 2
-        devtree_run d1
+        devtree_warm d1
         run -0 status_json
-        echo "$output" | jq -e '.pools.dev.hits == 1 and .pools.dev.misses == 1 and
-                .pools.dev.kinds == 1'
+        echo "$output" | jq -e --argjson h $dev_hits '.pools.dev.hits == $h and
+                .pools.dev.misses == 1 and .pools.dev.kinds == 1'
         ! grep -q 'init: /dev from the cache' "$FC_TMP/d0.log" || fail "d0 used a /dev tree"
-        grep -q 'init: /dev from the cache' "$FC_TMP/d1.log"
-        devtree_run d1b
+        devtree_warm d1b
         local warm=$output
-        grep -q 'init: /dev from the cache' "$FC_TMP/d1b.log"
         devtree_run k1 cold
         # The same nodes, modes, owners, numbers and links; nothing of d0's or d1's.
         [ "$output" = "$warm" ] || fail "warm: $warm, cold: $output"
@@ -709,7 +726,8 @@ wait_dev_pool() {
         echo "$output" | grep -qx 'shm: '
         diff <(mounts_view "$FC_TMP/d1b.mi" d1b) <(mounts_view "$FC_TMP/k1.mi" k1)
         run -0 status_json
-        echo "$output" | jq -e '.pools.dev.hits == 2 and .pools.dev.errors == 0'
+        echo "$output" | jq -e --argjson h $dev_hits '.pools.dev.hits == $h and
+                .pools.dev.errors == 0'
         run -0 cache stop
         ! grep -qF "$CACHE_SOCK.trees" /proc/self/mountinfo || fail "a parked tree left on the host"
 }
