@@ -573,6 +573,37 @@ in_cgroup() {
         [ ! -e "$CACHE_DIR/cache.cgroups" ]
 }
 
+@test "cache: cgroup v1: a pooled cgroup whose name is taken in one hierarchy: that one is joined and kept" {
+        load cgroup-helpers
+        pooled_cgroup_bundle
+        local h
+        h=$(cg_mount pids)
+        [ -n "$h" ] || skip "no v1 pids hierarchy on this machine"
+        start_cache --pool-cgroup 2
+        create_container c1
+        wait_cgroup_pool 2
+        # Someone else's cgroup by c2's name, in the pids hierarchy only.
+        mkdir "$h$FC_CG_PARENT/c2"
+        update_config '.linux.cgroupsPath = $p' --arg p "$FC_CG_PARENT/c2"
+        create_container c2
+        run -0 status_json
+        echo "$output" | jq -e '.pools.cgroup.hits == 1'
+        in_cgroup "$(container_pid c2)" "$FC_CG_PARENT/c2"
+        # The record (claimed before the renames as made by us) says the pids
+        # directory is not ours, the others are.
+        local rec
+        rec=$(jq -r .cgroup "$FC_ROOT/c2/state.json")
+        echo "$rec" | grep -q " 1:0:pids:" || fail "pids claimed: $rec"
+        echo "$rec" | grep -q " 1:1:[^:]*memory[^:]*:" || fail "memory not claimed: $rec"
+        # The pooled pids directory it was given did not stay behind.
+        [ "$(pooled_names "$FC_CG_PARENT" | awk -v h="$h" '$1 == h' | wc -l)" -eq \
+                "$(pooled_names "$FC_CG_PARENT" | awk -v h="$(cg_mount memory)" '$1 == h' | wc -l)" ]
+        run -0 fc delete -f c2
+        [ -d "$h$FC_CG_PARENT/c2" ] || fail "the pids cgroup that was not ours was removed"
+        [ ! -e "$(cg_mount memory)$FC_CG_PARENT/c2" ] || fail "the memory cgroup c2 made was left"
+        rmdir "$h$FC_CG_PARENT/c2"
+}
+
 # mounts_view FILE NAME: the mountinfo lines in FILE as a set: no ids or device
 # numbers, a mount's parent by its mount point, the container's name NAME as X.
 mounts_view() {
