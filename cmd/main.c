@@ -5,6 +5,7 @@
  * dockerd, podman/conmon) can call us exactly as they call runc.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -67,6 +68,25 @@ static const struct fc_cmd *find_command(const char *name)
 }
 
 /* A global boolean flag's bad "=VALUE" (no log is set up yet). */
+/* A closed stdin, stdout or stderr gets /dev/null, as a Go program's (runc's)
+ * does at start: otherwise the runtime's first files land there, and the
+ * container's process, which inherits our stdio, starts with a closed one (or
+ * a message meant for stderr goes into a file). */
+static void open_std_fds(void)
+{
+        for (int fd = 0; fd < 3; fd++) {
+                if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+                        continue;
+                /* The lowest free descriptor: this one, then inherited
+                 * as stdio is. */
+                int null = open("/dev/null", (fd == 0 ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
+                if (null == fd)
+                        (void) fcntl(fd, F_SETFD, 0);
+                else if (null >= 0)
+                        close(null);
+        }
+}
+
 static int bad_bool(const char *name, const char *value)
 {
         fprintf(stderr, "flashcube: invalid boolean value \"%s\" for -%s: parse error\n", value,
@@ -79,6 +99,7 @@ int main(int argc, char **argv)
         struct fc_context ctx = {.root = FC_DEFAULT_ROOT};
         const char *log_path = NULL, *log_format = "text";
         ctx.t0_ns = fc_now_ns();
+        open_std_fds();
         enum {
                 OPT_DEBUG = 256,
                 OPT_LOG,

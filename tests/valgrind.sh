@@ -1,19 +1,25 @@
 #!/bin/bash
 # valgrind.sh FLASHCUBE - every command under valgrind memcheck (the runtime
 # process; the container's init execs away and is not traced).  Fails on any
-# memory error or definite leak.
+# memory error or definite leak.  The runtime talks to a parts cache of its
+# own (not under valgrind), so that the lease's client side is checked and
+# the system's cache is never started.
 set -euo pipefail
 fc=$(readlink -f "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/fc-valgrind.XXXXXX)
 root=$work/root
 id=fcvg-$$
+export FLASHCUBE_CACHE_SOCKET=$work/cache.sock
 cleanup() {
         "$fc" --root "$root" delete -f "$id" >/dev/null 2>&1 || true
         "$fc" --root "$root" delete -f "$id-run" >/dev/null 2>&1 || true
+        "$fc" --root "$root" delete -f "$id-cold" >/dev/null 2>&1 || true
+        "$fc" cache stop >/dev/null 2>&1 || true
         rm -rf "$work"
 }
 trap cleanup EXIT
+"$fc" cache serve --detach
 "$here/bench/make-bundle.sh" "$work/bundle" sleep 30 >/dev/null
 # valgrind virtualises RLIMIT_NOFILE (it keeps fds for itself) and refuses
 # setting it: drop the rlimits, everything else is as `runc spec` makes it.
@@ -50,6 +56,7 @@ check 1 state nosuchid
 check 0 delete -f "$id"
 jq '.process.args = ["true"]' "$work/bundle/config.json" > "$work/c" && mv "$work/c" "$work/bundle/config.json"
 check 0 run -b "$work/bundle" "$id-run"
+check 0 --no-cache run -b "$work/bundle" "$id-cold"
 echo '{"ociVersion": "1.0.0", "process": ' > "$work/bundle/config.json"
 check 1 create -b "$work/bundle" "$id"
 exit $rc

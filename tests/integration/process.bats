@@ -22,6 +22,21 @@ run_cmd() {
         [ "$(hostname)" != fct-host.example ]
 }
 
+@test "process: a runtime started with stdin and stdout closed gives the container open ones" {
+        bats_require_minimum_version 1.5.0
+        if runtime_is_runc && "$FC_RUNTIME" --version | grep -q '^runc version 1\.1\.'; then
+                skip "runc 1.1 (Go 1.19) gives a closed stdin as a pipe that never ends: cat waits"
+        fi
+        # Reads at EOF, writes that go nowhere: not EBADF.
+        set_cmd 'cat; echo "read=$?" >&2; echo out; echo "write=$?" >&2'
+        # (closed by sh right before the exec: bats' `run` puts a pipe on closed fds)
+        run --separate-stderr timeout --kill-after=5 "$FC_TIMEOUT" sh -c 'exec "$@" <&- >&-' sh \
+                "$FC_RUNTIME" --root "$FC_ROOT" run --bundle "$FC_BUNDLE" "$FC_ID"
+        [ "$status" -eq 0 ] || fail "status $status: $stderr"
+        echo "$stderr" | grep -qx 'read=0' || fail "$stderr"
+        echo "$stderr" | grep -qx 'write=0' || fail "$stderr"
+}
+
 @test "process: domainname" {
         unsupported_by_runc_1_1 domainname
         update_config '.domainname = "fct.example"'
