@@ -13,8 +13,9 @@
 #   container  exec of the process ........ its exit (busybox `true`)
 #   tail       exit of the process ........ exit of flashcube
 #   total      exec of flashcube .......... exit of flashcube
-#   MADE wait  the init's first recvmsg: how long it waited for the runtime
-#              to report its cgroup's directories (lib/container-create.c)
+#   init waits the init's recvmsg calls before its exec, summed: how long it
+#              waited for the runtime (PARTS, MADE and GO, see lib/spawn.h;
+#              lib/container-create.c)
 # With -s every syscall is traced (about a microsecond more each, so the
 # phases grow) and, per build, it also prints the syscalls that take most
 # time in the runtime and in the init (median per run of their summed
@@ -155,8 +156,8 @@ for line in open(path):
             cur['i1'] = t
     elif ev == 'sys_exit' and pid in enter:
         t0, nr = enter.pop(pid)
-        if pid == cur.get('init') and nr == 47 and 'made' not in cur:
-            cur['made'] = t - t0
+        if pid == cur.get('init') and nr == 47 and 'iexec' not in cur:
+            cur['waits'] = cur.get('waits', 0) + t - t0
         who = 'runtime' if pid == cur.get('rt') else \
             'init' if pid == cur.get('init') and 'iexec' not in cur else None
         if who:
@@ -167,11 +168,11 @@ def stat(v):
     v = sorted(v)
     return '%6.0f %6.0f' % (statistics.median(v), v[int(len(v) * 0.9)]) if v else '     ?      ?'
 print('microseconds, median and p90 over %d runs per build' % len(runs[0]))
-print('%-8s' % 'build' + ''.join('%14s' % p[0] for p in phases) + '%14s' % 'MADE wait')
+print('%-8s' % 'build' + ''.join('%14s' % p[0] for p in phases) + '%14s' % 'init waits')
 for b, name in enumerate(builds):
     rs = runs[b]
     cols = [stat([r[z] - r[a] for r in rs if a in r and z in r]) for _, a, z in phases]
-    cols.append(stat([r['made'] for r in rs if 'made' in r]))
+    cols.append(stat([r.get('waits', 0) for r in rs if 'iexec' in r]))
     print('%-8s' % b + ''.join('%14s' % c for c in cols))
 if all_syscalls:
     for b, name in enumerate(builds):
