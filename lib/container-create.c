@@ -432,7 +432,7 @@ static int make_cgroup(const struct fc_context *ctx, struct fc_cgroup *cg,
         fc_trace(ctx, "cgroup-make");
         /* Recorded before any directory exists: a runtime killed while it
          * makes them leaves nothing `delete` cannot find. */
-        fc_cgroup_claim_missing(cg, pooled);
+        fc_cgroup_claim_missing(cg);
         free(st->cgroup);
         st->cgroup = fc_cgroup_serialize(cg, err);
         if (st->cgroup == NULL || fc_status_write(dirfd, st, err) < 0)

@@ -1130,19 +1130,11 @@ static struct fc_cgroup *plan_in(enum fc_cgroup_mode mode, const char *proc_cgro
         return steal_ptr(&cg);
 }
 
-void fc_cgroup_claim_missing(struct fc_cgroup *cg, const char *pooled)
+void fc_cgroup_claim_missing(struct fc_cgroup *cg)
 {
         for (size_t i = 0; i < cg->n_hier; i++) {
                 struct fc_cgroup_hier *h = &cg->hier[i];
                 h->n_created = 0;
-                if (pooled && pooled[0] && !h->v2) {
-                        /* The pooled directory lives beside the leaf, so
-                         * only the leaf is missing, and if it is not the
-                         * rename fails and make's record corrects this.
-                         * Saves a stat per hierarchy on the create's path. */
-                        h->n_created = 1;
-                        continue;
-                }
                 for (unsigned up = 0;; up++) {
                         cleanup_free char *d = up ? dir_up(h, up) : fc_cgroup_hier_dir(h);
                         struct stat sb;

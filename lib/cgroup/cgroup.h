@@ -48,9 +48,10 @@ int fc_cgroup_make(struct fc_cgroup *cg, const struct fc_resources *res, fc_erro
 
 /* Before make: count as ours the trailing directories that do not exist
  * yet, so that a record written now lets `delete` remove what make is
- * about to create even if the runtime dies half way.  With `pooled` (the
- * name make_from is given) the v1 leaves are claimed without a look. */
-void fc_cgroup_claim_missing(struct fc_cgroup *cg, const char *pooled);
+ * about to create even if the runtime dies half way.  (Looked at, not
+ * assumed: a leaf claimed but someone else's would be emptied by a
+ * `delete` after a crash, its processes killed.) */
+void fc_cgroup_claim_missing(struct fc_cgroup *cg);
 
 /* cgroup v1 and hybrid: the key under which the parts cache pools
  * cgroups where this plan's cgroup goes - one "<mount>\t<parent>\n" line

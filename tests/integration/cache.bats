@@ -15,6 +15,11 @@ setup() {
         CACHE_SOCK=$CACHE_DIR/cache.sock
         CACHE_PID=$CACHE_DIR/cache.pid
         export CACHE_SOCK
+        # What is tested here is what the cache hands out, so a create waits up to 2 s for
+        # its answer rather than 5 ms, which sanitizer builds and the v2 VM's emulation can
+        # miss (a legitimate, but here useless, cold create).  The tests of the wait itself
+        # unset it.
+        export FLASHCUBE_CACHE_WAIT_MS=2000
 }
 
 teardown() {
@@ -335,12 +340,23 @@ except Exception as e:
 }
 
 @test "cache: a slow cache is a miss within a few milliseconds" {
+        unset FLASHCUBE_CACHE_WAIT_MS
         start_cache --test-reply-delay-us 200000
         run -0 cache lease-test --count 3
         [[ "$output" == "leases 3 hits 0 partial 0 misses 3 "* ]]
         # The parts it sent too late died with the connection.
         run -0 status_json
         echo "$output" | jq -e '.errors == 0'
+        # FLASHCUBE_CACHE_WAIT_MS lengthens the wait: the same answers are hits.
+        FLASHCUBE_CACHE_WAIT_MS=1000 run -0 cache lease-test --count 2
+        [[ "$output" == "leases 2 hits 2 partial 0 misses 0 "* ]]
+        FLASHCUBE_CACHE_WAIT_MS=0 run -1 cache status
+        [[ "$output" == *"flashcube: invalid FLASHCUBE_CACHE_WAIT_MS: 0 (want 1 to 60000 milliseconds)"* ]]
+        FLASHCUBE_CACHE_WAIT_MS=5ms run -1 --separate-stderr "$FC_RUNTIME" --log "$FC_TMP/log.json" \
+                --log-format json --cache-socket "$CACHE_SOCK" cache status
+        [[ "$stderr" == "flashcube: invalid FLASHCUBE_CACHE_WAIT_MS: 5ms"* ]]
+        jq -e 'select(.level == "error") | .msg | test("invalid FLASHCUBE_CACHE_WAIT_MS: 5ms")' \
+                "$FC_TMP/log.json"
 }
 
 @test "cache: a config file sets the pools; flags override it" {
@@ -576,31 +592,41 @@ in_cgroup() {
 @test "cache: cgroup v1: a pooled cgroup whose name is taken in one hierarchy: that one is joined and kept" {
         load cgroup-helpers
         pooled_cgroup_bundle
-        local h
+        local h other
         h=$(cg_mount pids)
         [ -n "$h" ] || skip "no v1 pids hierarchy on this machine"
+        other=$(v1_mounts | grep -vx "$h" | head -1)
+        [ -n "$other" ] || skip "a single v1 hierarchy on this machine"
         start_cache --pool-cgroup 2
         create_container c1
-        wait_cgroup_pool 2
         # Someone else's cgroup by c2's name, in the pids hierarchy only.
         mkdir "$h$FC_CG_PARENT/c2"
         update_config '.linux.cgroupsPath = $p' --arg p "$FC_CG_PARENT/c2"
-        create_container c2
-        run -0 status_json
-        echo "$output" | jq -e '.pools.cgroup.hits == 1'
+        # A lease answered after the client's 5 ms wait is a legitimate miss (the create goes
+        # cold, the record is right from the start): tried again.
+        local try before
+        for ((try = 0; try < 5; try++)); do
+                wait_cgroup_pool 2
+                before=$(pooled_names "$FC_CG_PARENT")
+                create_container c2
+                jq -e '.cgroupPool | test("^\\.fc-pool-")' "$FC_ROOT/c2/state.json" >/dev/null && break
+                run -0 fc delete -f c2
+        done
+        [ "$try" -lt 5 ] || fail "no create got a pooled cgroup"
         in_cgroup "$(container_pid c2)" "$FC_CG_PARENT/c2"
-        # The record (claimed before the renames as made by us) says the pids
-        # directory is not ours, the others are.
+        # One pooled name gone from every hierarchy: renamed into place, or (pids) removed
+        # when the rename found the name taken.
+        [ "$(comm -23 <(echo "$before") <(pooled_names "$FC_CG_PARENT") | wc -l)" -eq \
+                "$(v1_mounts | wc -l)" ]
+        # The record says the pids directory is not ours (delete leaves it, and kills
+        # nothing in it), the others are.
         local rec
         rec=$(jq -r .cgroup "$FC_ROOT/c2/state.json")
-        echo "$rec" | grep -q " 1:0:pids:" || fail "pids claimed: $rec"
-        echo "$rec" | grep -q " 1:1:[^:]*memory[^:]*:" || fail "memory not claimed: $rec"
-        # The pooled pids directory it was given did not stay behind.
-        [ "$(pooled_names "$FC_CG_PARENT" | awk -v h="$h" '$1 == h' | wc -l)" -eq \
-                "$(pooled_names "$FC_CG_PARENT" | awk -v h="$(cg_mount memory)" '$1 == h' | wc -l)" ]
+        echo "$rec" | grep -q " 1:0:[^:]*:$h:" || fail "pids claimed: $rec"
+        echo "$rec" | grep -q " 1:1:[^:]*:$other:" || fail "$other not claimed: $rec"
         run -0 fc delete -f c2
         [ -d "$h$FC_CG_PARENT/c2" ] || fail "the pids cgroup that was not ours was removed"
-        [ ! -e "$(cg_mount memory)$FC_CG_PARENT/c2" ] || fail "the memory cgroup c2 made was left"
+        [ ! -e "$other$FC_CG_PARENT/c2" ] || fail "the cgroup c2 made in $other was left"
         rmdir "$h$FC_CG_PARENT/c2"
 }
 
@@ -723,6 +749,7 @@ devtree_warm() {
         local try
         for ((try = 0; try < 5; try++)); do
                 wait_dev_pool 1
+                rm -f "$FC_TMP/$1.log" # (--log appends)
                 devtree_run "$1"
                 dev_hits=$((dev_hits + 1))
                 grep -q 'init: /dev from the cache' "$FC_TMP/$1.log" && return 0
@@ -769,13 +796,24 @@ retired_names() {
 }
 
 # from_pool ID: a container whose cgroup comes from the pool (a cache with 2 per place,
-# taught the place by a first container, c1).
+# taught the place by a first container, c1).  A lease answered after the client's 5 ms
+# wait (a slow build, a busy machine) is a legitimate miss that the cache counts as a hit:
+# such a create is deleted and tried again; pool_hits counts the hits spent.
+pool_hits=0
 from_pool() {
         start_cache --pool-cgroup 2
         create_container c1
-        wait_cgroup_pool 2
         update_config '.linux.cgroupsPath = $p' --arg p "$FC_CG_PARENT/$1"
-        create_container "$1"
+        local try
+        for ((try = 0; try < 5; try++)); do
+                wait_cgroup_pool 2
+                create_container "$1"
+                pool_hits=$((pool_hits + 1))
+                jq -e '.cgroupPool | test("^\\.fc-pool-")' "$FC_ROOT/$1/state.json" >/dev/null &&
+                        return 0
+                fc delete -f "$1" || return 1
+        done
+        fail "$1: no create got a pooled cgroup"
 }
 
 @test "cache: cgroup v1: a deleted container's cgroup is handed to the cache, which removes it" {
@@ -783,7 +821,8 @@ from_pool() {
         pooled_cgroup_bundle
         from_pool c2
         run -0 status_json
-        echo "$output" | jq -e '.pools.cgroup.hits == 1 and .pools.cgroup.removed == 0'
+        echo "$output" | jq -e --argjson h $pool_hits '.pools.cgroup.hits == $h and
+                .pools.cgroup.removed == 0'
         # The state records where it came from.
         jq -e '.cgroupPool | test("^\\.fc-pool-[0-9a-f]{8}-$")' "$FC_ROOT/c2/state.json"
         run -0 fc delete -f c2
