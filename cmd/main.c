@@ -67,7 +67,6 @@ static const struct fc_cmd *find_command(const char *name)
         return NULL;
 }
 
-/* A global boolean flag's bad "=VALUE" (no log is set up yet). */
 /* A closed stdin, stdout or stderr gets /dev/null, as a Go program's (runc's)
  * does at start: otherwise the runtime's first files land there, and the
  * container's process, which inherits our stdio, starts with a closed one (or
@@ -79,7 +78,7 @@ static void open_std_fds(void)
                         continue;
                 /* The lowest free descriptor: this one, then inherited
                  * as stdio is. */
-                int null = open("/dev/null", (fd == 0 ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
                 if (null == fd)
                         (void) fcntl(fd, F_SETFD, 0);
                 else if (null >= 0)
@@ -87,6 +86,7 @@ static void open_std_fds(void)
         }
 }
 
+/* A global boolean flag's bad "=VALUE" (no log is set up yet). */
 static int bad_bool(const char *name, const char *value)
 {
         fprintf(stderr, "flashcube: invalid boolean value \"%s\" for -%s: parse error\n", value,
@@ -186,6 +186,21 @@ int main(int argc, char **argv)
         }
         if (fc_log_setup(&ctx, log_path, log_format) < 0)
                 return 1;
+        const char *wait_env = getenv("FLASHCUBE_CACHE_WAIT_MS");
+        if (wait_env && wait_env[0]) {
+                char *end = NULL;
+                errno = 0;
+                unsigned long ms = strtoul(wait_env, &end, 10);
+                if (errno || *end || wait_env[0] == '-' || ms < 1 || ms > 60000) {
+                        fc_cmd_failf(&ctx,
+                                     "invalid FLASHCUBE_CACHE_WAIT_MS: %s (want 1 to 60000 "
+                                     "milliseconds)",
+                                     wait_env);
+                        fc_log_close();
+                        return 1;
+                }
+                ctx.cache_wait_ns = (uint64_t) ms * 1000000ULL;
+        }
         /* create chdirs into the bundle: a relative --root must mean the
          * caller's directory, as with runc. */
         static char abs_root[PATH_MAX];

@@ -24,6 +24,9 @@ struct fc_context {
         bool rootless;
         const char *cache_socket; /* parts cache socket (--cache-socket, FLASHCUBE_CACHE_SOCKET) */
         bool no_cache;            /* --no-cache / FLASHCUBE_NO_CACHE=1: always the cold path */
+        /* FLASHCUBE_CACHE_WAIT_MS: how long a create waits for the cache's
+         * answer (0: the default, 5 ms) */
+        uint64_t cache_wait_ns;
         void (*log)(void *data, enum fc_log_level level, const char *msg);
         void *log_data;
         uint64_t t0_ns; /* CLOCK_MONOTONIC at process start, for --debug phase times */

@@ -116,6 +116,16 @@ int fc_process_apply_cpu_affinity_final(pid_t pid, const struct fc_process_plan 
 int fc_process_apply_user_and_caps(const struct fc_config *cfg, const struct fc_process_plan *p,
                                    fc_error_t *err);
 
+/* The bounding set's part alone, for a caller that has time to spare
+ * before the rest (the init waiting for its cgroup): it limits only what a
+ * later execve, a capset's inheritable set or a new user namespace's
+ * creator may get, never the capabilities in use.  The rest then follows
+ * with fc_process_apply_user_and_caps_after(..., true, ...). */
+int fc_process_drop_bounding(const struct fc_process_plan *p, fc_error_t *err);
+int fc_process_apply_user_and_caps_after(const struct fc_config *cfg,
+                                         const struct fc_process_plan *p, bool bounding_dropped,
+                                         fc_error_t *err);
+
 /* Resolve args[0] against PATH of `env` (execvpe semantics but without
  * running anything) so a missing binary fails before start with runc's
  * message: exec: "foo": executable file not found in $PATH.  No default

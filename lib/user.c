@@ -294,15 +294,27 @@ static int set_ambient(uint64_t mask, fc_error_t *err)
         return 0;
 }
 
+int fc_process_drop_bounding(const struct fc_process_plan *p, fc_error_t *err)
+{
+        return drop_bounding(p->caps[FC_PROCESS_CAP_BOUNDING], err);
+}
+
 int fc_process_apply_user_and_caps(const struct fc_config *cfg, const struct fc_process_plan *p,
                                    fc_error_t *err)
+{
+        return fc_process_apply_user_and_caps_after(cfg, p, false, err);
+}
+
+int fc_process_apply_user_and_caps_after(const struct fc_config *cfg,
+                                         const struct fc_process_plan *p, bool bounding_dropped,
+                                         fc_error_t *err)
 {
         static const struct fc_user root = {0};
         const struct fc_user *u = cfg->process ? &cfg->process->user : &root;
 
         /* Bounding set first, while we are still root with CAP_SETPCAP
          * (runc's order). */
-        if (drop_bounding(p->caps[FC_PROCESS_CAP_BOUNDING], err) < 0)
+        if (!bounding_dropped && drop_bounding(p->caps[FC_PROCESS_CAP_BOUNDING], err) < 0)
                 return err->status;
         if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
                 return fc_error_setm(err, -errno, "prctl PR_SET_KEEPCAPS");

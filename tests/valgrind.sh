@@ -15,7 +15,8 @@ cleanup() {
         "$fc" --root "$root" delete -f "$id" >/dev/null 2>&1 || true
         "$fc" --root "$root" delete -f "$id-run" >/dev/null 2>&1 || true
         "$fc" --root "$root" delete -f "$id-cold" >/dev/null 2>&1 || true
-        "$fc" cache stop >/dev/null 2>&1 || true
+        "$fc" cache stop >/dev/null 2>&1 ||
+                { [ -s "$work/cache.pid" ] && kill -9 "$(cat "$work/cache.pid")" 2>/dev/null; } || true
         rm -rf "$work"
 }
 trap cleanup EXIT

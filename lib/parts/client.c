@@ -33,9 +33,11 @@
 #include "lib/parts/protocol.h"
 #include "lib/sys.h"
 
-/* How long a create waits for the cache.  A warm cache answers in tens of
- * microseconds; creating the parts cold costs a few milliseconds, so
- * waiting longer than that can only lose. */
+/* How long a create waits for the cache (FLASHCUBE_CACHE_WAIT_MS changes
+ * it).  A warm cache answers in tens of microseconds; creating the parts
+ * cold costs a few milliseconds, so waiting longer than that can only lose
+ * - unless the machine is slow (sanitizers, emulation) and a hit matters
+ * more than the time, as to the tests of the cache itself. */
 #define LEASE_TIMEOUT_NS (5ULL * 1000000ULL)
 /* A lease dropped by an older cache is asked for again only with this much
  * of its wait left. */
@@ -320,7 +322,8 @@ void fc_parts_lease_begin(const struct fc_context *ctx, uint32_t want, char *cgr
             ctx->cache_socket == NULL || ctx->cache_socket[0] == '\0')
                 return;
         fc_error_t err = FC_ERROR_INIT;
-        ret->deadline_ns = fc_now_ns() + LEASE_TIMEOUT_NS;
+        ret->deadline_ns =
+                fc_now_ns() + (ctx->cache_wait_ns ? ctx->cache_wait_ns : LEASE_TIMEOUT_NS);
         ret->want = want;
         ret->with_cgroup = cgroup_key != NULL;
         ret->with_dev = dev_key != NULL;

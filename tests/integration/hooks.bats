@@ -107,6 +107,21 @@ log_field() {
         [ "$(log_field createContainer 3)" -gt 0 ]
 }
 
+@test "hooks: createContainer runs with the full capability bounding set, the process with the config's" {
+        # The init may drop the bounding set early, while it waits for the runtime, but not
+        # before a createContainer hook, which runs before the usual drop and inherits it.
+        add_hook createContainer /bin/sh -c "grep CapBnd /proc/self/status > $FC_SHARED/cc-bnd"
+        update_config '.process.capabilities.bounding = ["CAP_KILL", "CAP_NET_BIND_SERVICE",
+                "CAP_AUDIT_WRITE"]'
+        create_container
+        local full
+        full=$(awk '/^CapBnd:/ { print $2 }' /proc/self/status)
+        [ "$(awk '{ print $2 }' "$FC_SHARED/cc-bnd")" = "$full" ] ||
+                fail "createContainer: $(cat "$FC_SHARED/cc-bnd"), want $full"
+        run -0 fc start "$FC_ID"
+        [ "$(awk '/^CapBnd:/ { print $2 }' "/proc/$(container_pid)/status")" = 0000000020000420 ]
+}
+
 @test "hooks: start runs startContainer in the container and poststart in the runtime" {
         add_logging_hooks
         create_container
