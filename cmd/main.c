@@ -186,20 +186,18 @@ int main(int argc, char **argv)
         }
         if (fc_log_setup(&ctx, log_path, log_format) < 0)
                 return 1;
+        /* Only creates wait for the cache: a bad value is no reason for
+         * `delete` or `kill` to fail, nor for a create (a miss never is). */
         const char *wait_env = getenv("FLASHCUBE_CACHE_WAIT_MS");
+        unsigned int wait_ms = 0;
         if (wait_env && wait_env[0]) {
-                char *end = NULL;
-                errno = 0;
-                unsigned long ms = strtoul(wait_env, &end, 10);
-                if (errno || *end || wait_env[0] == '-' || ms < 1 || ms > 60000) {
-                        fc_cmd_failf(&ctx,
-                                     "invalid FLASHCUBE_CACHE_WAIT_MS: %s (want 1 to 60000 "
-                                     "milliseconds)",
-                                     wait_env);
-                        fc_log_close();
-                        return 1;
-                }
-                ctx.cache_wait_ns = (uint64_t) ms * 1000000ULL;
+                if (fc_cmd_parse_uint(wait_env, &wait_ms) < 0 || wait_ms < 1 || wait_ms > 60000)
+                        fc_log(&ctx, FC_LOG_WARN,
+                               "ignoring FLASHCUBE_CACHE_WAIT_MS=%s (want 1 to 60000 "
+                               "milliseconds): the parts cache is waited for 5 ms",
+                               wait_env);
+                else
+                        ctx.cache_wait_ns = (uint64_t) wait_ms * 1000000ULL;
         }
         /* create chdirs into the bundle: a relative --root must mean the
          * caller's directory, as with runc. */

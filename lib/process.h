@@ -118,9 +118,10 @@ int fc_process_apply_user_and_caps(const struct fc_config *cfg, const struct fc_
 
 /* The bounding set's part alone, for a caller that has time to spare
  * before the rest (the init waiting for its cgroup): it limits only what a
- * later execve, a capset's inheritable set or a new user namespace's
- * creator may get, never the capabilities in use.  The rest then follows
- * with fc_process_apply_user_and_caps_after(..., true, ...). */
+ * later execve or a capset's inheritable set may get, never the
+ * capabilities in use (and entering a user namespace after it would reset
+ * it to full: the caller must not).  The rest then follows with
+ * fc_process_apply_user_and_caps_after(..., true, ...). */
 int fc_process_drop_bounding(const struct fc_process_plan *p, fc_error_t *err);
 int fc_process_apply_user_and_caps_after(const struct fc_config *cfg,
                                          const struct fc_process_plan *p, bool bounding_dropped,
