@@ -8,11 +8,21 @@
  * on its class's list and is the next one handed out for that class.  Large
  * blocks are mappings of their own.  A block aligned beyond 16 bytes sits
  * inside a larger block, its header pointing back at it.
+ *
+ * fc_heap_seal() (after a fork) leaves every block handed out before it
+ * where it is: freeing one does nothing, and new blocks come from pages
+ * the process has not touched.  Writing to a page shared with the other
+ * side of a fork costs a copy-on-write fault, 3-4 µs on one machine here
+ * and 25 µs on another (a VM with shadow page tables); a fresh page, 2.6
+ * and 10 µs.  The runtime and the container's init seal their heaps after
+ * the init is cloned: both live only a short while after it, and the
+ * blocks they would have reused sit on the shared pages.
  */
 #include "lib/heap.h"
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +54,16 @@ struct free_block {
 
 static struct free_block *free_lists[N_CLASSES];
 static char *bump, *bump_end;
+
+/* The chunks mapped so far, for fc_heap_seal (those beyond MAX_CHUNKS are
+ * never sealed: their blocks are freed as usual), and the ranges sealed. */
+#define MAX_CHUNKS 16u
+static char *chunks[MAX_CHUNKS];
+static unsigned n_chunks;
+static struct {
+        uintptr_t lo, hi;
+} sealed[MAX_CHUNKS];
+static unsigned n_sealed;
 
 static unsigned class_of(size_t size)
 {
@@ -133,6 +153,8 @@ void *fc_heap_malloc(size_t size)
                                 return NULL;
                         bump = chunk;
                         bump_end = chunk + CHUNK;
+                        if (n_chunks < MAX_CHUNKS)
+                                chunks[n_chunks++] = chunk;
                 }
                 h = (struct hdr *) bump;
                 bump += need;
@@ -156,6 +178,14 @@ void *fc_heap_calloc(size_t count, size_t size)
         return p;
 }
 
+static bool is_sealed(const struct hdr *h)
+{
+        for (unsigned i = 0; i < n_sealed; i++)
+                if ((uintptr_t) h >= sealed[i].lo && (uintptr_t) h < sealed[i].hi)
+                        return true;
+        return false;
+}
+
 void fc_heap_free(void *ptr)
 {
         if (ptr == NULL)
@@ -172,6 +202,8 @@ void fc_heap_free(void *ptr)
         unsigned c = (unsigned) (h->tag >> 24);
         if ((h->tag & 0xffffffu) != TAG_SMALL || c >= N_CLASSES || h->size != class_size(c))
                 corrupt(); /* not a block of ours, or freed twice */
+        if (n_sealed > 0 && is_sealed(h))
+                return; /* left as it is: its page is shared */
         h->tag = TAG_FREE | (size_t) c << 24;
         struct free_block *b = ptr;
         b->next = free_lists[c];
@@ -195,6 +227,27 @@ void *fc_heap_realloc(void *ptr, size_t size)
         size_t have = fc_heap_usable_size(ptr);
         if (size <= have && hdr_of(ptr)->tag != TAG_ALIGNED)
                 return ptr;
+        struct hdr *h = hdr_of(ptr);
+        if (h->tag == TAG_LARGE && size > SMALL_MAX) {
+                /* Moved by the kernel, not copied: an array grown one
+                 * element at a time (yajl's tree does that with an
+                 * object's keys) would otherwise be copied, and its new
+                 * pages faulted in, at every page it grows by. */
+                size_t page = (size_t) sysconf(_SC_PAGESIZE);
+                if (size > SIZE_MAX - HDR - page) {
+                        errno = ENOMEM;
+                        return NULL;
+                }
+                size_t len = (size + HDR + page - 1) & ~(page - 1);
+                void *m = mremap(h, h->size + HDR, len, MREMAP_MAYMOVE);
+                if (m == MAP_FAILED) {
+                        errno = ENOMEM;
+                        return NULL;
+                }
+                h = m;
+                h->size = len - HDR;
+                return data_of(h);
+        }
         void *p = fc_heap_malloc(size);
         if (p == NULL)
                 return NULL;
@@ -223,4 +276,25 @@ void *fc_heap_aligned_alloc(size_t alignment, size_t size)
         h->size = at - (uintptr_t) raw;
         h->tag = TAG_ALIGNED;
         return (void *) at;
+}
+
+void fc_heap_seal(void)
+{
+        uintptr_t page = (uintptr_t) sysconf(_SC_PAGESIZE);
+        n_sealed = 0;
+        for (unsigned i = 0; i < n_chunks; i++) {
+                uintptr_t lo = (uintptr_t) chunks[i], hi = lo + CHUNK;
+                /* In the chunk still in use, only the pages touched so far:
+                 * the rest is untouched, so not shared, and new blocks come
+                 * from there, starting at the next page. */
+                if ((uintptr_t) bump > lo && (uintptr_t) bump <= hi) {
+                        hi = ((uintptr_t) bump + page - 1) & ~(page - 1);
+                        bump = (char *) hi;
+                }
+                sealed[n_sealed].lo = lo;
+                sealed[n_sealed].hi = hi;
+                n_sealed++;
+        }
+        /* The free blocks are on shared pages too. */
+        memset(free_lists, 0, sizeof(free_lists));
 }

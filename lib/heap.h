@@ -27,4 +27,11 @@ void fc_heap_free(void *ptr);
 void *fc_heap_aligned_alloc(size_t alignment, size_t size);
 size_t fc_heap_usable_size(const void *ptr);
 
+/* After a fork: the blocks handed out so far stay where they are (freeing
+ * one does nothing) and new ones come from untouched pages, so neither
+ * process writes to the pages the fork left shared (a copy-on-write fault
+ * each).  For a process that lives a short while after the fork: what it
+ * frees of the old blocks is not reused. */
+void fc_heap_seal(void);
+
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lib/fdpass.h"
+#include "lib/heap.h"
 #include "lib/sys.h"
 
 int fc_sync_send(int fd, enum fc_sync_type type, int status, const char *text)
@@ -108,6 +109,10 @@ pid_t fc_spawn_clone(uint64_t flags, int cgroup_fd, int *ret_pidfd, bool *ret_in
         }
         if (pid < 0)
                 return fc_error_setm(err, -errno, "clone3");
+        /* Both sides live a short while from here (the child until its
+         * execve, the runtime until it exits or waits) and would otherwise
+         * reuse blocks on the pages the clone left shared. */
+        fc_heap_seal();
         if (pid == 0)
                 return 0;
         *ret_pidfd = pidfd;

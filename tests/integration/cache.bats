@@ -1025,7 +1025,8 @@ print("%08x" % h)' "$CACHE_SOCK")
         # of the leaser longer than 50 ms (a busy machine) lets the cache drop it, so a few tries.
         local try held=0 leaser
         for ((try = 0; try < 3 && held == 0; try++)); do
-                python3 - "$CACHE_SOCK" <<'EOF' &
+                rm -f "$FC_TMP/leasing"
+                python3 - "$CACHE_SOCK" "$FC_TMP/leasing" <<'EOF' &
 import socket, struct, sys, time
 lease = struct.pack("=IHHIi", 0x43504346, 1, 1, 8, 0) + struct.pack("=II", 0, 0)
 t0 = time.monotonic()
@@ -1035,10 +1036,14 @@ while time.monotonic() - t0 < 1.5:
     s.send(lease)
     s.recv(256)
     s.close()
+    open(sys.argv[2], "w").close()
     time.sleep(0.005)
 EOF
                 leaser=$!
                 on_teardown "kill $leaser 2>/dev/null || true"
+                # Python's own start can take longer than the cache's 50 ms (0.4 s on one
+                # machine here): the container runs once the leases come.
+                wait_for_file "$FC_TMP/leasing"
                 track_id "$FC_ID-$try"
                 run -0 fc --cache-socket "$CACHE_SOCK" run --bundle "$FC_BUNDLE" "$FC_ID-$try"
                 sleep 0.4

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,6 +63,57 @@ static void write_after_free(void)
         fc_heap_free(p);
         p[-1] = 0; /* the header of a freed block */
         fc_heap_malloc(100);
+}
+
+static uintptr_t page_of(const void *p)
+{
+        return (uintptr_t) p & ~(uintptr_t) 4095;
+}
+
+/* In a forked child (the seal is for good): what fc_heap_seal promises.
+ * Returns a bit per broken promise. */
+static int sealed_heap_checks(void)
+{
+        enum { N = 64 };
+        char *old[N];
+        int bad = 0;
+        for (int i = 0; i < N; i++) {
+                old[i] = fc_heap_malloc((size_t) (i % 8) * 40 + 8);
+                memset(old[i], 'o', (size_t) (i % 8) * 40 + 8);
+        }
+        char *large = fc_heap_malloc(100000);
+        large[0] = 'L';
+        for (int i = 0; i < N; i += 2)
+                fc_heap_free(old[i]); /* on the free lists */
+        fc_heap_seal();
+        char *fresh[N];
+        for (int i = 0; i < N; i++) {
+                fresh[i] = fc_heap_malloc((size_t) (i % 8) * 40 + 8);
+                memset(fresh[i], 'n', (size_t) (i % 8) * 40 + 8);
+                for (int j = 0; j < N; j++)
+                        if (page_of(fresh[i]) == page_of(old[j]))
+                                bad |= 1; /* a new block on a page from before */
+        }
+        for (int i = 1; i < N; i += 2) {
+                fc_heap_free(old[i]); /* does nothing */
+                char *again = fc_heap_malloc((size_t) (i % 8) * 40 + 8);
+                if (again == old[i])
+                        bad |= 2; /* an old block handed out again */
+                for (size_t k = 0; k < (size_t) (i % 8) * 40 + 8; k++)
+                        bad |= old[i][k] != 'o' ? 4 : 0; /* and written to */
+        }
+        /* New blocks are reused as usual. */
+        fc_heap_free(fresh[5]);
+        if (fc_heap_malloc(5 * 40 + 8) != fresh[5])
+                bad |= 8;
+        /* A block from before grows into a new one, its bytes kept. */
+        char *grown = fc_heap_realloc(old[3], 5000);
+        if (grown == NULL || page_of(grown) == page_of(old[3]) || grown[0] != 'o' ||
+            grown[3 * 40 + 7] != 'o')
+                bad |= 16;
+        fc_heap_free(grown);
+        fc_heap_free(large); /* a mapping of its own: unmapped as usual */
+        return bad;
 }
 
 struct slot {
@@ -188,6 +240,44 @@ int main(void)
 #else
         ok(1, "# SKIP malloc is the C library's in this build (glibc or dynamic)");
 #endif
+
+        /* A large block grown a page at a time (as yajl's tree grows an
+         * object's keys) is moved by the kernel, not copied: copied, its
+         * pages would be faulted in again at every step (~130000 faults
+         * here instead of ~512). */
+        struct rusage ru0, ru1;
+        getrusage(RUSAGE_SELF, &ru0);
+        unsigned char *g = NULL;
+        int grown_bad = 0;
+        for (size_t n = 1; n <= 512; n++) {
+                unsigned char *ng = fc_heap_realloc(g, n * 4096);
+                if (ng == NULL) {
+                        grown_bad = 1;
+                        break;
+                }
+                g = ng;
+                memset(g + (n - 1) * 4096, (int) (n & 0xff), 4096);
+        }
+        for (size_t n = 1; g != NULL && n <= 512; n += 37)
+                grown_bad |= g[(n - 1) * 4096 + 17] != (unsigned char) (n & 0xff);
+        fc_heap_free(g);
+        getrusage(RUSAGE_SELF, &ru1);
+        long faults = ru1.ru_minflt - ru0.ru_minflt;
+        ok(!grown_bad && faults < 2048,
+           "a large block grown a page at a time to 2 MiB keeps its bytes and is not copied (%ld "
+           "page "
+           "faults)",
+           faults);
+
+        pid_t child = fork();
+        if (child == 0)
+                _exit(sealed_heap_checks());
+        int st = -1;
+        waitpid(child, &st, 0);
+        ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+           "after fc_heap_seal: new blocks on new pages, blocks from before never reused or "
+           "written, new ones reused, realloc keeps the bytes (status %#x)",
+           (unsigned) st);
 
         ok(aborts(double_free), "a double free aborts");
         ok(aborts_in(double_free, true), "in a raw clone3 child, it ends the child only");
