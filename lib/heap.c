@@ -55,15 +55,32 @@ struct free_block {
 static struct free_block *free_lists[N_CLASSES];
 static char *bump, *bump_end;
 
-/* The chunks mapped so far, for fc_heap_seal (those beyond MAX_CHUNKS are
- * never sealed: their blocks are freed as usual), and the ranges sealed. */
-#define MAX_CHUNKS 16u
-static char *chunks[MAX_CHUNKS];
-static unsigned n_chunks;
-static struct {
+/* Where the chunks are, for fc_heap_seal: spans of adjacent chunks (mmap
+ * places each new one just below the last, as a rule).  A chunk that
+ * fits no span once MAX_SPANS are taken is left out: its blocks are freed
+ * as usual after a seal (a write to a shared page, but correct). */
+#define MAX_SPANS 16u
+static struct span {
         uintptr_t lo, hi;
-} sealed[MAX_CHUNKS];
-static unsigned n_sealed;
+} spans[MAX_SPANS], sealed[MAX_SPANS + 1];
+static unsigned n_spans, n_sealed;
+
+static void note_chunk(uintptr_t lo)
+{
+        uintptr_t hi = lo + CHUNK;
+        for (unsigned i = 0; i < n_spans; i++) {
+                if (spans[i].lo == hi) {
+                        spans[i].lo = lo;
+                        return;
+                }
+                if (spans[i].hi == lo) {
+                        spans[i].hi = hi;
+                        return;
+                }
+        }
+        if (n_spans < MAX_SPANS)
+                spans[n_spans++] = (struct span){lo, hi};
+}
 
 static unsigned class_of(size_t size)
 {
@@ -153,8 +170,7 @@ void *fc_heap_malloc(size_t size)
                                 return NULL;
                         bump = chunk;
                         bump_end = chunk + CHUNK;
-                        if (n_chunks < MAX_CHUNKS)
-                                chunks[n_chunks++] = chunk;
+                        note_chunk((uintptr_t) chunk);
                 }
                 h = (struct hdr *) bump;
                 bump += need;
@@ -280,21 +296,29 @@ void *fc_heap_aligned_alloc(size_t alignment, size_t size)
 
 void fc_heap_seal(void)
 {
+        if (bump == NULL)
+                return; /* nothing handed out (or malloc is the C library's) */
         uintptr_t page = (uintptr_t) sysconf(_SC_PAGESIZE);
+        /* The chunk in use, [cur, bump_end): only its pages touched so far
+         * are shared.  The rest was never touched, so new blocks come from
+         * there, from the next page, and stay out of the sealed ranges. */
+        uintptr_t cur = (uintptr_t) bump_end - CHUNK;
+        uintptr_t cur_hi = ((uintptr_t) bump + page - 1) & ~(page - 1);
+        bump = (char *) cur_hi;
         n_sealed = 0;
-        for (unsigned i = 0; i < n_chunks; i++) {
-                uintptr_t lo = (uintptr_t) chunks[i], hi = lo + CHUNK;
-                /* In the chunk still in use, only the pages touched so far:
-                 * the rest is untouched, so not shared, and new blocks come
-                 * from there, starting at the next page. */
-                if ((uintptr_t) bump > lo && (uintptr_t) bump <= hi) {
-                        hi = ((uintptr_t) bump + page - 1) & ~(page - 1);
-                        bump = (char *) hi;
+        bool cur_in_span = false;
+        for (unsigned i = 0; i < n_spans; i++) {
+                struct span sp = spans[i];
+                if (cur >= sp.lo && cur < sp.hi) {
+                        cur_in_span = true;
+                        sealed[n_sealed++] = (struct span){sp.lo, cur_hi};
+                        sp.lo = (uintptr_t) bump_end;
                 }
-                sealed[n_sealed].lo = lo;
-                sealed[n_sealed].hi = hi;
-                n_sealed++;
+                if (sp.lo < sp.hi)
+                        sealed[n_sealed++] = sp;
         }
+        if (!cur_in_span)
+                sealed[n_sealed++] = (struct span){cur, cur_hi};
         /* The free blocks are on shared pages too. */
         memset(free_lists, 0, sizeof(free_lists));
 }

@@ -31,7 +31,8 @@ size_t fc_heap_usable_size(const void *ptr);
  * one does nothing) and new ones come from untouched pages, so neither
  * process writes to the pages the fork left shared (a copy-on-write fault
  * each).  For a process that lives a short while after the fork: what it
- * frees of the old blocks is not reused. */
+ * frees of the old blocks is not reused, and an old block freed twice is
+ * not caught (its header is not written to mark it free). */
 void fc_heap_seal(void);
 
 #endif
