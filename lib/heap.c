@@ -133,15 +133,22 @@ static void *map(size_t len)
         return p;
 }
 
-static void *alloc_large(size_t size)
+/* The length of the mapping of a large block of `size` usable bytes, its
+ * header included, or 0 (errno ENOMEM) when that overflows. */
+static size_t large_len(size_t size)
 {
         size_t page = (size_t) sysconf(_SC_PAGESIZE);
         if (size > SIZE_MAX - HDR - page) {
                 errno = ENOMEM;
-                return NULL;
+                return 0;
         }
-        size_t len = (size + HDR + page - 1) & ~(page - 1);
-        struct hdr *h = map(len);
+        return (size + HDR + page - 1) & ~(page - 1);
+}
+
+static void *alloc_large(size_t size)
+{
+        size_t len = large_len(size);
+        struct hdr *h = len == 0 ? NULL : map(len);
         if (h == NULL)
                 return NULL;
         h->size = len - HDR;
@@ -244,17 +251,14 @@ void *fc_heap_realloc(void *ptr, size_t size)
         if (size <= have && hdr_of(ptr)->tag != TAG_ALIGNED)
                 return ptr;
         struct hdr *h = hdr_of(ptr);
-        if (h->tag == TAG_LARGE && size > SMALL_MAX) {
+        if (h->tag == TAG_LARGE) {
                 /* Moved by the kernel, not copied: an array grown one
                  * element at a time (yajl's tree does that with an
                  * object's keys) would otherwise be copied, and its new
                  * pages faulted in, at every page it grows by. */
-                size_t page = (size_t) sysconf(_SC_PAGESIZE);
-                if (size > SIZE_MAX - HDR - page) {
-                        errno = ENOMEM;
+                size_t len = large_len(size);
+                if (len == 0)
                         return NULL;
-                }
-                size_t len = (size + HDR + page - 1) & ~(page - 1);
                 void *m = mremap(h, h->size + HDR, len, MREMAP_MAYMOVE);
                 if (m == MAP_FAILED) {
                         errno = ENOMEM;

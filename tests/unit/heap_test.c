@@ -292,9 +292,8 @@ int main(int argc, char **argv)
         getrusage(RUSAGE_SELF, &ru1);
         long faults = ru1.ru_minflt - ru0.ru_minflt;
         ok(!grown_bad && faults < 2048,
-           "a large block grown a page at a time to 2 MiB keeps its bytes and is not copied (%ld "
-           "page "
-           "faults)",
+           "a large block grown a page at a time to 2 MiB keeps its bytes and is not "
+           "copied (%ld page faults)",
            faults);
 
         /* In a new program: its heap starts empty, so where the blocks land
