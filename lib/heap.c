@@ -55,6 +55,40 @@ struct free_block {
 static struct free_block *free_lists[N_CLASSES];
 static char *bump, *bump_end;
 
+/* The chunk in use is populated ahead of the bump, WINDOW bytes at a time,
+ * with one madvise(MADV_POPULATE_WRITE): a page faulted in that way costs
+ * half what its first write's fault costs (5 against 10.5 us on a VM with
+ * shadow page tables; 16 pages, measured), and a `run` writes some 16
+ * pages of heap before the init's clone.  [bump, filled) is populated.
+ * After a seal, a page at a time: the init writes one or two pages before
+ * its execve, and a populated page never written costs as much as a
+ * fault saves.  Kernels before 5.14 refuse the advice; then pages fault as
+ * before. */
+static size_t window = (size_t) 16 << 10;
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+static char *filled;
+static bool no_populate;
+
+static void populate_to(const char *end)
+{
+        if (no_populate)
+                return;
+        int saved = errno; /* malloc keeps errno on success */
+        while (filled < end && filled < bump_end) {
+                size_t len = window;
+                if ((size_t) (bump_end - filled) < len)
+                        len = (size_t) (bump_end - filled);
+                if (madvise(filled, len, MADV_POPULATE_WRITE) < 0 && errno == EINVAL) {
+                        no_populate = true;
+                        break;
+                }
+                filled += len;
+        }
+        errno = saved;
+}
+
 /* Where the chunks are, for fc_heap_seal: spans of adjacent chunks (mmap
  * places each new one just below the last, as a rule).  A chunk that
  * fits no span once MAX_SPANS are taken is left out: its blocks are freed
@@ -175,12 +209,14 @@ void *fc_heap_malloc(size_t size)
                         char *chunk = map(CHUNK);
                         if (chunk == NULL)
                                 return NULL;
-                        bump = chunk;
+                        bump = filled = chunk;
                         bump_end = chunk + CHUNK;
                         note_chunk((uintptr_t) chunk);
                 }
                 h = (struct hdr *) bump;
                 bump += need;
+                if (bump > filled)
+                        populate_to(bump);
                 h->size = class_size(c);
         }
         h->tag = TAG_SMALL | (size_t) c << 24;
@@ -308,7 +344,11 @@ void fc_heap_seal(void)
          * there, from the next page, and stay out of the sealed ranges. */
         uintptr_t cur = (uintptr_t) bump_end - CHUNK;
         uintptr_t cur_hi = ((uintptr_t) bump + page - 1) & ~(page - 1);
-        bump = (char *) cur_hi;
+        /* Populated pages are touched ones too. */
+        if ((uintptr_t) filled > cur_hi)
+                cur_hi = (uintptr_t) filled;
+        bump = filled = (char *) cur_hi;
+        window = page;
         n_sealed = 0;
         bool cur_in_span = false;
         for (unsigned i = 0; i < n_spans; i++) {

@@ -585,7 +585,7 @@ static void handle_lease(struct server *s, int fd, const struct fc_parts_msg *m)
          * a LEASE_CG reply (decoding checked the sizes and the keys' NULs). */
         bool dev = m->op == FC_PARTS_OP_LEASE_DEV;
         bool cg = m->op == FC_PARTS_OP_LEASE_CG || dev;
-        static struct fc_parts_lease_dev_req req;
+        struct fc_parts_lease_dev_req req;
         memset(&req, 0, sizeof(req));
         memcpy(&req, m->payload, dev ? sizeof(req) : cg ? sizeof(req.cg) : sizeof(req.cg.lease));
         int fds[FC_PARTS_MAX_FDS];

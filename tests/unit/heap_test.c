@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -142,6 +143,54 @@ static int sealed_heap_checks(void)
         return bad;
 }
 
+/* Whether the kernel populates on advice (MADV_POPULATE_WRITE, 5.14). */
+static bool kernel_populates(void)
+{
+        void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+                return false;
+        bool yes = madvise(p, 4096, 23 /* MADV_POPULATE_WRITE */) == 0;
+        munmap(p, 4096);
+        return yes;
+}
+
+/* How many of the n pages from page `at` are resident, or -1. */
+static int resident(uintptr_t at, size_t n)
+{
+        unsigned char vec[64];
+        if (n > sizeof(vec) || mincore((void *) at, n * 4096, vec) < 0)
+                return -1;
+        int r = 0;
+        for (size_t i = 0; i < n; i++)
+                r += vec[i] & 1;
+        return r;
+}
+
+/* In a process of its own, with a heap that starts empty: the pages ahead
+ * of the bump are populated before anything writes them, 16 KiB at a
+ * time, and a page at a time after a seal, whose new blocks come after
+ * every populated page.  Returns a bit per broken promise. */
+static int populated_heap_checks(void)
+{
+        char *p = fc_heap_malloc(40);
+        uintptr_t first = page_of(p);
+        if (resident(first, 4) != 4 || resident(first + 4 * 4096, 4) != 0)
+                return 1; /* the first window, and no more */
+        /* Blocks written up to into the second window: it is populated too. */
+        for (int i = 0; i < 20; i++)
+                memset(fc_heap_malloc(1000), 'x', 1000);
+        int before = resident(first, 12);
+        if (before != 8)
+                return 2;
+        fc_heap_seal();
+        char *q = fc_heap_malloc(40);
+        if (page_of(q) < first + 8 * 4096)
+                return 4; /* a new block on a page populated before the seal */
+        if (resident(page_of(q), 1) != 1 || resident(page_of(q) + 4096, 1) != 0)
+                return 8; /* after the seal, one page at a time */
+        return 0;
+}
+
 struct slot {
         unsigned char *p;
         size_t n;
@@ -152,6 +201,8 @@ int main(int argc, char **argv)
 {
         if (argc > 1 && strcmp(argv[1], "--sealed-heap") == 0)
                 return sealed_heap_checks();
+        if (argc > 1 && strcmp(argv[1], "--populated-heap") == 0)
+                return populated_heap_checks();
         /* Every size up to past the largest class: usable, aligned, writable. */
         int bad = 0;
         for (size_t n = 0; n <= 70000; n += n < 600 ? 1 : 997) {
@@ -309,6 +360,21 @@ int main(int argc, char **argv)
            "after fc_heap_seal, past 16 chunks and twice: new blocks on new pages, blocks from "
            "before never reused or written, new ones reused, realloc keeps the bytes (status %#x)",
            (unsigned) st);
+        if (kernel_populates()) {
+                child = fork();
+                if (child == 0) {
+                        execl("/proc/self/exe", argv[0], "--populated-heap", (char *) NULL);
+                        _exit(127);
+                }
+                st = -1;
+                waitpid(child, &st, 0);
+                ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+                   "the heap's pages are populated ahead of the bump, 16 KiB at a time, then a "
+                   "page at a time after a seal, whose blocks come after them (status %#x)",
+                   (unsigned) st);
+        } else {
+                ok(1, "# SKIP the kernel has no MADV_POPULATE_WRITE (before 5.14)");
+        }
 
         ok(aborts(double_free), "a double free aborts");
         ok(aborts_in(double_free, true), "in a raw clone3 child, it ends the child only");
