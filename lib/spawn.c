@@ -2,10 +2,13 @@
 #include "lib/spawn.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -83,9 +86,58 @@ void fc_sync_send_error(int fd, const fc_error_t *e)
                      e->msg ? e->msg : strerror(e->status ? -e->status : EIO));
 }
 
+/* Something in the binary's read-only data, for share_image(). */
+static const char rodata_anchor[] = "flashcube";
+
+/* Makes the clone hand the child the page-table entries of the binary's
+ * code and read-only data that this process has mapped so far.  A clone
+ * copies them only for a mapping that has anonymous pages (its "anon_vma"),
+ * and the child faults every other page in again: 6 faults on the code and
+ * 3 on the data for a `run`'s init, about 34 us each on a VM with shadow
+ * page tables (the kernel maps 16 pages around each).  One byte written
+ * back unchanged through /proc/self/mem (a forced write, as a debugger's)
+ * makes one private copy of a page and gives each mapping its anon_vma.
+ * A kernel that refuses forced writes (proc_mem.force_override=never)
+ * leaves things as they were. */
+static void share_image(void)
+{
+        static bool done;
+        if (done)
+                return;
+        done = true;
+        int fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        const uintptr_t at[] = {(uintptr_t) &share_image, (uintptr_t) rodata_anchor};
+        for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+                unsigned char b = *(const volatile unsigned char *) at[i];
+                if (pwrite(fd, &b, 1, (off_t) at[i]) != 1)
+                        break;
+        }
+        close(fd);
+}
+
+/* Drops the stack pages below this frame (and a margin for the calls
+ * still to come): deeper calls made before this one (the config's parse
+ * goes some 30 KiB deep) left them mapped, and a clone would leave them
+ * shared.  Then each side's first write to one costs a fault on a fresh
+ * page instead of a copy-on-write fault (10-11 against 23-25 us on a VM
+ * with shadow page tables), and the clone copies fewer page-table entries.
+ * Nothing lives below the stack pointer but the frames of the madvise
+ * call itself. */
+static __attribute__((noinline)) void drop_stack_below(void)
+{
+        const uintptr_t page = 4096, len = (uintptr_t) 128 << 10;
+        uintptr_t sp = (uintptr_t) __builtin_frame_address(0);
+        uintptr_t hi = (sp - 1024) & ~(page - 1); /* madvise's own frames: < 1 KiB */
+        (void) madvise((void *) (hi - len), len, MADV_DONTNEED);
+}
+
 pid_t fc_spawn_clone(uint64_t flags, int cgroup_fd, int *ret_pidfd, bool *ret_into_cgroup,
                      fc_error_t *err)
 {
+        share_image();
+        drop_stack_below();
         int pidfd = -1;
         struct fc_clone_args args;
         memset(&args, 0, sizeof(args));

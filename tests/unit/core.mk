@@ -21,3 +21,7 @@ if FC_OWN_MALLOC
 tests_unit_asprintf_test_SOURCES += lib/heap-malloc.c lib/asprintf-musl.c
 endif
 tests_unit_asprintf_test_LDADD = $(FC_LIBS)
+check_PROGRAMS += tests/unit/spawn_test
+TESTS += tests/unit/spawn_test
+tests_unit_spawn_test_SOURCES = tests/unit/spawn_test.c
+tests_unit_spawn_test_LDADD = $(FC_LIBS)
