@@ -200,11 +200,11 @@ int main(int argc, char **argv)
                         ctx.cache_wait_ns = (uint64_t) wait_ms * 1000000ULL;
         }
         /* create chdirs into the bundle: a relative --root must mean the
-         * caller's directory, as with runc. */
-        /* On the heap, not in .bss: the writable globals then fit in two
-         * pages, and fewer of them are copied on the first write after the
-         * init's clone (one copy-on-write fault each, 23-25 us on a VM
-         * with shadow page tables). */
+         * caller's directory, as with runc.  The path is on the heap, not
+         * in .bss: the writable globals then fit in two pages, and fewer
+         * of them are copied on the first write after the init's clone
+         * (one copy-on-write fault each, 23-25 us on a VM with shadow page
+         * tables). */
         static char *abs_root;
         if (ctx.root[0] != '/') {
                 char cwd[PATH_MAX];

@@ -118,8 +118,8 @@ static void share_image(void)
 }
 
 /* Drops the stack pages below this frame (and a margin for the calls
- * still to come): deeper calls made before this one (the config's parse
- * goes some 30 KiB deep) left them mapped, and a clone would leave them
+ * still to come): deeper calls made before this one (the config's parse,
+ * formatting text) left them mapped, and a clone would leave them
  * shared.  Then each side's first write to one costs a fault on a fresh
  * page instead of a copy-on-write fault (10-11 against 23-25 us on a VM
  * with shadow page tables), and the clone copies fewer page-table entries.
