@@ -127,7 +127,7 @@ static void share_image(void)
  * call itself. */
 static __attribute__((noinline)) void drop_stack_below(void)
 {
-        const uintptr_t page = 4096, len = (uintptr_t) 128 << 10;
+        const uintptr_t page = (uintptr_t) sysconf(_SC_PAGESIZE), len = (uintptr_t) 128 << 10;
         uintptr_t sp = (uintptr_t) __builtin_frame_address(0);
         uintptr_t hi = (sp - 1024) & ~(page - 1); /* madvise's own frames: < 1 KiB */
         (void) madvise((void *) (hi - len), len, MADV_DONTNEED);
