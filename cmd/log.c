@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "lib/sys.h"
 
 static FILE *log_file;
 static bool log_json;
@@ -64,9 +65,10 @@ static void put_escaped(FILE *f, const char *s, bool json)
 static void write_line(FILE *f, enum fc_log_level level, const char *msg)
 {
         char ts[40];
-        time_t now = time(NULL);
+        struct timespec now = {0};
+        (void) fc_sys_clock_gettime(CLOCK_REALTIME, &now);
         struct tm tm;
-        gmtime_r(&now, &tm);
+        gmtime_r(&now.tv_sec, &tm);
         strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
         if (log_json) {
                 fprintf(f, "{\"level\":\"%s\",\"msg\":\"", level_name(level));

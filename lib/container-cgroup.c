@@ -20,6 +20,7 @@
 #include "lib/cgroup/cgroup.h"
 #include "lib/cleanup.h"
 #include "lib/status.h"
+#include "lib/sys.h"
 #include "oci-spec/events.h"
 
 extern char **environ;
@@ -274,7 +275,7 @@ static int emit_stats(struct fc_cgroup *cg, const char *id, fc_event_fn emit, vo
 static uint64_t now_ms(void)
 {
         struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
+        fc_sys_clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 }
 

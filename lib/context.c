@@ -9,10 +9,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/sys.h"
+
 uint64_t fc_now_ns(void)
 {
         struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
+        fc_sys_clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
 }
 

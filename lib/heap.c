@@ -157,6 +157,35 @@ static _Noreturn void corrupt(void)
         __builtin_trap();
 }
 
+/* Where the next chunk is asked for: just past the program's own data
+ * (the linker's _end), where the page tables that map the program have
+ * room for it.  Placed as mmap places it, next to the vDSO, it needs page
+ * tables of its own (the vDSO, never read, has none: fc_sys_clock_gettime
+ * in lib/sys.h): two more pages that the kernel allocates at the first
+ * fault, copies into the container init at its clone and frees in the
+ * init's execve and in our exit, at a cost each time on a VM with shadow
+ * page tables, where every write to a page table traps (0.3-0.4 ms a
+ * `run` with both, phases.sh).  A hint only: the kernel maps elsewhere
+ * when the room is taken. */
+extern char _end[];
+static char *chunk_hint;
+
+static void *map_chunk(void)
+{
+        if (chunk_hint == NULL) {
+                uintptr_t page = (uintptr_t) sysconf(_SC_PAGESIZE);
+                chunk_hint = (char *) (((uintptr_t) _end + page - 1) & ~(page - 1));
+        }
+        char *p =
+                mmap(chunk_hint, CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) {
+                errno = ENOMEM;
+                return NULL;
+        }
+        chunk_hint = p + CHUNK;
+        return p;
+}
+
 static void *map(size_t len)
 {
         void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -206,7 +235,7 @@ void *fc_heap_malloc(size_t size)
                 size_t need = HDR + class_size(c);
                 if (bump == NULL || (size_t) (bump_end - bump) < need) {
                         /* The rest of the old chunk is left unused. */
-                        char *chunk = map(CHUNK);
+                        char *chunk = map_chunk();
                         if (chunk == NULL)
                                 return NULL;
                         bump = filled = chunk;

@@ -588,7 +588,7 @@ static void civil_from_days(long long z, int *y, unsigned *m, unsigned *d)
 char *fc_status_timestamp(void)
 {
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
+        fc_sys_clock_gettime(CLOCK_REALTIME, &ts);
         return fc_status_format_time(&ts);
 }
 

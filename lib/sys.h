@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 /* glibc's <sys/mount.h> has the mount API; musl's has not.  The kernel's
@@ -138,6 +139,17 @@ static inline pid_t fc_sys_clone3(struct fc_clone_args *args)
 static inline pid_t fc_sys_fork(void)
 {
         return (pid_t) syscall(SYS_clone, (unsigned long) SIGCHLD, 0UL, NULL, NULL, 0UL);
+}
+
+/* clock_gettime(2) without the vDSO: a short-lived process that reads the
+ * clock through it maps the vDSO's pages, and the page tables for them
+ * (it lies far from everything else we map), for a call or two: three
+ * faults and two page-table pages, allocated, copied into the container
+ * init and freed twice, which costs far more than the system calls save
+ * (about 0.1 ms a `run` on a VM with shadow page tables). */
+static inline int fc_sys_clock_gettime(clockid_t clock, struct timespec *ts)
+{
+        return (int) syscall(SYS_clock_gettime, clock, ts);
 }
 
 static inline int fc_sys_pidfd_open(pid_t pid, unsigned int flags)

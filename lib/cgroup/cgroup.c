@@ -20,6 +20,7 @@
 
 #include "lib/cgroup/cgroup-internal.h"
 #include "lib/cleanup.h"
+#include "lib/sys.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -748,7 +749,7 @@ int fc_cgroup_retire_leaves(struct fc_cgroup *cg, const char *prefix, char ***re
         if (paths == NULL)
                 return fc_error_set(err, -ENOMEM, "out of memory");
         struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
+        fc_sys_clock_gettime(CLOCK_MONOTONIC, &ts);
         size_t n = 0;
         for (size_t i = 0; i < cg->n_hier; i++) {
                 struct fc_cgroup_hier *h = &cg->hier[i];

@@ -148,8 +148,9 @@ static void autostart(const struct fc_context *ctx)
                 return;
         /* A non-empty lock file records the last attempt (its mtime). */
         struct stat st;
-        if (fstat(lfd, &st) < 0 ||
-            (st.st_size > 0 && time(NULL) - st.st_mtime < AUTOSTART_INTERVAL_S))
+        struct timespec now;
+        if (fstat(lfd, &st) < 0 || fc_sys_clock_gettime(CLOCK_REALTIME, &now) < 0 ||
+            (st.st_size > 0 && now.tv_sec - st.st_mtime < AUTOSTART_INTERVAL_S))
                 return;
         if (pwrite(lfd, "1", 1, 0) != 1)
                 return;

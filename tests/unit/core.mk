@@ -10,6 +10,13 @@ if FC_OWN_MALLOC
 tests_unit_heap_test_SOURCES += lib/heap-malloc.c
 endif
 tests_unit_heap_test_LDADD = $(FC_LIBS)
+check_PROGRAMS += tests/unit/clock_test
+TESTS += tests/unit/clock_test
+tests_unit_clock_test_SOURCES = tests/unit/clock_test.c
+# Linked as the binary is (statically where it can be): a dynamic loader
+# reads the vDSO at start-up.
+tests_unit_clock_test_LDADD = libflashcube.a $(BIN_LIBS)
+tests_unit_clock_test_LDFLAGS = $(BIN_LDFLAGS)
 check_PROGRAMS += tests/unit/signal_parse_test
 TESTS += tests/unit/signal_parse_test
 tests_unit_signal_parse_test_SOURCES = tests/unit/signal_parse_test.c

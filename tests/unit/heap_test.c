@@ -191,6 +191,30 @@ static int populated_heap_checks(void)
         return 0;
 }
 
+/* In a fresh program: the first chunk lies just past the program's data
+ * (the linker's _end), where the program's own page tables map it.
+ * 77: that room was taken before (glibc's brk heap, say). */
+extern char _end[];
+static int placed_heap_checks(void)
+{
+        uintptr_t page = (uintptr_t) sysconf(_SC_PAGESIZE);
+        uintptr_t hint = ((uintptr_t) _end + page - 1) & ~(page - 1);
+        unsigned char vec;
+        if (mincore((void *) hint, page, &vec) == 0 || errno != ENOMEM)
+                return 77; /* mapped already */
+        char *p = fc_heap_malloc(40);
+        if (p == NULL || (uintptr_t) p < hint || (uintptr_t) p >= hint + page)
+                return 1;
+        /* The next chunk follows it. */
+        char *q = fc_heap_malloc(40000);
+        for (int i = 0; i < 8 && q != NULL && (uintptr_t) q < hint + (256u << 10); i++)
+                q = fc_heap_malloc(40000);
+        if (q == NULL || (uintptr_t) q < hint + (256u << 10) ||
+            (uintptr_t) q >= hint + (512u << 10))
+                return 2;
+        return 0;
+}
+
 struct slot {
         unsigned char *p;
         size_t n;
@@ -203,6 +227,8 @@ int main(int argc, char **argv)
                 return sealed_heap_checks();
         if (argc > 1 && strcmp(argv[1], "--populated-heap") == 0)
                 return populated_heap_checks();
+        if (argc > 1 && strcmp(argv[1], "--placed-heap") == 0)
+                return placed_heap_checks();
         /* Every size up to past the largest class: usable, aligned, writable. */
         int bad = 0;
         for (size_t n = 0; n <= 70000; n += n < 600 ? 1 : 997) {
@@ -375,6 +401,22 @@ int main(int argc, char **argv)
         } else {
                 ok(1, "# SKIP the kernel has no MADV_POPULATE_WRITE (before 5.14)");
         }
+
+        child = fork();
+        if (child == 0) {
+                execl("/proc/self/exe", argv[0], "--placed-heap", (char *) NULL);
+                _exit(127);
+        }
+        st = -1;
+        waitpid(child, &st, 0);
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 77)
+                ok(1, "# SKIP the room past the program's data was mapped before the heap's first "
+                      "chunk");
+        else
+                ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+                   "the heap's chunks lie just past the program's data, one after the other "
+                   "(status %#x)",
+                   (unsigned) st);
 
         ok(aborts(double_free), "a double free aborts");
         ok(aborts_in(double_free, true), "in a raw clone3 child, it ends the child only");
