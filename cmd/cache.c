@@ -36,6 +36,7 @@ static int run_serve(struct fc_context *ctx, int argc, char **argv)
                 OPT_JOBS,
                 OPT_CGROUP,
                 OPT_DEV,
+                OPT_DEFER,
                 OPT_LOCK_FD,
                 OPT_DELAY
         };
@@ -49,6 +50,7 @@ static int run_serve(struct fc_context *ctx, int argc, char **argv)
                 {"refill-jobs", required_argument, NULL, OPT_JOBS},
                 {"pool-cgroup", required_argument, NULL, OPT_CGROUP},
                 {"pool-dev", required_argument, NULL, OPT_DEV},
+                {"refill-defer-ms", required_argument, NULL, OPT_DEFER},
                 {"lock-fd", required_argument, NULL, OPT_LOCK_FD},
                 {"test-reply-delay-us", required_argument, NULL, OPT_DELAY},
                 {NULL, 0, NULL, 0},
@@ -56,8 +58,8 @@ static int run_serve(struct fc_context *ctx, int argc, char **argv)
         struct fc_parts_serve_opts so = {.socket_path = ctx->cache_socket, .lock_fd = -1};
         const char *config = NULL;
         /* Flags override the config file, so they are applied after it. */
-        unsigned vals[6];
-        bool set[6] = {false};
+        unsigned vals[7];
+        bool set[7] = {false};
         unsigned lock_fd = 0, delay = 0;
         bool have_lock_fd = false;
         opterr = 0;
@@ -79,6 +81,7 @@ static int run_serve(struct fc_context *ctx, int argc, char **argv)
                 case OPT_JOBS:
                 case OPT_CGROUP:
                 case OPT_DEV:
+                case OPT_DEFER:
                         if (parse_count(ctx, opts[c - OPT_SOCKET + 1].name, optarg,
                                         &vals[c - OPT_NET]) != 0)
                                 return 1;
@@ -106,15 +109,16 @@ static int run_serve(struct fc_context *ctx, int argc, char **argv)
         if (fc_parts_config_load(config ? config : FC_PARTS_DEFAULT_CONFIG, config == NULL, &cfg,
                                  &err) < 0)
                 return fail_err(ctx, &err);
-        unsigned *dst[6] = {&cfg.pool_net,    &cfg.pool_ipc,    &cfg.pool_uts,
-                            &cfg.refill_jobs, &cfg.pool_cgroup, &cfg.pool_dev};
-        for (unsigned i = 0; i < 6; i++)
+        unsigned *dst[7] = {&cfg.pool_net,    &cfg.pool_ipc, &cfg.pool_uts,       &cfg.refill_jobs,
+                            &cfg.pool_cgroup, &cfg.pool_dev, &cfg.refill_defer_ms};
+        for (unsigned i = 0; i < 7; i++)
                 if (set[i])
                         *dst[i] = vals[i];
         if (cfg.refill_jobs == 0 || cfg.refill_jobs > 64 || cfg.pool_net > 1024 ||
             cfg.pool_ipc > 1024 || cfg.pool_uts > 1024 || cfg.pool_cgroup > 1024 ||
-            cfg.pool_dev > 1024)
-                return fc_cmd_failf(ctx, "pool sizes must be 0..1024 and --refill-jobs 1..64");
+            cfg.pool_dev > 1024 || cfg.refill_defer_ms > 60000)
+                return fc_cmd_failf(ctx, "pool sizes must be 0..1024, --refill-jobs 1..64 and "
+                                         "--refill-defer-ms 0..60000");
         cfg.reply_delay_us = delay;
         if (have_lock_fd)
                 so.lock_fd = (int) lock_fd;
@@ -378,6 +382,8 @@ const struct fc_cmd fc_cmd_cache_def = {
                 "(cgroup v1;\n                          0: not pooled; default 8)\n"
                 "   serve --pool-dev N     ready /dev trees per kind of /dev (0: not pooled; "
                 "default 8)\n"
+                "   serve --refill-defer-ms N  how long refills wait at most for creates "
+                "holding a lease\n                          (0: not at all; default 10)\n"
                 "   status --format value  'text' (default) or 'json'",
         .run = run_cache,
 };

@@ -565,7 +565,8 @@ static int await_ready(const struct fc_context *ctx, int sync_fd, pid_t *pidp, i
                 return fc_error_set(err, -ENOMEM, "out of memory");
         for (;;) {
                 int notify_fd = -1;
-                r = fc_sync_recv_fd(sync_fd, m, &notify_fd, err);
+                size_t n_fds = 0;
+                r = fc_sync_recv_fds_spin(sync_fd, m, &notify_fd, 1, &n_fds, FC_SPIN_NS, err);
                 if (r < 0)
                         break;
                 if (notify_fd >= 0 && m->type != FC_SYNC_SECCOMP_FD) {

@@ -510,6 +510,7 @@ int fc_container_run(const struct fc_context *ctx, const struct fc_create_opts *
         }
         int wstatus = 0;
         bool relay_open = relay != NULL;
+        uint64_t spin_end = fc_now_ns() + FC_SPIN_NS;
         for (;;) {
                 struct pollfd p[4] = {{.fd = c.pidfd, .events = POLLIN},
                                       {.fd = sfd, .events = POLLIN},
@@ -522,7 +523,11 @@ int fc_container_run(const struct fc_context *ctx, const struct fc_create_opts *
                         p[2] = (struct pollfd){.fd = fds[0], .events = ev[0]};
                         p[3] = (struct pollfd){.fd = fds[1], .events = ev[1]};
                 }
-                int pr = poll(p, 4, c.pidfd >= 0 ? -1 : 100);
+                int pr = poll(p, 4, 0);
+                while (pr == 0 && fc_spin_step(spin_end))
+                        pr = poll(p, 4, 0);
+                if (pr == 0)
+                        pr = poll(p, 4, c.pidfd >= 0 ? -1 : 100);
                 if (pr < 0 && errno != EINTR) {
                         r = fc_error_setm(err, -errno, "wait for container");
                         abandon_run(ctx, &c);

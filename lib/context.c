@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "lib/context.h"
 
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,18 @@ uint64_t fc_now_ns(void)
         struct timespec ts;
         fc_sys_clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
+}
+
+/* A yield that returns later than this ran another task. */
+#define SPIN_YIELD_MAX_NS 20000ULL
+
+bool fc_spin_step(uint64_t end_ns)
+{
+        uint64_t before = fc_now_ns();
+        if (before >= end_ns)
+                return false;
+        sched_yield();
+        return fc_now_ns() - before < SPIN_YIELD_MAX_NS;
 }
 
 void fc_log(const struct fc_context *ctx, enum fc_log_level level, const char *fmt, ...)

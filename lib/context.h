@@ -57,4 +57,16 @@ static inline void fc_failpoint(const char *phase)
 
 uint64_t fc_now_ns(void);
 
+/* Busy waiting, for the short waits of a create (the init for the
+ * runtime's next message, the runtime for READY and for a short-lived
+ * container's exit): on a VM, a task that blocks leaves its vCPU idle, and
+ * waking an idle vCPU costs the host's wake-up, sometimes hundreds of
+ * microseconds.  One step yields the CPU and says whether to poll again:
+ * until `end_ns`, and only while nothing else wants this CPU (a yield that
+ * let another task run means the CPU is needed: block instead). */
+bool fc_spin_step(uint64_t end_ns);
+
+/* How long the waits above poll before they block. */
+#define FC_SPIN_NS 2000000ULL
+
 #endif

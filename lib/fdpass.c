@@ -2,6 +2,8 @@
 #include "lib/fdpass.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include "lib/context.h"
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -42,6 +44,12 @@ ssize_t fc_fdpass_send(int sock, const void *data, size_t len, int fd)
 
 ssize_t fc_fdpass_recvv(int sock, void *buf, size_t len, int *fds, size_t max, size_t *ret_n)
 {
+        return fc_fdpass_recvv_spin(sock, buf, len, fds, max, ret_n, 0);
+}
+
+ssize_t fc_fdpass_recvv_spin(int sock, void *buf, size_t len, int *fds, size_t max, size_t *ret_n,
+                             uint64_t spin_ns)
+{
         *ret_n = 0;
         struct iovec iov = {.iov_base = buf, .iov_len = len};
         union {
@@ -54,9 +62,22 @@ ssize_t fc_fdpass_recvv(int sock, void *buf, size_t len, int *fds, size_t max, s
                 .msg_control = u.buf,
                 .msg_controllen = sizeof(u.buf),
         };
-        ssize_t n;
-        while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-                ;
+        ssize_t n = -1;
+        if (spin_ns > 0) {
+                uint64_t end = fc_now_ns() + spin_ns;
+                while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT)) < 0 &&
+                       (errno == EAGAIN || errno == EINTR) && fc_spin_step(end))
+                        ;
+                /* A non-blocking read of a SEQPACKET socket whose peer sent
+                 * its last message and closed can report the end before
+                 * that message: the kernel looks at the queue, then at the
+                 * shutdown.  Only a blocking read tells the end for sure. */
+                if (n == 0)
+                        n = -1;
+        }
+        if (n < 0)
+                while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+                        ;
         if (n < 0)
                 return -errno;
         for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {

@@ -7,6 +7,7 @@
 #define FC_FDPASS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* The most fds one message carries. */
@@ -21,6 +22,11 @@ ssize_t fc_fdpass_sendv(int sock, const void *data, size_t len, const int *fds, 
  * extra ones are closed; received close-on-exec).  Returns the bytes
  * received (0 at EOF) or -errno. */
 ssize_t fc_fdpass_recvv(int sock, void *buf, size_t len, int *fds, size_t max, size_t *ret_n);
+
+/* The same, but first polling for up to `spin_ns` (yielding the CPU
+ * between tries) before it blocks. */
+ssize_t fc_fdpass_recvv_spin(int sock, void *buf, size_t len, int *fds, size_t max, size_t *ret_n,
+                             uint64_t spin_ns);
 
 /* Send `len` bytes of `data` with `fd` attached (no fd when fd < 0).
  * Retries EINTR; never raises SIGPIPE.  Returns the bytes sent or -errno. */

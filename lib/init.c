@@ -230,7 +230,9 @@ static int drop_bounding_early(struct init_go *go, fc_error_t *err)
 static int next_go(struct init_go *go, fc_error_t *err)
 {
         struct fc_sync_msg m;
-        int r = fc_sync_recv(go->a->sync_fd, &m, err);
+        int none;
+        size_t n_fds = 0;
+        int r = fc_sync_recv_fds_spin(go->a->sync_fd, &m, &none, 0, &n_fds, FC_SPIN_NS, err);
         if (r < 0)
                 return r;
         if (m.type == FC_SYNC_MADE && !go->made) {
@@ -330,7 +332,7 @@ static int await_parts(void *data, fc_error_t *err)
         if (p->done)
                 return 0;
         p->done = true;
-        int r = fc_sync_recv_fds(a->sync_fd, &m, fds, FC_SYNC_PART_COUNT, &n, err);
+        int r = fc_sync_recv_fds_spin(a->sync_fd, &m, fds, FC_SYNC_PART_COUNT, &n, FC_SPIN_NS, err);
         if (r < 0)
                 return r;
         /* Above the preserved range, as sanitize_fds keeps ours: a caller

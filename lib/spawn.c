@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "lib/context.h"
 #include "lib/fdpass.h"
 #include "lib/heap.h"
 #include "lib/sys.h"
@@ -44,7 +45,13 @@ int fc_sync_send_fd(int fd, enum fc_sync_type type, int status, const char *text
 int fc_sync_recv_fds(int fd, struct fc_sync_msg *m, int *fds, size_t max, size_t *ret_n,
                      fc_error_t *err)
 {
-        ssize_t n = fc_fdpass_recvv(fd, m, sizeof(*m), fds, max, ret_n);
+        return fc_sync_recv_fds_spin(fd, m, fds, max, ret_n, 0, err);
+}
+
+int fc_sync_recv_fds_spin(int fd, struct fc_sync_msg *m, int *fds, size_t max, size_t *ret_n,
+                          uint64_t spin_ns, fc_error_t *err)
+{
+        ssize_t n = fc_fdpass_recvv_spin(fd, m, sizeof(*m), fds, max, ret_n, spin_ns);
         /* A peer that exits with messages of ours unread resets the
          * connection, and the reset is reported before what it sent last
          * (its error): once reported, the reset is cleared, so read on. */

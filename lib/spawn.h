@@ -81,6 +81,13 @@ int fc_sync_send_fds(int fd, enum fc_sync_type type, int status, const char *tex
 int fc_sync_recv_fds(int fd, struct fc_sync_msg *m, int *fds, size_t max, size_t *ret_n,
                      fc_error_t *err);
 
+/* fc_sync_recv_fds, polling for up to spin_ns first (fc_spin_step in
+ * lib/context.h): for the short waits of a create, the init for PARTS,
+ * MADE and GO and the runtime for READY.  Never under a seccomp filter,
+ * which may not allow the clock or sched_yield. */
+int fc_sync_recv_fds_spin(int fd, struct fc_sync_msg *m, int *fds, size_t max, size_t *ret_n,
+                          uint64_t spin_ns, fc_error_t *err);
+
 /* Send an error as a message (the child's way of reporting). */
 void fc_sync_send_error(int fd, const fc_error_t *e);
 

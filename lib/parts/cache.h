@@ -23,6 +23,9 @@ struct fc_parts_config {
         unsigned pool_cgroup; /* pooled cgroups per parent (cgroup v1) */
         unsigned pool_dev;    /* ready /dev trees per kind of /dev */
         unsigned refill_jobs; /* helper processes creating parts at once */
+        /* How long a refill below the low water mark waits for the
+         * creates holding a lease to end (0: not at all). */
+        unsigned refill_defer_ms;
         /* Test hook: delay each lease reply by this many microseconds (to
          * exercise the client's timeout).  0 in production. */
         unsigned reply_delay_us;

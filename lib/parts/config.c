@@ -15,9 +15,10 @@
 #include "lib/cleanup.h"
 #include "lib/parts/cache.h"
 
-#define POOL_MAX   1024u
-#define JOBS_MAX   64u
-#define CONFIG_MAX (64u * 1024u)
+#define POOL_MAX     1024u
+#define JOBS_MAX     64u
+#define DEFER_MAX_MS 60000u
+#define CONFIG_MAX   (64u * 1024u)
 
 void fc_parts_config_defaults(struct fc_parts_config *cfg)
 {
@@ -35,6 +36,7 @@ void fc_parts_config_defaults(struct fc_parts_config *cfg)
                 /* Per kind of /dev (one config's, docker's, ...). */
                 .pool_dev = 8,
                 .refill_jobs = 2,
+                .refill_defer_ms = 10,
         };
 }
 
@@ -102,6 +104,9 @@ int fc_parts_config_parse(const char *text, const char *path, struct fc_parts_co
                 else if (strcmp(key, "refill_jobs") == 0) {
                         dst = &c.refill_jobs;
                         max = JOBS_MAX;
+                } else if (strcmp(key, "refill_defer_ms") == 0) {
+                        dst = &c.refill_defer_ms;
+                        max = DEFER_MAX_MS;
                 } else
                         return fc_error_set(err, -EINVAL, "%s:%u: unknown key \"%s\"", path, lineno,
                                             key);

@@ -65,7 +65,12 @@ struct server {
         char *sock_path, *pid_path;
         int listen_fd, sig_fd;
         int clients[MAX_CLIENTS];
+        /* Whether the client was granted a lease: a create in flight. */
+        bool client_leased[MAX_CLIENTS];
         unsigned n_clients;
+        /* When a refill below the low water mark was first put off for
+         * the creates in flight (0: none is). */
+        uint64_t refill_deferred_ns;
         struct fc_parts_pools pools;
         struct fc_cgpools cgpools;
         struct fc_devpools devpools;
@@ -758,7 +763,48 @@ static bool handle_request(struct server *s, int fd)
 static void drop_client(struct server *s, unsigned i)
 {
         close(s->clients[i]);
-        s->clients[i] = s->clients[--s->n_clients];
+        s->n_clients--;
+        s->clients[i] = s->clients[s->n_clients];
+        s->client_leased[i] = s->client_leased[s->n_clients];
+}
+
+static bool creates_in_flight(const struct server *s)
+{
+        for (unsigned i = 0; i < s->n_clients; i++)
+                if (s->client_leased[i])
+                        return true;
+        return false;
+}
+
+/* Whether refills wait now for the creates holding a lease: a helper
+ * making a network namespace holds its CPU in the kernel for a millisecond
+ * or two, which no create in flight should wait for.  They wait at most
+ * refill_defer_ms from the first refill put off; called when one is due. */
+static bool refill_waits(struct server *s, uint64_t now)
+{
+        uint64_t defer_ns = (uint64_t) s->cfg->refill_defer_ms * 1000000ULL;
+        if (defer_ns == 0 || !creates_in_flight(s)) {
+                s->refill_deferred_ns = 0;
+                return false;
+        }
+        if (s->refill_deferred_ns == 0)
+                s->refill_deferred_ns = now;
+        if (now - s->refill_deferred_ns < defer_ns)
+                return true;
+        s->refill_deferred_ns = 0;
+        return false;
+}
+
+/* Whether a client's request just now was a lease (handle_request
+ * counts them). */
+static bool handle_client(struct server *s, unsigned i)
+{
+        uint64_t before = s->leases;
+        if (!handle_request(s, s->clients[i]))
+                return false;
+        if (s->leases != before)
+                s->client_leased[i] = true;
+        return true;
 }
 
 static void accept_clients(struct server *s)
@@ -782,10 +828,12 @@ static void accept_clients(struct server *s)
                 }
                 /* The runtime sends its request right after connecting: it
                  * is usually already there, saving a trip through poll. */
+                uint64_t before = s->leases;
                 if (!handle_request(s, fd)) {
                         close(fd);
                         continue;
                 }
+                s->client_leased[s->n_clients] = s->leases != before;
                 s->clients[s->n_clients++] = fd;
         }
 }
@@ -822,14 +870,20 @@ static int run_loop(struct server *s, fc_error_t *err)
                 /* Below the low water mark, refill now; above it, only
                  * after IDLE_MS without a request, so that refills stay out
                  * of the way of the creates that just leased (a create's
-                 * critical path is a few ms). */
-                refill(s, false);
+                 * critical path is a few ms).  Either waits for the creates
+                 * still holding a lease (refill_waits). */
                 uint64_t now = fc_now_ns();
+                bool low = fc_parts_pools_need(&s->pools, false) != 0 ||
+                           fc_cgpools_need(&s->cgpools, false, now);
+                if (!low || !refill_waits(s, now))
+                        refill(s, false);
                 fc_cgpools_sweep(&s->cgpools, now);
                 fc_devpools_sweep(&s->devpools, now);
                 bool cg_idle = fc_cgpools_need(&s->cgpools, true, now) ||
                                fc_devpools_need(&s->devpools, now);
                 bool want_idle = fc_parts_pools_need(&s->pools, true) != 0 || cg_idle;
+                if (!low && !want_idle)
+                        s->refill_deferred_ns = 0;
                 int timeout = want_idle ? IDLE_MS : s->pools.n_jobs ? 1000 : -1;
                 /* A tree being built leaves its pool wanting nothing until
                  * it comes: filling goes on after it. */
@@ -847,6 +901,17 @@ static int run_loop(struct server *s, fc_error_t *err)
                         timeout = dev_wake;
                 if (s->keeper_pid > 0 && (timeout < 0 || timeout > 200))
                         timeout = 200; /* to reap it soon after it stops */
+                if (s->refill_deferred_ns != 0) {
+                        /* Not 0 for the cgroups below their low mark: the
+                         * refill waits for the creates (their connections'
+                         * end wakes us), and then for the deferral's end. */
+                        uint64_t end = s->refill_deferred_ns +
+                                       (uint64_t) s->cfg->refill_defer_ms * 1000000ULL;
+                        uint64_t t = fc_now_ns();
+                        int left = end <= t ? 0 : (int) ((end - t) / 1000000ULL) + 1;
+                        if (timeout < 0 || timeout == 0 || left < timeout)
+                                timeout = left;
+                }
                 int hold = held_timeout_ms(s, fc_now_ns());
                 if (hold >= 0 && (timeout < 0 || hold < timeout))
                         timeout = hold;
@@ -874,7 +939,7 @@ static int run_loop(struct server *s, fc_error_t *err)
                 release_held(s, fc_now_ns());
                 reap_keeper(s);
                 if (r == 0) {
-                        if (want_idle)
+                        if (want_idle && !refill_waits(s, fc_now_ns()))
                                 refill(s, true);
                         s->cg_filling = cg_idle;
                         fc_parts_pools_reap_stuck(&s->pools, fc_now_ns(), HELPER_TIMEOUT_NS);
@@ -889,7 +954,7 @@ static int run_loop(struct server *s, fc_error_t *err)
                 /* Requests first: clients from the back so that dropping
                  * one (swap with the last) does not skip another. */
                 for (unsigned i = s->n_clients; i-- > 0;) {
-                        if (pfd[FIXED + i].revents && !handle_request(s, s->clients[i]))
+                        if (pfd[FIXED + i].revents && !handle_client(s, i))
                                 drop_client(s, i);
                 }
                 if (pfd[0].revents)
@@ -906,7 +971,8 @@ static int run_loop(struct server *s, fc_error_t *err)
                  * client asking for the status every few ms, or helpers
                  * finishing one after another, must not keep the pools
                  * below target (the poll's timeout alone never came then). */
-                if (want_idle && fc_now_ns() - s->last_lease_ns >= IDLE_MS * 1000000ULL) {
+                if (want_idle && fc_now_ns() - s->last_lease_ns >= IDLE_MS * 1000000ULL &&
+                    !refill_waits(s, fc_now_ns())) {
                         refill(s, true);
                         s->cg_filling = cg_idle;
                 }

@@ -1013,6 +1013,58 @@ print("%08x" % h)' "$CACHE_SOCK")
         done
 }
 
+# hold_leases SECONDS: two leases of every namespace kind on one connection, which stays
+# open SECONDS (as a create's does until its end), in the background; "$FC_TMP/leased"
+# appears once both are answered.
+hold_leases() {
+        rm -f "$FC_TMP/leased"
+        python3 - "$CACHE_SOCK" "$FC_TMP/leased" "$1" <<'EOF' &
+import socket, struct, sys, time
+lease = struct.pack("=IHHIi", 0x43504346, 1, 1, 8, 0) + struct.pack("=II", 7, 0)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+for _ in range(2):
+    s.send(lease)
+    s.recvmsg(256, 256)
+open(sys.argv[2], "w").close()
+time.sleep(float(sys.argv[3]))
+s.close()
+EOF
+        HOLDER=$!
+        on_teardown "kill $HOLDER 2>/dev/null || true"
+        wait_for_file "$FC_TMP/leased"
+}
+
+@test "cache: a pool emptied by a create is refilled once the create ends, not while it runs" {
+        # A helper making namespaces holds its CPU in the kernel for milliseconds: the refill
+        # below the low water mark waits for the creates holding a lease (their connection's
+        # end), here up to 5 s.
+        start_cache --refill-defer-ms 5000
+        hold_leases 30
+        sleep 0.5
+        run -0 status_json
+        echo "$output" | jq -e '.pools.net.ready == 0 and .pools.ipc.ready == 0' ||
+                fail "refilled while the create held its lease: $output"
+        kill "$HOLDER"
+        wait_pools_full
+}
+
+@test "cache: a create that holds its lease long delays the refill only by refill_defer_ms" {
+        start_cache --refill-defer-ms 100
+        # Full again while the connection is still open (the holder sleeps 30 s).
+        hold_leases 30
+        wait_pools_full
+        kill -0 "$HOLDER" || fail "the holder ended first"
+        kill "$HOLDER"
+        # 0 turns the deferral off.
+        run -0 cache stop
+        start_cache --refill-defer-ms 0
+        hold_leases 30
+        wait_pools_full
+        kill -0 "$HOLDER" || fail "the holder ended first"
+        kill "$HOLDER"
+}
+
 @test "cache: a retired mount namespace is dropped only when leases stop coming, and within 2 s" {
         start_cache
         setup_bundle

@@ -32,3 +32,7 @@ check_PROGRAMS += tests/unit/spawn_test
 TESTS += tests/unit/spawn_test
 tests_unit_spawn_test_SOURCES = tests/unit/spawn_test.c
 tests_unit_spawn_test_LDADD = $(FC_LIBS)
+check_PROGRAMS += tests/unit/fdpass_spin_test
+TESTS += tests/unit/fdpass_spin_test
+tests_unit_fdpass_spin_test_SOURCES = tests/unit/fdpass_spin_test.c
+tests_unit_fdpass_spin_test_LDADD = $(FC_LIBS)

@@ -237,6 +237,15 @@ static void test_config(void)
         ok(fc_parts_config_parse("pool_net = 99999\n", "t.conf", &cfg, &err) == -EINVAL,
            "huge pool refused");
         fc_error_clear(&err);
+        ok(cfg.refill_defer_ms == 10, "refills wait 10 ms at most for creates by default");
+        ok(fc_parts_config_parse("refill_defer_ms = 0\n", "t.conf", &cfg, &err) == 0 &&
+                   cfg.refill_defer_ms == 0,
+           "refill_defer_ms 0 turns the wait off");
+        ok(fc_parts_config_parse("refill_defer_ms = 60001\n", "t.conf", &cfg, &err) == -EINVAL,
+           "refill_defer_ms above 60000 refused");
+        fc_error_clear(&err);
+        ok(fc_parts_config_parse("refill_defer_ms = 10\n", "t.conf", &cfg, &err) == 0,
+           "refill_defer_ms back to 10");
         ok(cfg.pool_net == 3, "a failed parse changes nothing");
         ok(fc_parts_config_load("/nonexistent/cache.conf", true, &cfg, &err) == 0,
            "missing optional file is fine");
