@@ -803,8 +803,11 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         fc_trace(ctx, "cgroup");
         const struct fc_resources *res = cfg->linux_ ? cfg->linux_->resources : NULL;
         __attribute__((cleanup(early_lease_drop))) struct early_lease early = {.pending.fd = -1};
+        char mounts_file[PATH_MAX];
+        bool keep_mounts = snprintf(mounts_file, sizeof(mounts_file), "%s/" FC_CGROUP_MOUNTS_FILE,
+                                    ctx->root) < (int) sizeof(mounts_file);
         early.cg = fc_cgroup_plan(cfg->linux_ ? cfg->linux_->cgroups_path : NULL, o->id,
-                                  ctx->systemd_cgroup, res, err);
+                                  ctx->systemd_cgroup, res, keep_mounts ? mounts_file : NULL, err);
         if (early.cg == NULL)
                 return err->status;
         /* On v1 and hybrid hosts moving the init into its cgroup waits for

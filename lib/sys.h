@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -60,6 +61,20 @@ struct statx {
 #ifndef STATX_ATTR_MOUNT_ROOT
 #define STATX_ATTR_MOUNT_ROOT 0x2000
 #endif
+/* Linux 6.8: a mount's id that is never reused (STATX_MNT_ID is). */
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x4000U
+#endif
+
+/* stx_mnt_id, which the structure above calls spare2[0] (and glibc's
+ * has under its name only from 2.33): offset 144 in statx(2)'s layout. */
+static inline uint64_t fc_statx_mnt_id(const struct statx *sx)
+{
+        uint64_t id;
+        _Static_assert(sizeof(struct statx) >= 152, "struct statx layout");
+        memcpy(&id, (const char *) sx + 144, sizeof(id));
+        return id;
+}
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
 #define RENAME_EXCHANGE  (1 << 1)
@@ -100,6 +115,9 @@ struct statx {
 #endif
 #ifndef SYS_pivot_root
 #define SYS_pivot_root 155
+#endif
+#ifndef SYS_listmount
+#define SYS_listmount 458
 #endif
 #ifndef SYS_openat2
 #define SYS_openat2 437
@@ -198,6 +216,18 @@ static inline int fc_sys_statx(int dfd, const char *path, int flags, unsigned in
                                struct statx *buf)
 {
         return (int) syscall(SYS_statx, dfd, path, flags, mask, buf);
+}
+
+/* listmount(2), Linux 6.8: the unique ids (STATX_MNT_ID_UNIQUE) of every
+ * mount below our root, in our mount namespace, in ascending order.
+ * Returns how many (at most max), or -1 with errno. */
+static inline long fc_sys_listmount_all(uint64_t *ids, size_t max)
+{
+        struct {
+                uint32_t size, spare;
+                uint64_t mnt_id, param;
+        } req = {.size = 24, .mnt_id = ~0ULL /* LSMT_ROOT */};
+        return syscall(SYS_listmount, &req, ids, max, 0);
 }
 
 /* A signal's disposition back to SIG_DFL (all zero) by the system call:

@@ -41,9 +41,14 @@ struct fc_cgroup *fc_cgroup_create(const char *cgroups_path, const char *id, boo
 /* fc_cgroup_create() in two steps: plan (where, and whether the resources
  * can be applied; nothing is created) and make (the directories and the
  * resources; on failure nothing is left).  The runtime clones the init
- * between the two, so that the init's setup overlaps the cgroup work. */
+ * between the two, so that the init's setup overlaps the cgroup work.
+ * `mounts_file` (or NULL) keeps the cgroup mounts read from mountinfo for
+ * the next plan, which uses them while no mount has changed (cgroup.c). */
+/* Its name in the state root ('.': `list` skips it). */
+#define FC_CGROUP_MOUNTS_FILE ".fc-cgroup-mounts"
 struct fc_cgroup *fc_cgroup_plan(const char *cgroups_path, const char *id, bool systemd,
-                                 const struct fc_resources *res, fc_error_t *err);
+                                 const struct fc_resources *res, const char *mounts_file,
+                                 fc_error_t *err);
 int fc_cgroup_make(struct fc_cgroup *cg, const struct fc_resources *res, fc_error_t *err);
 
 /* Before make: count as ours the trailing directories that do not exist

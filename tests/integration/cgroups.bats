@@ -152,3 +152,44 @@ cgroup_dir() {
                 [ "$(cat "$(cgroup_dir "" "$path")/pids.max")" = 42 ]
         fi
 }
+
+@test "cgroups: the cgroup mounts kept from mountinfo are read again once a mount changes" {
+        mountpoint -q /sys/fs/cgroup/unified ||
+                skip "needs the hybrid layout's cgroup2 mount at /sys/fs/cgroup/unified"
+        [ "$(stat -f -c %T /sys/fs/cgroup/unified)" = cgroup2fs ] || skip "unified is not cgroup2"
+        set_args true
+        track_id "$FC_ID-a"
+        track_id "$FC_ID-b"
+        # In a mount namespace of its own: without the cgroup2 mount a create keeps the mounts
+        # it found (no cgroup2); mounted again, the next create must see it (the kept lines are
+        # all still true, but the namespace's set of mounts changed) and put its init there.
+        run -0 unshare -m sh -c '
+                rt=$1 root=$2 bundle=$3 id=$4
+                umount /sys/fs/cgroup/unified || exit 10
+                "$rt" --no-cache --root "$root" run --bundle "$bundle" "$id-a" || exit 11
+                grep -q unified "$root/.fc-cgroup-mounts" && exit 12
+                mount -t cgroup2 none /sys/fs/cgroup/unified || exit 13
+                "$rt" --no-cache --root "$root" create --bundle "$bundle" "$id-b" \
+                        </dev/null >/dev/null 2>&1 || exit 14
+                pid=$("$rt" --root "$root" state "$id-b" | jq -r .pid)
+                grep "^0::" "/proc/$pid/cgroup"
+                grep -q unified "$root/.fc-cgroup-mounts" || exit 15
+                "$rt" --root "$root" delete -f "$id-b"
+        ' sh "$FC_RUNTIME" "$FC_ROOT" "$FC_BUNDLE" "$FC_ID"
+        [[ "$output" == "0::"*"/$FC_ID-b" ]] || fail "not in its cgroup2 cgroup: $output"
+}
+
+@test "cgroups: kept cgroup mounts that do not parse are read again from mountinfo" {
+        set_args true
+        run -0 fc run --bundle "$FC_BUNDLE" "$FC_ID-a"
+        track_id "$FC_ID-a"
+        [ -f "$FC_ROOT/.fc-cgroup-mounts" ] || skip "no listmount(2) here (Linux 6.8): nothing is kept"
+        head -c 100 /dev/urandom >"$FC_ROOT/.fc-cgroup-mounts"
+        create_container
+        local pid
+        pid=$(container_pid)
+        grep -qE "(^0::|:memory:).*/$FC_ID\$" "/proc/$pid/cgroup" ||
+                fail "not in its cgroup: $(cat "/proc/$pid/cgroup")"
+        head -1 "$FC_ROOT/.fc-cgroup-mounts" | grep -qx 'fc-cgroup-mounts 1' ||
+                fail "not written again"
+}
