@@ -115,6 +115,29 @@ struct fc_mountinfo_entry {
 };
 int fc_cgroup_parse_mountinfo_line(char *line, struct fc_mountinfo_entry *ret);
 
+/* The cgroup mounts of a mountinfo text, parsed once: entries point into
+ * `text` (a copy), `index` is the line number (the host's mount order). */
+struct fc_cgroup_mounts {
+        char *text;
+        struct fc_mountinfo_entry *e;
+        unsigned *index;
+        size_t n;
+};
+
+void fc_cgroup_mounts_clear(struct fc_cgroup_mounts *m);
+int fc_cgroup_mounts_parse(const char *mountinfo, struct fc_cgroup_mounts *ret);
+
+/* Kept cgroup mounts (cgroup-mounts.c).  fc_cgroup_mount_ids: the unique
+ * ids of all mounts below our root (listmount, Linux 6.8), how many, or -1
+ * (none to be had, or more than FC_CGROUP_MOUNTS_MAX).
+ * fc_cgroup_mounts_kept: the cgroup lines of mountinfo kept in `path`, if
+ * still true, else NULL.  fc_cgroup_mounts_keep: keep those of
+ * `mountinfo`, read after fc_cgroup_mount_ids gave `ids` (best effort). */
+#define FC_CGROUP_MOUNTS_MAX 512
+long fc_cgroup_mount_ids(uint64_t *ids);
+char *fc_cgroup_mounts_kept(const char *path);
+void fc_cgroup_mounts_keep(const char *path, const char *mountinfo, const uint64_t *ids, long n);
+
 /* "<mount><rel>" (malloc'd) */
 char *fc_cgroup_hier_dir(const struct fc_cgroup_hier *h);
 

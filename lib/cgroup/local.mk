@@ -6,6 +6,7 @@ libflashcube_a_SOURCES += \
 	lib/cgroup/cgroup-devices.c \
 	lib/cgroup/cgroup-devices-v2.c \
 	lib/cgroup/cgroup-resources.c \
+	lib/cgroup/cgroup-mounts.c \
 	lib/cgroup/cgroup-v1.c \
 	lib/cgroup/cgroup-v2.c \
 	lib/cgroup/cgroup-stats.c
