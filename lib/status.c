@@ -327,19 +327,17 @@ static bool is_state_file(const char *name)
                strcmp(name, state_spare) == 0;
 }
 
-/* An emptied state dir (but for its state files, dirfd) becomes a spare
- * unless its creator still holds it (its lock would make the next create
- * that takes it fail) or there are enough spares.  Whether it did.
- * state.json keeps its inode as .state.json.spare: no reader opens that. */
+/* An emptied state dir (but for its state files, dirfd, an open file of
+ * our own) becomes a spare unless its creator still holds it (its lock
+ * would make the next create that takes it fail) or there are enough
+ * spares.  Whether it did.  state.json keeps its inode as
+ * .state.json.spare: no reader opens that. */
 static bool keep_spare(int rootfd, const char *id, int dirfd)
 {
-        int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
+        if (flock(dirfd, LOCK_EX | LOCK_NB) < 0)
                 return false;
-        bool unheld = flock(fd, LOCK_EX | LOCK_NB) == 0;
-        close(fd);
-        if (!unheld)
-                return false;
+        /* Not held past here: the create that takes the spare locks it. */
+        flock(dirfd, LOCK_UN);
         if (fc_sys_renameat2(dirfd, FC_STATE_FILE, dirfd, state_spare, RENAME_NOREPLACE) < 0 &&
             errno != ENOENT && unlinkat(dirfd, FC_STATE_FILE, 0) < 0 && errno != ENOENT)
                 return false;

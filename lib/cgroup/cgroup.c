@@ -701,6 +701,7 @@ int fc_cgroup_retire_leaves(struct fc_cgroup *cg, const char *prefix, char ***re
                 return fc_error_set(err, -ENOMEM, "out of memory");
         struct timespec ts;
         fc_sys_clock_gettime(CLOCK_MONOTONIC, &ts);
+        int pid = (int) getpid();
         size_t n = 0;
         for (size_t i = 0; i < cg->n_hier; i++) {
                 struct fc_cgroup_hier *h = &cg->hier[i];
@@ -713,8 +714,8 @@ int fc_cgroup_retire_leaves(struct fc_cgroup *cg, const char *prefix, char ***re
                 if (slash == NULL || slash == leaf)
                         continue;
                 char *to = NULL;
-                if (asprintf(&to, "%.*s/%s%d-%zu-%ld", (int) (slash - leaf), leaf, prefix,
-                             (int) getpid(), i, (long) ts.tv_nsec) < 0) {
+                if (asprintf(&to, "%.*s/%s%d-%zu-%ld", (int) (slash - leaf), leaf, prefix, pid, i,
+                             (long) ts.tv_nsec) < 0) {
                         fc_strv_free(paths);
                         return fc_error_set(err, -ENOMEM, "out of memory");
                 }

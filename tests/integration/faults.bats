@@ -323,7 +323,8 @@ with_nofile() {
                         fail "ENOSPC: $id is not created" || failed=$((failed + 1))
                 "$FC_RUNTIME" --root "$full" delete -f "$id" || failed=$((failed + 1))
         done
-        [ -z "$(ls -A "$full" | grep -v '^fill$' | grep -v '^\.fc-spare@[0-9]*$')" ] || fail "left in the state root: $(ls -A "$full")" ||
+        [ -z "$(ls -A "$full" | grep -v '^fill$' | grep -v '^\.fc-spare@[0-9]*$' |
+                grep -vx '\.fc-cgroup-mounts')" ] || fail "left in the state root: $(ls -A "$full")" ||
                 failed=$((failed + 1))
         FC_LEAK_IGNORE=' cache serve |mount .*/full tmpfs' FC_LEAK_PREFIX=$FC_PREFIX \
                 "$FC_INTEG_DIR/leakcheck.sh" compare "$FC_LEAK_SNAP" || failed=$((failed + 1))

@@ -364,8 +364,10 @@ assert_one_line_error() {
 # state_root_empty: nothing left in this test's state root.
 assert_state_root_empty() {
         local left
-        # (Emptied state dirs kept for the next creates do not count.)
-        left=$(ls -A "$FC_ROOT" 2>/dev/null | grep -v '^\.fc-spare@[0-9]*$' || true)
+        # (Emptied state dirs kept for the next creates, and the cgroup mounts kept for them, do
+        # not count.)
+        left=$(ls -A "$FC_ROOT" 2>/dev/null | grep -v '^\.fc-spare@[0-9]*$' |
+                grep -vx '\.fc-cgroup-mounts' || true)
         if [ -n "$left" ]; then
                 echo "state root not empty: $left" >&2
                 return 1
