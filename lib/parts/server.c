@@ -776,14 +776,28 @@ static bool creates_in_flight(const struct server *s)
         return false;
 }
 
+/* A pool down to half its low water mark, counting the parts on their
+ * way: the next leases may miss. */
+static bool a_pool_runs_dry(const struct server *s)
+{
+        for (unsigned k = 0; k < FC_PARTS_N_KINDS; k++) {
+                const struct fc_parts_pool *p = &s->pools.pool[k];
+                if (p->target > 0 && p->ready + p->inflight <= p->low / 2)
+                        return true;
+        }
+        return false;
+}
+
 /* Whether refills wait now for the creates holding a lease: a helper
  * making a network namespace holds its CPU in the kernel for a millisecond
  * or two, which no create in flight should wait for.  They wait at most
- * refill_defer_ms from the first refill put off; called when one is due. */
+ * refill_defer_ms from the first refill put off; called when one is due.
+ * A pool running dry is refilled at once: in a burst, creates are always
+ * in flight, and a miss costs a create more than a helper beside it. */
 static bool refill_waits(struct server *s, uint64_t now)
 {
         uint64_t defer_ns = (uint64_t) s->cfg->refill_defer_ms * 1000000ULL;
-        if (defer_ns == 0 || !creates_in_flight(s)) {
+        if (defer_ns == 0 || !creates_in_flight(s) || a_pool_runs_dry(s)) {
                 s->refill_deferred_ns = 0;
                 return false;
         }

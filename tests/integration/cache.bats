@@ -1013,17 +1013,17 @@ print("%08x" % h)' "$CACHE_SOCK")
         done
 }
 
-# hold_leases SECONDS: two leases of every namespace kind on one connection, which stays
-# open SECONDS (as a create's does until its end), in the background; "$FC_TMP/leased"
-# appears once both are answered.
+# hold_leases SECONDS N: N leases of every namespace kind on one connection, which stays open
+# SECONDS (as a create's does until its end), in the background; "$FC_TMP/leased" appears once
+# all are answered.
 hold_leases() {
         rm -f "$FC_TMP/leased"
-        python3 - "$CACHE_SOCK" "$FC_TMP/leased" "$1" <<'EOF' &
+        python3 - "$CACHE_SOCK" "$FC_TMP/leased" "$1" "$2" <<'EOF' &
 import socket, struct, sys, time
 lease = struct.pack("=IHHIi", 0x43504346, 1, 1, 8, 0) + struct.pack("=II", 7, 0)
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.connect(sys.argv[1])
-for _ in range(2):
+for _ in range(int(sys.argv[4])):
     s.send(lease)
     s.recvmsg(256, 256)
 open(sys.argv[2], "w").close()
@@ -1039,27 +1039,36 @@ EOF
         # A helper making namespaces holds its CPU in the kernel for milliseconds: the refill
         # below the low water mark waits for the creates holding a lease (their connection's
         # end), here up to 5 s.
-        start_cache --refill-defer-ms 5000
-        hold_leases 30
+        start_cache --refill-defer-ms 5000 --pool-net 8 --pool-ipc 8 --pool-uts 8
+        # 5 of 8: below the low water mark (4), not down to half of it (2).
+        hold_leases 30 5
         sleep 0.5
         run -0 status_json
-        echo "$output" | jq -e '.pools.net.ready == 0 and .pools.ipc.ready == 0' ||
+        echo "$output" | jq -e '.pools.net.ready == 3 and .pools.ipc.ready == 3' ||
                 fail "refilled while the create held its lease: $output"
         kill "$HOLDER"
         wait_pools_full
 }
 
+@test "cache: a pool running dry is refilled at once, creates holding leases or not" {
+        start_cache --refill-defer-ms 5000
+        hold_leases 30 2
+        wait_pools_full
+        kill -0 "$HOLDER" || fail "the holder ended first"
+        kill "$HOLDER"
+}
+
 @test "cache: a create that holds its lease long delays the refill only by refill_defer_ms" {
-        start_cache --refill-defer-ms 100
+        start_cache --refill-defer-ms 100 --pool-net 8 --pool-ipc 8 --pool-uts 8
         # Full again while the connection is still open (the holder sleeps 30 s).
-        hold_leases 30
+        hold_leases 30 5
         wait_pools_full
         kill -0 "$HOLDER" || fail "the holder ended first"
         kill "$HOLDER"
         # 0 turns the deferral off.
         run -0 cache stop
-        start_cache --refill-defer-ms 0
-        hold_leases 30
+        start_cache --refill-defer-ms 0 --pool-net 8 --pool-ipc 8 --pool-uts 8
+        hold_leases 30 5
         wait_pools_full
         kill -0 "$HOLDER" || fail "the holder ended first"
         kill "$HOLDER"
