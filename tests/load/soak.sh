@@ -157,8 +157,9 @@ check cgroups $((20 + n / 200))
 check memory_cgroups $((20 + n / 200))
 check namespaces $((20 + n / 200))
 [ "$fails" -eq 0 ] || status=FAIL
-# (Emptied state dirs kept for the next creates, .fc-spare@N, do not count.)
-left=$(ls -A "$root" 2>/dev/null | grep -v '^\.fc-spare@[0-9]*$' || true)
+# (Emptied state dirs kept for the next creates, .fc-spare@N, and the cgroup mounts kept for
+# them, .fc-cgroup-mounts, do not count.)
+left=$(ls -A "$root" 2>/dev/null | grep -v '^\.fc-spare@[0-9]*$' | grep -vx '\.fc-cgroup-mounts' || true)
 [ -z "$left" ] || { echo "soak: FAIL: left in the state root: $left"; status=FAIL; }
 left=$(find /sys/fs/cgroup -maxdepth 6 -type d -name "${prefix}*" 2>/dev/null)
 [ -z "$left" ] || { echo "soak: FAIL: cgroups left: $left"; status=FAIL; }
