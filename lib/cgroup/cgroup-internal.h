@@ -131,11 +131,12 @@ int fc_cgroup_mounts_parse(const char *mountinfo, struct fc_cgroup_mounts *ret);
  * ids of all mounts below our root (listmount, Linux 6.8), how many, or -1
  * (none to be had, or more than FC_CGROUP_MOUNTS_MAX).
  * fc_cgroup_mounts_kept: the cgroup lines of mountinfo kept in `path`, if
- * still true, else NULL.  fc_cgroup_mounts_keep: keep those of
+ * still true, else NULL and *ret_keep whether to keep them afresh (not
+ * when the file is a few seconds old).  fc_cgroup_mounts_keep: keep those of
  * `mountinfo`, read after fc_cgroup_mount_ids gave `ids` (best effort). */
 #define FC_CGROUP_MOUNTS_MAX 512
 long fc_cgroup_mount_ids(uint64_t *ids);
-char *fc_cgroup_mounts_kept(const char *path);
+char *fc_cgroup_mounts_kept(const char *path, bool *ret_keep);
 void fc_cgroup_mounts_keep(const char *path, const char *mountinfo, const uint64_t *ids, long n);
 
 /* "<mount><rel>" (malloc'd) */

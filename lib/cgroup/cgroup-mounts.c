@@ -10,9 +10,14 @@
  * point).  They are used again while both still hold: a mount made,
  * unmounted or moved anywhere changes the first, a mount namespace of its
  * own has other ids for all.  Without listmount, mountinfo every time.
+ * Where mounts come and go with every container (Docker's overlay and
+ * netns mounts in the host's namespace), the file is written again at most
+ * every KEEP_AGAIN_NS: a miss then costs reading it and one listmount, not
+ * a second listing, a statx per cgroup mount and a new file each time.
  *
- * The file: "fc-cgroup-mounts 1", then the ids of all mounts on one line,
- * then one line per cgroup mount, "<its id> <mountinfo line>". */
+ * The file: "fc-cgroup-mounts 1 <CLOCK_MONOTONIC seconds when written>",
+ * then the ids of all mounts on one line, then one line per cgroup mount,
+ * "<its id> <mountinfo line>". */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,10 +28,12 @@
 #include <unistd.h>
 
 #include "lib/cgroup/cgroup-internal.h"
+#include "lib/context.h"
 #include "lib/cleanup.h"
 #include "lib/sys.h"
 
-#define MOUNTS_MAGIC "fc-cgroup-mounts 1\n"
+#define MOUNTS_MAGIC  "fc-cgroup-mounts 1 "
+#define KEEP_AGAIN_NS (10ULL * 1000000000ULL)
 
 void fc_cgroup_mounts_clear(struct fc_cgroup_mounts *m)
 {
@@ -95,22 +102,32 @@ static uint64_t mount_root_id(const char *path, unsigned long old_id, bool check
         return id;
 }
 
-/* The kept cgroup lines of mountinfo, if still true; else NULL. */
-char *fc_cgroup_mounts_kept(const char *path)
+/* The kept cgroup lines of mountinfo, if still true; else NULL, with
+ * *ret_keep whether to keep them afresh (not when the file was written
+ * less than KEEP_AGAIN_NS ago). */
+char *fc_cgroup_mounts_kept(const char *path, bool *ret_keep)
 {
+        *ret_keep = true;
         fc_error_t ignored = FC_ERROR_INIT;
         cleanup_free char *text = fc_cgroup_read_file(path, &ignored);
         fc_error_clear(&ignored);
         if (text == NULL || strncmp(text, MOUNTS_MAGIC, strlen(MOUNTS_MAGIC)) != 0)
                 return NULL;
+        char *c = text + strlen(MOUNTS_MAGIC), *end;
+        errno = 0;
+        unsigned long long written = strtoull(c, &end, 10);
+        if (errno || end == c || *end != '\n')
+                return NULL;
+        uint64_t now_ns = fc_now_ns();
+        *ret_keep = written * 1000000000ULL > now_ns ||
+                    now_ns - written * 1000000000ULL >= KEEP_AGAIN_NS;
+        c = end + 1;
         uint64_t now[FC_CGROUP_MOUNTS_MAX];
         long n = fc_cgroup_mount_ids(now);
         if (n < 0)
                 return NULL;
         /* The ids of all mounts, as listed then. */
-        char *c = text + strlen(MOUNTS_MAGIC);
         for (long i = 0; i < n; i++) {
-                char *end;
                 errno = 0;
                 unsigned long long v = strtoull(c, &end, 10);
                 if (errno || end == c || v != now[i] || (*end != ' ' && *end != '\n'))
@@ -130,7 +147,6 @@ char *fc_cgroup_mounts_kept(const char *path)
                 if (nl == NULL)
                         return NULL;
                 *nl = '\0';
-                char *end;
                 errno = 0;
                 unsigned long long id = strtoull(c, &end, 10);
                 if (errno || end == c || *end != ' ')
@@ -167,7 +183,7 @@ void fc_cgroup_mounts_keep(const char *path, const char *mountinfo, const uint64
         FILE *f = open_memstream(&out, &out_len);
         if (f == NULL)
                 return;
-        fputs(MOUNTS_MAGIC, f);
+        fprintf(f, MOUNTS_MAGIC "%llu\n", (unsigned long long) (fc_now_ns() / 1000000000ULL));
         for (long i = 0; i < n; i++)
                 fprintf(f, "%s%llu", i ? " " : "", (unsigned long long) ids[i]);
         fputc('\n', f);

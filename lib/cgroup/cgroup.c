@@ -1260,10 +1260,11 @@ struct fc_cgroup *fc_cgroup_plan(const char *cgroups_path, const char *id, bool 
         cleanup_free char *self = fc_cgroup_read_file("/proc/self/cgroup", err);
         if (self == NULL)
                 return NULL;
-        cleanup_free char *mi = mounts_file ? fc_cgroup_mounts_kept(mounts_file) : NULL;
+        bool keep = mounts_file != NULL;
+        cleanup_free char *mi = keep ? fc_cgroup_mounts_kept(mounts_file, &keep) : NULL;
         if (mi == NULL) {
                 uint64_t ids[FC_CGROUP_MOUNTS_MAX];
-                long n = mounts_file ? fc_cgroup_mount_ids(ids) : -1;
+                long n = keep ? fc_cgroup_mount_ids(ids) : -1;
                 mi = fc_cgroup_read_file("/proc/self/mountinfo", err);
                 if (mi == NULL)
                         return NULL;

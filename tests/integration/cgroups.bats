@@ -160,6 +160,7 @@ cgroup_dir() {
         set_args true
         track_id "$FC_ID-a"
         track_id "$FC_ID-b"
+        track_id "$FC_ID-c"
         # In a mount namespace of its own: without the cgroup2 mount a create keeps the mounts
         # it found (no cgroup2); mounted again, the next create must see it (the kept lines are
         # all still true, but the namespace's set of mounts changed) and put its init there.
@@ -173,8 +174,13 @@ cgroup_dir() {
                         </dev/null >/dev/null 2>&1 || exit 14
                 pid=$("$rt" --root "$root" state "$id-b" | jq -r .pid)
                 grep "^0::" "/proc/$pid/cgroup"
-                grep -q unified "$root/.fc-cgroup-mounts" || exit 15
                 "$rt" --root "$root" delete -f "$id-b"
+                # Written less than 10 s ago: not written again (mounts that change with every
+                # container would cost a new file each create); once older, it is.
+                grep -q unified "$root/.fc-cgroup-mounts" && exit 15
+                sed -i "1s/ [0-9]*\$/ 0/" "$root/.fc-cgroup-mounts"
+                "$rt" --no-cache --root "$root" run --bundle "$bundle" "$id-c" || exit 16
+                grep -q unified "$root/.fc-cgroup-mounts" || exit 17
         ' sh "$FC_RUNTIME" "$FC_ROOT" "$FC_BUNDLE" "$FC_ID"
         [[ "$output" == "0::"*"/$FC_ID-b" ]] || fail "not in its cgroup2 cgroup: $output"
 }
@@ -190,6 +196,6 @@ cgroup_dir() {
         pid=$(container_pid)
         grep -qE "(^0::|:memory:).*/$FC_ID\$" "/proc/$pid/cgroup" ||
                 fail "not in its cgroup: $(cat "/proc/$pid/cgroup")"
-        head -1 "$FC_ROOT/.fc-cgroup-mounts" | grep -qx 'fc-cgroup-mounts 1' ||
+        head -1 "$FC_ROOT/.fc-cgroup-mounts" | grep -qx 'fc-cgroup-mounts 1 [0-9]*' ||
                 fail "not written again"
 }
