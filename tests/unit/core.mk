@@ -28,6 +28,13 @@ if FC_OWN_MALLOC
 tests_unit_asprintf_test_SOURCES += lib/heap-malloc.c lib/asprintf-musl.c
 endif
 tests_unit_asprintf_test_LDADD = $(FC_LIBS)
+check_PROGRAMS += tests/unit/open_test
+TESTS += tests/unit/open_test
+tests_unit_open_test_SOURCES = tests/unit/open_test.c
+if FC_OWN_MALLOC
+tests_unit_open_test_SOURCES += lib/heap-malloc.c lib/open-musl.c
+endif
+tests_unit_open_test_LDADD = $(FC_LIBS)
 check_PROGRAMS += tests/unit/spawn_test
 TESTS += tests/unit/spawn_test
 tests_unit_spawn_test_SOURCES = tests/unit/spawn_test.c
