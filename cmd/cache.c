@@ -37,6 +37,7 @@ static int run_serve(struct fc_context *ctx, int argc, char **argv)
                 OPT_CGROUP,
                 OPT_DEV,
                 OPT_DEFER,
+                OPT_PROC,
                 OPT_LOCK_FD,
                 OPT_DELAY
         };
@@ -51,6 +52,7 @@ static int run_serve(struct fc_context *ctx, int argc, char **argv)
                 {"pool-cgroup", required_argument, NULL, OPT_CGROUP},
                 {"pool-dev", required_argument, NULL, OPT_DEV},
                 {"refill-defer-ms", required_argument, NULL, OPT_DEFER},
+                {"pool-proc", required_argument, NULL, OPT_PROC},
                 {"lock-fd", required_argument, NULL, OPT_LOCK_FD},
                 {"test-reply-delay-us", required_argument, NULL, OPT_DELAY},
                 {NULL, 0, NULL, 0},
@@ -58,8 +60,8 @@ static int run_serve(struct fc_context *ctx, int argc, char **argv)
         struct fc_parts_serve_opts so = {.socket_path = ctx->cache_socket, .lock_fd = -1};
         const char *config = NULL;
         /* Flags override the config file, so they are applied after it. */
-        unsigned vals[7];
-        bool set[7] = {false};
+        unsigned vals[8];
+        bool set[8] = {false};
         unsigned lock_fd = 0, delay = 0;
         bool have_lock_fd = false;
         opterr = 0;
@@ -82,6 +84,7 @@ static int run_serve(struct fc_context *ctx, int argc, char **argv)
                 case OPT_CGROUP:
                 case OPT_DEV:
                 case OPT_DEFER:
+                case OPT_PROC:
                         if (parse_count(ctx, opts[c - OPT_SOCKET + 1].name, optarg,
                                         &vals[c - OPT_NET]) != 0)
                                 return 1;
@@ -109,14 +112,14 @@ static int run_serve(struct fc_context *ctx, int argc, char **argv)
         if (fc_parts_config_load(config ? config : FC_PARTS_DEFAULT_CONFIG, config == NULL, &cfg,
                                  &err) < 0)
                 return fail_err(ctx, &err);
-        unsigned *dst[7] = {&cfg.pool_net,    &cfg.pool_ipc, &cfg.pool_uts,       &cfg.refill_jobs,
-                            &cfg.pool_cgroup, &cfg.pool_dev, &cfg.refill_defer_ms};
-        for (unsigned i = 0; i < 7; i++)
+        unsigned *dst[8] = {&cfg.pool_net,    &cfg.pool_ipc, &cfg.pool_uts,        &cfg.refill_jobs,
+                            &cfg.pool_cgroup, &cfg.pool_dev, &cfg.refill_defer_ms, &cfg.pool_proc};
+        for (unsigned i = 0; i < 8; i++)
                 if (set[i])
                         *dst[i] = vals[i];
         if (cfg.refill_jobs == 0 || cfg.refill_jobs > 64 || cfg.pool_net > 1024 ||
             cfg.pool_ipc > 1024 || cfg.pool_uts > 1024 || cfg.pool_cgroup > 1024 ||
-            cfg.pool_dev > 1024 || cfg.refill_defer_ms > 60000)
+            cfg.pool_dev > 1024 || cfg.pool_proc > 1024 || cfg.refill_defer_ms > 60000)
                 return fc_cmd_failf(ctx, "pool sizes must be 0..1024, --refill-jobs 1..64 and "
                                          "--refill-defer-ms 0..60000");
         cfg.reply_delay_us = delay;
@@ -189,6 +192,9 @@ static int run_status(struct fc_context *ctx, int argc, char **argv)
                 printf("pool dev: %llu ready, target %llu (%llu kinds)\n",
                        json_num(json, "dev", "ready"), json_num(json, "dev", "target"),
                        json_num(json, "dev", "kinds"));
+                printf("pool proc: %llu ready, target %llu (%llu kinds)\n",
+                       json_num(json, "proc", "ready"), json_num(json, "proc", "target"),
+                       json_num(json, "proc", "kinds"));
                 static const char *const totals[] = {"leases",  "hits",     "misses", "discarded",
                                                      "retired", "rejected", "errors"};
                 for (unsigned i = 0; i < sizeof(totals) / sizeof(totals[0]); i++)

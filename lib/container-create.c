@@ -35,6 +35,7 @@
 #include "lib/parts/devpool.h"
 #include "lib/parts/parts.h"
 #include "lib/parts/protocol.h"
+#include "lib/parts/shelf.h"
 #include "lib/process.h"
 #include "lib/rootfs.h"
 #include "lib/seccomp-notify.h"
@@ -332,7 +333,11 @@ static int parent_ns_enter(const struct fc_ns_plan *ns, const struct fc_config *
 {
         saved->saved_pid = saved->saved_time = -1;
         if (ns->mode[FC_NS_PID] == FC_NS_MODE_JOIN) {
-                saved->saved_pid = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+                /* Our own pid namespace to come back to: a pidfd of ours
+                 * names it for setns (Linux 5.8), without a path walk. */
+                saved->saved_pid = fc_sys_pidfd_open(getpid(), 0);
+                if (saved->saved_pid < 0)
+                        saved->saved_pid = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
                 if (saved->saved_pid < 0)
                         return fc_error_setm(err, -errno, "open /proc/self/ns/pid");
                 if (setns(ns->fd[FC_NS_PID], CLONE_NEWPID) < 0)
@@ -486,6 +491,8 @@ struct early_lease {
         unsigned long cgtree_flags;      /* of a cgroup tree asked for */
         char *cgtree_park;               /* and where the init parks it (and a /dev tree) */
         size_t devtree_first, devtree_n; /* the mounts a /dev tree asked for covers */
+        size_t proctree_index;           /* the proc mount a /proc tree asked for covers */
+        int shelf_tree, shelf_pidns;     /* a /proc tree and its pid namespace from the shelf */
 };
 
 /* Whether the init's "/" is a slave (rootfsPropagation "slave", "rslave"
@@ -535,6 +542,10 @@ static bool cgtree_wanted(const struct fc_config *cfg, const struct fc_ns_plan *
 static void early_lease_drop(struct early_lease *e)
 {
         free(e->cgtree_park);
+        if (e->shelf_tree >= 0)
+                close(e->shelf_tree);
+        if (e->shelf_pidns >= 0)
+                close(e->shelf_pidns);
         fc_cgroup_free(e->cg);
         fc_parts_lease_abandon(&e->pending);
 }
@@ -579,6 +590,8 @@ static int await_ready(const struct fc_context *ctx, int sync_fd, pid_t *pidp, i
                                 fc_log(ctx, FC_LOG_DEBUG, "init: /sys/fs/cgroup from the cache");
                         if (m->status & FC_PART_DEVTREE)
                                 fc_log(ctx, FC_LOG_DEBUG, "init: /dev from the cache");
+                        if (m->status & FC_PART_PROCTREE)
+                                fc_log(ctx, FC_LOG_DEBUG, "init: /proc from the cache");
                         break;
                 } else if (m->type == FC_SYNC_SECCOMP_FD) {
                         /* The agent gets the state of a container "creating". */
@@ -641,7 +654,8 @@ static int await_ready(const struct fc_context *ctx, int sync_fd, pid_t *pidp, i
  * for memory, with everything but pooled_cg released. */
 static int take_lease(const struct fc_context *ctx, struct fc_parts_pending *pending,
                       struct fc_ns_plan *ns, struct fc_state *st, char *pooled_cg, int *cgtree_fd,
-                      int *devtree_fd, uint32_t *leased, bool *cache_up, fc_error_t *err)
+                      int *devtree_fd, int *proctree_fd, uint32_t *leased, bool *cache_up,
+                      fc_error_t *err)
 {
         struct fc_parts_lease lease;
         fc_parts_lease_end(ctx, pending, &lease);
@@ -658,6 +672,14 @@ static int take_lease(const struct fc_context *ctx, struct fc_parts_pending *pen
         }
         *cgtree_fd = steal_fd(&lease.cgtree_fd);
         *devtree_fd = steal_fd(&lease.devtree_fd);
+        /* A pid namespace is only of use before the clone (proctree_fd
+         * given): the runtime enters it then (parent_ns_enter). */
+        if (proctree_fd != NULL && lease.proctree_fd >= 0) {
+                *proctree_fd = steal_fd(&lease.proctree_fd);
+                fc_ns_plan_take_leased(ns, FC_NS_PID, &lease.pidns_fd);
+        } else {
+                lease.granted &= ~(uint32_t) (FC_PART_PIDNS | FC_PART_PROCTREE);
+        }
         *leased = lease.granted;
         fc_ns_plan_take_leased(ns, FC_NS_NETWORK, &lease.net_fd);
         fc_ns_plan_take_leased(ns, FC_NS_IPC, &lease.ipc_fd);
@@ -802,7 +824,8 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
          * while we plan the process and reserve the id. */
         fc_trace(ctx, "cgroup");
         const struct fc_resources *res = cfg->linux_ ? cfg->linux_->resources : NULL;
-        __attribute__((cleanup(early_lease_drop))) struct early_lease early = {.pending.fd = -1};
+        __attribute__((cleanup(early_lease_drop))) struct early_lease early = {
+                .pending.fd = -1, .shelf_tree = -1, .shelf_pidns = -1};
         char mounts_file[PATH_MAX];
         bool keep_mounts = snprintf(mounts_file, sizeof(mounts_file), "%s/" FC_CGROUP_MOUNTS_FILE,
                                     ctx->root) < (int) sizeof(mounts_file);
@@ -840,7 +863,7 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                  * init parks in the cache's directory for them: only into a
                  * mount namespace of its own, with the old root detached at
                  * pivot, and a slave "/" as the cache's (slave_root). */
-                char *dev_key = NULL;
+                char *dev_key = NULL, *proc_key = NULL;
                 if (!o->no_pivot && ctx->cache_socket != NULL && ctx->cache_socket[0] == '/' &&
                     ns.mode[FC_NS_MOUNT] == FC_NS_MODE_NEW &&
                     ns.mode[FC_NS_USER] == FC_NS_MODE_SHARE && slave_root(cfg) &&
@@ -851,11 +874,29 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                         dev_key = fc_devtree_key(cfg, &early.devtree_first, &early.devtree_n);
                         if (dev_key != NULL)
                                 want |= FC_PART_DEVTREE;
+                        /* A new pid namespace and its /proc, ready made: from
+                         * the shelf (lib/parts/shelf.h), without waiting for
+                         * the cache; else over the socket where the lease
+                         * comes before the clone, which enters it.  Where it
+                         * comes after, the key only tells the cache what to
+                         * put on the shelf. */
+                        if (ns.mode[FC_NS_PID] == FC_NS_MODE_NEW &&
+                            (proc_key = fc_proctree_key(cfg, &early.proctree_index)) != NULL) {
+                                if (!ctx->no_cache &&
+                                    fc_shelf_take(ctx->cache_socket, proc_key, &early.shelf_tree,
+                                                  &early.shelf_pidns) == 0) {
+                                        free(proc_key);
+                                        proc_key = NULL;
+                                } else if (cgroup_first) {
+                                        want |= FC_PART_PIDNS | FC_PART_PROCTREE;
+                                }
+                        }
                 }
                 fc_trace(ctx, "lease");
-                fc_parts_lease_begin(ctx, want, cg_key, early.cgtree_flags, dev_key, true,
+                fc_parts_lease_begin(ctx, want, cg_key, early.cgtree_flags, dev_key, proc_key, true,
                                      &early.pending); /* takes cg_key */
                 free(dev_key);
+                free(proc_key);
         }
 
         /* Freed when create returns; the init has its own copy (clone3
@@ -930,6 +971,8 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         /* The cgroup tree leased with it (FC_PART_CGTREE), and a /dev tree
          * (FC_PART_DEVTREE), for the init. */
         int cgtree_fd = -1, devtree_fd = -1;
+        /* and a /proc tree for the pid namespace leased (FC_PART_PROCTREE). */
+        int proctree_fd = -1;
         st->systemd_cgroup = ctx->systemd_cgroup;
         if (cgroup_first) {
                 if (make_cgroup(ctx, cg, res, NULL, dirfd, st, cfg, cfg_text, cfg_len, -1, err) < 0)
@@ -940,11 +983,16 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         /* What the cache granted goes back to it after READY. */
         uint32_t leased = 0;
         bool cache_up = false;
-        if (!early_clone && take_lease(ctx, &early.pending, &ns, st, pooled_cg, &cgtree_fd,
-                                       &devtree_fd, &leased, &cache_up, err) < 0) {
+        if (lease_taken && take_lease(ctx, &early.pending, &ns, st, pooled_cg, &cgtree_fd,
+                                      &devtree_fd, &proctree_fd, &leased, &cache_up, err) < 0) {
                 fc_cgroup_drop_pooled(cg, pooled_cg);
                 fc_cgroup_free(cg);
                 goto undo_state;
+        }
+        if (early.shelf_tree >= 0) {
+                /* (Never with one from the lease too: only asked without.) */
+                proctree_fd = steal_fd(&early.shelf_tree);
+                fc_ns_plan_take_leased(&ns, FC_NS_PID, &early.shelf_pidns);
         }
         struct fc_idmap_mounts idmap = {NULL, 0};
         if (fc_ns_plan_open(&ns, err) < 0 || fc_idmap_prepare(cfg, &ns, &idmap, err) < 0)
@@ -1002,6 +1050,8 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 .devtree_fd = devtree_fd,
                 .devtree_first = early.devtree_first,
                 .devtree_n = early.devtree_n,
+                .proctree_fd = proctree_fd,
+                .proctree_index = early.proctree_index,
         };
         fc_trace(ctx, "clone");
         int pidfd = -1;
@@ -1027,6 +1077,10 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 close(devtree_fd);
                 devtree_fd = -1;
         }
+        /* Ours goes to the cache with the mount namespace: the init's close
+         * is then not the last, whose teardown of the detached tree would
+         * wait for an RCU grace period on its critical path. */
+        int proctree_keep = steal_fd(&proctree_fd);
         if (console[1] >= 0) {
                 close(console[1]);
                 console[1] = -1;
@@ -1051,10 +1105,12 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                         goto undo_child;
                 if (!autostart && make_fifo(dirfd, &fifo_fd, err) < 0)
                         goto undo_child;
-                lease_taken = true;
-                if (take_lease(ctx, &early.pending, &ns, st, pooled_cg, &cgtree_fd, &devtree_fd,
-                               &leased, &cache_up, err) < 0)
-                        goto undo_child;
+                if (!lease_taken) {
+                        lease_taken = true;
+                        if (take_lease(ctx, &early.pending, &ns, st, pooled_cg, &cgtree_fd,
+                                       &devtree_fd, NULL, &leased, &cache_up, err) < 0)
+                                goto undo_child;
+                }
                 if (send_parts(sv[0], &ns, leased, &cgtree_fd, &devtree_fd, fifo_fd, err) < 0) {
                         prefer_init_error(sv[0], err);
                         goto undo_child;
@@ -1111,6 +1167,8 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                         retire[n_retire++] = steal_fd(&ns.fd[FC_NS_NETWORK]);
                 if ((leased & FC_PART_IPC) && ns.fd[FC_NS_IPC] >= 0)
                         retire[n_retire++] = steal_fd(&ns.fd[FC_NS_IPC]);
+                if (proctree_keep >= 0)
+                        retire[n_retire++] = steal_fd(&proctree_keep);
                 if (n_retire > 0)
                         fc_parts_retire(ctx, early.pending.fd, retire, n_retire);
         }
@@ -1135,11 +1193,15 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                 close(fifo_fd);
         fc_ns_plan_close(&ns);
         fc_cgroup_free(cg);
+        if (proctree_keep >= 0)
+                close(proctree_keep);
         return 0;
 
 undo_child:
         if (mnt_fd >= 0)
                 close(mnt_fd);
+        if (proctree_keep >= 0)
+                close(proctree_keep);
         kill_and_reap(pid, pidfd);
         ret->pid = 0;
 undo_fds:
@@ -1160,6 +1222,8 @@ undo_ns:
                 close(cgtree_fd);
         if (devtree_fd >= 0)
                 close(devtree_fd);
+        if (proctree_fd >= 0)
+                close(proctree_fd);
 undo_cgroup : {
         fc_error_t e2 = FC_ERROR_INIT;
         if (cgroup_made && fc_cgroup_destroy(cg, &e2) < 0)

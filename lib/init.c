@@ -473,7 +473,7 @@ static int setup(struct fc_init_args *a, char ***ret_env, char **ret_exe, fc_err
                         return fc_error_setm(err, -errno, "join session keyring");
         }
 
-        int cgtree_fd = a->cgtree_fd, devtree_fd = a->devtree_fd;
+        int cgtree_fd = a->cgtree_fd, devtree_fd = a->devtree_fd, proctree_fd = a->proctree_fd;
         unsigned rctx_trees_used = 0;
         struct init_parts parts = {.a = a, .cgtree_fd = &cgtree_fd, .devtree_fd = &devtree_fd};
         struct fc_rootfs_ctx rctx = {
@@ -495,6 +495,8 @@ static int setup(struct fc_init_args *a, char ***ret_env, char **ret_exe, fc_err
                 .devtree_fd = &devtree_fd,
                 .devtree_first = a->devtree_first,
                 .devtree_n = a->devtree_n,
+                .proctree_fd = &proctree_fd,
+                .proctree_index = a->proctree_index,
                 .trees_used = &rctx_trees_used,
         };
         r = fc_rootfs_prepare(&rctx, err);
@@ -555,6 +557,8 @@ static int setup(struct fc_init_args *a, char ***ret_env, char **ret_exe, fc_err
         if (r < 0)
                 return fc_error_setm(err, r, "create cwd (\"%s\") set in config.json", p->cwd);
         r = fc_rootfs_finish(&rctx, err);
+        if (proctree_fd >= 0)
+                close(proctree_fd); /* its copies are in place */
         if (r < 0)
                 return r;
 
@@ -618,8 +622,8 @@ static int sanitize_fds(struct fc_init_args *a, struct fc_ns_plan *ns)
 {
         int first = 3 + (int) a->preserve_fds;
         size_t n_idmap = a->idmap ? a->idmap->n : 0;
-        cleanup_free int **slots = malloc((5 + FC_NS__MAX + n_idmap) * sizeof(*slots));
-        cleanup_free int *keep = malloc((5 + FC_NS__MAX + n_idmap) * sizeof(*keep));
+        cleanup_free int **slots = malloc((6 + FC_NS__MAX + n_idmap) * sizeof(*slots));
+        cleanup_free int *keep = malloc((6 + FC_NS__MAX + n_idmap) * sizeof(*keep));
         size_t n = 0;
         if (slots == NULL || keep == NULL)
                 return -ENOMEM;
@@ -628,6 +632,7 @@ static int sanitize_fds(struct fc_init_args *a, struct fc_ns_plan *ns)
         slots[n++] = &a->console_fd;
         slots[n++] = &a->cgtree_fd;
         slots[n++] = &a->devtree_fd;
+        slots[n++] = &a->proctree_fd;
         for (int t = 0; t < FC_NS__MAX; t++)
                 slots[n++] = &ns->fd[t];
         for (size_t i = 0; i < n_idmap; i++)

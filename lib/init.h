@@ -52,6 +52,12 @@ struct fc_init_args {
          * [devtree_first, +devtree_n) and the device nodes, or -1. */
         int devtree_fd;
         size_t devtree_first, devtree_n;
+        /* A /proc tree leased (FC_PART_PROCTREE) for config mount
+         * proctree_index and the masked and read-only paths under /proc, or
+         * -1; with it the runtime cloned us into the pid namespace it was
+         * made for. */
+        int proctree_fd;
+        size_t proctree_index;
 };
 
 _Noreturn void fc_init_main(struct fc_init_args *a);

@@ -29,6 +29,7 @@
 #include "lib/cleanup.h"
 #include "lib/devices.h"
 #include "lib/idmap.h"
+#include "lib/parts/devpool.h"
 #include "lib/parts/parts.h"
 #include "lib/sys.h"
 
@@ -675,6 +676,54 @@ static bool attach_dev_tree(const struct fc_rootfs_ctx *ctx)
         return r == 0;
 }
 
+/* The cache's /proc tree (FC_PART_PROCTREE) for config mount m (the proc
+ * mount): the checks of the cold path's mount_fs, then a bind of the tree's
+ * top alone (its procfs, for our pid namespace) onto the rootfs's /proc,
+ * made now: mountinfo lists mounts in the order they were made.  The tree
+ * stays with the init: finish binds its masks, each where the cold path
+ * would make it (proc_tree_path).  0 when it was; 1 when it could not be
+ * (a miss: the cold path mounts proc, in the same pid namespace, and makes
+ * the masks); < 0 on the cold path's own errors.  Once only. */
+static int attach_proc_tree(const struct fc_rootfs_ctx *ctx, const struct fc_mount *m,
+                            fc_error_t *err)
+{
+        if (check_plain_dir(ctx, m, err) < 0)
+                return err->status;
+        cleanup_close int fd = fc_rootfs_open_target(ctx->rootfs, m->destination, true, false, err);
+        if (fd < 0)
+                return fd;
+        cleanup_free char *resolved = container_path_of(fd, ctx->rootfs);
+        char tree[FD_PATH_MAX], target[FD_PATH_MAX];
+        /* A bind from a tree another process detached: Linux 6.15. */
+        if (resolved == NULL || strcmp(resolved, "/proc") != 0 ||
+            mount(fc_mount_fd_path(*ctx->proctree_fd, tree, sizeof(tree)),
+                  fc_mount_fd_path(fd, target, sizeof(target)), NULL, MS_BIND, NULL) < 0) {
+                close(*ctx->proctree_fd);
+                *ctx->proctree_fd = -1;
+                return 1;
+        }
+        if (ctx->trees_used != NULL)
+                *ctx->trees_used |= FC_PART_PROCTREE;
+        return 0;
+}
+
+/* A read-only or masked path under /proc from the cache's tree: a bind of
+ * what the tree has mounted there (read-only, or the mask), made now, in
+ * the cold path's order, with that mount's flags.  The path is one
+ * fc_proctree_key took: plain, under our own /proc, through no link.  0
+ * when done or when it does not exist (the cold path skips it), 1 for the
+ * cold path. */
+static int proc_tree_path(const struct fc_rootfs_ctx *ctx, const char *path)
+{
+        char src[FD_PATH_MAX + PATH_MAX];
+        if (snprintf(src, sizeof(src), "/proc/self/fd/%d/%s", *ctx->proctree_fd,
+                     path + strlen("/proc/")) >= (int) sizeof(src))
+                return 1;
+        if (mount(src, path, NULL, MS_BIND, NULL) == 0)
+                return 0;
+        return errno == ENOENT ? 0 : 1;
+}
+
 int fc_rootfs_prepare(const struct fc_rootfs_ctx *ctx, fc_error_t *err)
 {
         unsigned long prop;
@@ -710,6 +759,10 @@ int fc_rootfs_prepare(const struct fc_rootfs_ctx *ctx, fc_error_t *err)
                         i += ctx->devtree_n - 1;
                         continue;
                 }
+                if (ctx->proctree_fd != NULL && *ctx->proctree_fd >= 0 &&
+                    i == ctx->proctree_index &&
+                    (r = attach_proc_tree(ctx, &ctx->cfg->mounts[i], err)) <= 0)
+                        continue;
                 r = mount_entry(ctx, &ctx->cfg->mounts[i], i, err);
         }
         if (r == 0 && ctx->before_mount)
@@ -932,14 +985,25 @@ static int finish_paths(const struct fc_rootfs_ctx *ctx, fc_error_t *err)
                 return err->status;
 
         /* runc's order: read-only paths, then masked ones (a masked file
-         * inside a read-only directory still gets masked). */
-        for (size_t i = 0; l && i < l->n_readonly_paths; i++)
-                if (readonly_path(l->readonly_paths[i], err) < 0)
+         * inside a read-only directory still gets masked).  Those under
+         * /proc are in the cache's tree when it was moved in. */
+        bool in_tree = ctx->trees_used != NULL && (*ctx->trees_used & FC_PART_PROCTREE) &&
+                       ctx->proctree_fd != NULL && *ctx->proctree_fd >= 0;
+        for (size_t i = 0; l && i < l->n_readonly_paths; i++) {
+                const char *p = l->readonly_paths[i];
+                if (in_tree && fc_proctree_covers(p) && proc_tree_path(ctx, p) == 0)
+                        continue;
+                if (readonly_path(p, err) < 0)
                         return err->status;
+        }
         cleanup_close int null_fd = -1;
-        for (size_t i = 0; l && i < l->n_masked_paths; i++)
-                if (mask_path(l->masked_paths[i], l->mount_label, &null_fd, err) < 0)
+        for (size_t i = 0; l && i < l->n_masked_paths; i++) {
+                const char *p = l->masked_paths[i];
+                if (in_tree && fc_proctree_covers(p) && proc_tree_path(ctx, p) == 0)
+                        continue;
+                if (mask_path(p, l->mount_label, &null_fd, err) < 0)
                         return err->status;
+        }
 
         if (root_propagation(ctx, &prop, &explicit_prop, err) < 0)
                 return err->status;

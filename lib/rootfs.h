@@ -54,8 +54,16 @@ struct fc_rootfs_ctx {
          * is -1 when none, and after it is used.  Parked as a cgroup tree. */
         int *devtree_fd;
         size_t devtree_first, devtree_n;
-        /* Where to note the trees moved in (FC_PART_CGTREE, FC_PART_DEVTREE
-         * bits), or NULL. */
+        /* A ready /proc (the cache's FC_PART_PROCTREE, lib/parts/devpool.h)
+         * for config mount proctree_index, the masked and read-only paths
+         * under /proc applied; *proctree_fd is -1 when none.  Prepare moves
+         * a copy of its proc mount in, finish copies of its masks (each
+         * made where the cold path makes it); the caller closes it after
+         * finish.  NULL: none. */
+        int *proctree_fd;
+        size_t proctree_index;
+        /* Where to note the trees moved in (FC_PART_CGTREE, FC_PART_DEVTREE,
+         * FC_PART_PROCTREE bits), or NULL. */
         unsigned *trees_used;
 };
 

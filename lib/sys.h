@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -95,6 +96,9 @@ static inline uint64_t fc_statx_mnt_id(const struct statx *sx)
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
 #ifndef SYS_pidfd_send_signal
 #define SYS_pidfd_send_signal 424
 #endif
@@ -119,6 +123,22 @@ static inline uint64_t fc_statx_mnt_id(const struct statx *sx)
 #ifndef SYS_listmount
 #define SYS_listmount 458
 #endif
+#ifndef SYS_fsopen
+#define SYS_fsopen 430
+#endif
+#ifndef SYS_fsconfig
+#define SYS_fsconfig 431
+#endif
+#ifndef SYS_fsmount
+#define SYS_fsmount 432
+#endif
+/* Linux 6.11: a pidfd's namespaces as nsfs fds (<linux/pidfd.h>).  Unlike
+ * /proc/<pid>/ns/pid_for_children, it also gives a pid namespace that has
+ * no process yet. */
+#ifndef PIDFD_GET_PID_FOR_CHILDREN_NAMESPACE
+#define PIDFD_GET_PID_FOR_CHILDREN_NAMESPACE _IO(0xFF, 6)
+#endif
+
 #ifndef SYS_openat2
 #define SYS_openat2 437
 #endif
@@ -173,6 +193,13 @@ static inline int fc_sys_clock_gettime(clockid_t clock, struct timespec *ts)
 static inline int fc_sys_pidfd_open(pid_t pid, unsigned int flags)
 {
         return (int) syscall(SYS_pidfd_open, pid, flags);
+}
+
+/* A copy of another process's fd `targetfd` (close-on-exec): ptrace
+ * access to it needed (Linux 5.6). */
+static inline int fc_sys_pidfd_getfd(int pidfd, int targetfd)
+{
+        return (int) syscall(SYS_pidfd_getfd, pidfd, targetfd, 0U);
 }
 
 static inline int fc_sys_pidfd_send_signal(int pidfd, int sig, siginfo_t *info, unsigned int flags)
@@ -249,6 +276,22 @@ static inline int fc_sys_signal_default(int sig)
 static inline int fc_sys_sched_setscheduler(pid_t pid, int policy, const struct sched_param *param)
 {
         return (int) syscall(SYS_sched_setscheduler, pid, policy, param);
+}
+
+static inline int fc_sys_fsopen(const char *fs_name, unsigned int flags)
+{
+        return (int) syscall(SYS_fsopen, fs_name, flags);
+}
+
+static inline int fc_sys_fsconfig(int fd, unsigned int cmd, const char *key, const void *value,
+                                  int aux)
+{
+        return (int) syscall(SYS_fsconfig, fd, cmd, key, value, aux);
+}
+
+static inline int fc_sys_fsmount(int fd, unsigned int flags, unsigned int attr_flags)
+{
+        return (int) syscall(SYS_fsmount, fd, flags, attr_flags);
 }
 
 static inline int fc_sys_mount_setattr(int dfd, const char *path, unsigned int flags,

@@ -22,6 +22,7 @@ struct fc_parts_config {
         unsigned pool_uts;
         unsigned pool_cgroup; /* pooled cgroups per parent (cgroup v1) */
         unsigned pool_dev;    /* ready /dev trees per kind of /dev */
+        unsigned pool_proc;   /* ready /proc trees (and pid namespaces) per kind of /proc */
         unsigned refill_jobs; /* helper processes creating parts at once */
         /* How long a refill below the low water mark waits for the
          * creates holding a lease to end (0: not at all). */

@@ -608,7 +608,7 @@ void fc_cgpools_job_done(struct fc_cgpools *p, uint64_t now)
 {
         if (!fc_tree_job_busy(&p->job))
                 return;
-        int fd = fc_tree_job_finish(&p->job);
+        int fd = fc_tree_job_finish(&p->job, NULL);
         /* Its cgroup, unless a lease took it (or it aged out) meanwhile. */
         struct fc_cgpool_set *s = NULL;
         unsigned k = 0;

@@ -176,16 +176,22 @@ static void autostart(const struct fc_context *ctx)
 
 static void lease_reset(struct fc_parts_lease *l)
 {
-        *l = (struct fc_parts_lease){
-                .net_fd = -1, .ipc_fd = -1, .uts_fd = -1, .cgtree_fd = -1, .devtree_fd = -1};
+        *l = (struct fc_parts_lease){.net_fd = -1,
+                                     .ipc_fd = -1,
+                                     .uts_fd = -1,
+                                     .cgtree_fd = -1,
+                                     .devtree_fd = -1,
+                                     .pidns_fd = -1,
+                                     .proctree_fd = -1};
 }
 
 void fc_parts_lease_clear(struct fc_parts_lease *l)
 {
         if (l == NULL)
                 return;
-        int *fds[] = {&l->net_fd, &l->ipc_fd, &l->uts_fd, &l->cgtree_fd, &l->devtree_fd};
-        for (unsigned i = 0; i < 5; i++)
+        int *fds[] = {&l->net_fd,     &l->ipc_fd,   &l->uts_fd,     &l->cgtree_fd,
+                      &l->devtree_fd, &l->pidns_fd, &l->proctree_fd};
+        for (unsigned i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
                 if (*fds[i] >= 0)
                         close(*fds[i]);
         lease_reset(l);
@@ -197,7 +203,8 @@ _Static_assert(FC_PARTS_CG_NAME_MAX == sizeof(((struct fc_parts_lease *) 0)->cgr
 
 /* Connect and send the request; the connected fd, or < 0. */
 static int lease_send(const struct fc_context *ctx, uint32_t want, const char *cg_key,
-                      uint32_t cg_flags, const char *dev_key, bool autostart_ok, fc_error_t *err)
+                      uint32_t cg_flags, const char *dev_key, const char *proc_key,
+                      bool autostart_ok, fc_error_t *err)
 {
         int fd = connect_cache(ctx->cache_socket, err);
         if (fd < 0) {
@@ -205,22 +212,26 @@ static int lease_send(const struct fc_context *ctx, uint32_t want, const char *c
                         autostart(ctx);
                 return fd;
         }
-        /* With a cgroup key, the LEASE_CG form, with a dev key LEASE_DEV:
-         * one request for all. */
-        uint16_t op = dev_key  ? FC_PARTS_OP_LEASE_DEV
-                      : cg_key ? FC_PARTS_OP_LEASE_CG
-                               : FC_PARTS_OP_LEASE;
-        size_t size = dev_key  ? sizeof(struct fc_parts_lease_dev_req)
-                      : cg_key ? sizeof(struct fc_parts_lease_cg_req)
-                               : sizeof(struct fc_parts_lease_req);
-        struct fc_parts_lease_dev_req req;
+        /* With a cgroup key, the LEASE_CG form, with a dev key LEASE_DEV,
+         * with a proc key LEASE_PROC: one request for all. */
+        uint16_t op = proc_key  ? FC_PARTS_OP_LEASE_PROC
+                      : dev_key ? FC_PARTS_OP_LEASE_DEV
+                      : cg_key  ? FC_PARTS_OP_LEASE_CG
+                                : FC_PARTS_OP_LEASE;
+        size_t size = proc_key  ? sizeof(struct fc_parts_lease_proc_req)
+                      : dev_key ? sizeof(struct fc_parts_lease_dev_req)
+                      : cg_key  ? sizeof(struct fc_parts_lease_cg_req)
+                                : sizeof(struct fc_parts_lease_req);
+        struct fc_parts_lease_proc_req req;
         memset(&req, 0, sizeof(req));
-        req.cg.lease.want = want;
-        req.cg.lease.flags = cg_flags;
+        req.dev.cg.lease.want = want;
+        req.dev.cg.lease.flags = cg_flags;
         if (cg_key)
-                snprintf(req.cg.key, sizeof(req.cg.key), "%s", cg_key);
+                snprintf(req.dev.cg.key, sizeof(req.dev.cg.key), "%s", cg_key);
         if (dev_key)
-                snprintf(req.dev_key, sizeof(req.dev_key), "%s", dev_key);
+                snprintf(req.dev.dev_key, sizeof(req.dev.dev_key), "%s", dev_key);
+        if (proc_key)
+                snprintf(req.proc_key, sizeof(req.proc_key), "%s", proc_key);
         if (fc_parts_send(fd, op, 0, &req, (uint32_t) size, NULL, 0, err) < 0) {
                 close(fd);
                 return err->status;
@@ -230,11 +241,12 @@ static int lease_send(const struct fc_context *ctx, uint32_t want, const char *c
 
 /* Receive and check the reply to lease_send's request on fd. */
 static int lease_recv(int fd, uint64_t deadline, uint32_t want, bool with_cg, bool with_dev,
-                      struct fc_parts_lease *ret, fc_error_t *err)
+                      bool with_proc, struct fc_parts_lease *ret, fc_error_t *err)
 {
-        uint16_t op = with_dev  ? FC_PARTS_OP_LEASE_DEV
-                      : with_cg ? FC_PARTS_OP_LEASE_CG
-                                : FC_PARTS_OP_LEASE;
+        uint16_t op = with_proc  ? FC_PARTS_OP_LEASE_PROC
+                      : with_dev ? FC_PARTS_OP_LEASE_DEV
+                      : with_cg  ? FC_PARTS_OP_LEASE_CG
+                                 : FC_PARTS_OP_LEASE;
         char buf[sizeof(struct fc_parts_header) + FC_PARTS_MAX_PAYLOAD];
         struct fc_parts_msg m;
         int r = recv_reply(fd, deadline, buf, sizeof(buf), &m, err);
@@ -284,6 +296,20 @@ static int lease_recv(int fd, uint64_t deadline, uint32_t want, bool with_cg, bo
                 }
                 *trees[t] = m.fds[x++];
         }
+        if (rep.granted & FC_PART_PIDNS) {
+                /* (Decoding checked they come together.)  A pid namespace
+                 * and a procfs mount; that the one is the other's, the
+                 * cache vouches for. */
+                struct statfs sf;
+                if (ioctl(m.fds[x], NS_GET_NSTYPE) != CLONE_NEWPID ||
+                    fstatfs(m.fds[x + 1], &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC) {
+                        fc_parts_msg_close_fds(&m);
+                        lease_reset(ret);
+                        return fc_error_set(err, -EBADMSG, "parts cache sent a wrong /proc part");
+                }
+                ret->pidns_fd = m.fds[x++];
+                ret->proctree_fd = m.fds[x++];
+        }
         ret->granted = rep.granted;
         ret->lease_id = rep.lease_id;
         if (with_cg) {
@@ -306,20 +332,27 @@ static int lease_recv(int fd, uint64_t deadline, uint32_t want, bool with_cg, bo
 }
 
 void fc_parts_lease_begin(const struct fc_context *ctx, uint32_t want, char *cgroup_key,
-                          unsigned long cgtree_flags, const char *dev_key, bool autostart,
-                          struct fc_parts_pending *ret)
+                          unsigned long cgtree_flags, const char *dev_key, const char *proc_key,
+                          bool autostart, struct fc_parts_pending *ret)
 {
         *ret = (struct fc_parts_pending){.fd = -1, .cg_key = cgroup_key};
         if (!(want & FC_PART_DEVTREE))
                 dev_key = NULL;
         if (dev_key == NULL)
                 want &= ~(uint32_t) FC_PART_DEVTREE;
-        want &= dev_key ? FC_PARTS_DEV_KINDS : cgroup_key ? FC_PARTS_CG_KINDS : FC_PARTS_ALL_KINDS;
+        /* A proc key without the parts: only to be learned. */
+        const uint32_t proc_parts = FC_PART_PIDNS | FC_PART_PROCTREE;
+        if ((want & proc_parts) != proc_parts || proc_key == NULL)
+                want &= ~proc_parts;
+        want &= proc_key     ? FC_PARTS_PROC_KINDS
+                : dev_key    ? FC_PARTS_DEV_KINDS
+                : cgroup_key ? FC_PARTS_CG_KINDS
+                             : FC_PARTS_ALL_KINDS;
         if (cgroup_key == NULL)
                 want &= ~(uint32_t) FC_PART_CGTREE;
         uint32_t cg_flags =
                 (want & FC_PART_CGTREE) ? (uint32_t) (cgtree_flags & FC_CGROUP_MOUNT_FLAGS) : 0;
-        if (ctx == NULL || ctx->no_cache || (want == 0 && cgroup_key == NULL) ||
+        if (ctx == NULL || ctx->no_cache || (want == 0 && cgroup_key == NULL && proc_key == NULL) ||
             ctx->cache_socket == NULL || ctx->cache_socket[0] == '\0')
                 return;
         fc_error_t err = FC_ERROR_INIT;
@@ -327,8 +360,10 @@ void fc_parts_lease_begin(const struct fc_context *ctx, uint32_t want, char *cgr
                 fc_now_ns() + (ctx->cache_wait_ns ? ctx->cache_wait_ns : LEASE_TIMEOUT_NS);
         ret->want = want;
         ret->with_cgroup = cgroup_key != NULL;
-        ret->with_dev = dev_key != NULL;
-        ret->fd = lease_send(ctx, want, cgroup_key, cg_flags, dev_key, autostart, &err);
+        /* (LEASE_PROC carries a dev key, maybe "".) */
+        ret->with_dev = dev_key != NULL || proc_key != NULL;
+        ret->with_proc = proc_key != NULL;
+        ret->fd = lease_send(ctx, want, cgroup_key, cg_flags, dev_key, proc_key, autostart, &err);
         if (ret->fd < 0)
                 fc_log(ctx, FC_LOG_DEBUG, "parts cache miss: %s", err.msg);
         fc_error_clear(&err);
@@ -343,7 +378,8 @@ void fc_parts_lease_end(const struct fc_context *ctx, struct fc_parts_pending *p
                 return;
         }
         fc_error_t err = FC_ERROR_INIT;
-        int r = lease_recv(p->fd, p->deadline_ns, p->want, p->with_cgroup, p->with_dev, ret, &err);
+        int r = lease_recv(p->fd, p->deadline_ns, p->want, p->with_cgroup, p->with_dev,
+                           p->with_proc, ret, &err);
         if (r == -ECONNRESET && (p->with_dev || (p->want & ~FC_PARTS_ALL_KINDS)) &&
             fc_now_ns() + RETRY_MIN_NS < p->deadline_ns) {
                 /* A cache from before the trees (an upgrade with it still
@@ -356,11 +392,11 @@ void fc_parts_lease_end(const struct fc_context *ctx, struct fc_parts_pending *p
                 fc_error_clear(&err);
                 close(p->fd);
                 p->want &= FC_PARTS_ALL_KINDS;
-                p->with_dev = false;
-                p->fd = lease_send(ctx, p->want, p->cg_key, 0, NULL, false, &err);
+                p->with_dev = p->with_proc = false;
+                p->fd = lease_send(ctx, p->want, p->cg_key, 0, NULL, NULL, false, &err);
                 if (p->fd >= 0)
-                        r = lease_recv(p->fd, p->deadline_ns, p->want, p->with_cgroup, false, ret,
-                                       &err);
+                        r = lease_recv(p->fd, p->deadline_ns, p->want, p->with_cgroup, false, false,
+                                       ret, &err);
         }
         if (r < 0) {
                 fc_log(ctx, FC_LOG_DEBUG, "parts cache miss: %s", err.msg);
@@ -389,14 +425,14 @@ void fc_parts_lease(const struct fc_context *ctx, uint32_t want, const char *cgr
         char *key = cgroup_key ? strdup(cgroup_key) : NULL;
         if (cgroup_key != NULL && key == NULL)
                 want = 0; /* no memory: nothing asked */
-        fc_parts_lease_begin(ctx, want, key, 0, NULL, autostart, &p);
+        fc_parts_lease_begin(ctx, want, key, 0, NULL, NULL, autostart, &p);
         fc_parts_lease_end(ctx, &p, ret);
         fc_parts_lease_abandon(&p);
 }
 
 void fc_parts_retire(const struct fc_context *ctx, int conn, int *fds, unsigned n)
 {
-        if (n > 0 && n <= 3 && ctx != NULL && !ctx->no_cache && ctx->cache_socket != NULL &&
+        if (n > 0 && n <= 4 && ctx != NULL && !ctx->no_cache && ctx->cache_socket != NULL &&
             ctx->cache_socket[0] != '\0') {
                 fc_error_t err = FC_ERROR_INIT;
                 cleanup_close int own = conn >= 0 ? -1 : connect_cache(ctx->cache_socket, &err);

@@ -35,6 +35,8 @@ void fc_parts_config_defaults(struct fc_parts_config *cfg)
                 .pool_cgroup = 8,
                 /* Per kind of /dev (one config's, docker's, ...). */
                 .pool_dev = 8,
+                /* Per kind of /proc; each holds an empty pid namespace. */
+                .pool_proc = 8,
                 .refill_jobs = 2,
                 .refill_defer_ms = 10,
         };
@@ -101,6 +103,8 @@ int fc_parts_config_parse(const char *text, const char *path, struct fc_parts_co
                         dst = &c.pool_cgroup;
                 else if (strcmp(key, "pool_dev") == 0)
                         dst = &c.pool_dev;
+                else if (strcmp(key, "pool_proc") == 0)
+                        dst = &c.pool_proc;
                 else if (strcmp(key, "refill_jobs") == 0) {
                         dst = &c.refill_jobs;
                         max = JOBS_MAX;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/openat2.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -313,13 +315,367 @@ struct fc_config *fc_devtree_key_parse(const char *key, fc_error_t *err)
         return c;
 }
 
+/* ---- a /proc tree's key ---- */
+
+/* The MS_* flags a pooled proc mount may have: per-mount attributes that
+ * fsmount(2) sets as the mount(2) of the cold path would. */
+#define PROC_FLAGS                                                                                 \
+        (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | \
+         MS_STRICTATIME)
+
+/* A path the tree may resolve inside a pid namespace with no process yet:
+ * not one that names or goes through a process (/proc/<pid>, self,
+ * thread-self, and the links into self: net, mounts). */
+static bool proc_path_ok(const char *p)
+{
+        const char *c = p + strlen("/proc/");
+        size_t n = strcspn(c, "/");
+        if (n == 0 || strspn(c, "0123456789") >= n)
+                return false;
+        static const char *const by_process[] = {"self", "thread-self", "net", "mounts"};
+        for (size_t i = 0; i < sizeof(by_process) / sizeof(by_process[0]); i++)
+                if (strlen(by_process[i]) == n && strncmp(c, by_process[i], n) == 0)
+                        return false;
+        return plain(p);
+}
+
+/* Appends the masked or read-only paths under /proc to f; false when one
+ * of the list could reach /proc other than plainly. */
+static bool put_proc_paths(FILE *f, char tag, char *const *paths, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                const char *p = paths[i];
+                if (p == NULL || strcmp(p, "/") == 0)
+                        return false;
+                if (!canonical(p)) {
+                        if (strstr(p, "proc") != NULL)
+                                return false;
+                        continue;
+                }
+                if (!under(p, "/proc"))
+                        continue;
+                if (strcmp(p, "/proc") == 0 || !proc_path_ok(p))
+                        return false;
+                fprintf(f, "%c%c%s\n", tag, SEP, p);
+        }
+        return true;
+}
+
+char *fc_proctree_key(const struct fc_config *cfg, size_t *index)
+{
+        const struct fc_linux *l = cfg->linux_;
+        if (l && l->mount_label && l->mount_label[0])
+                return NULL;
+        /* What the cold path does between its proc mount and the masks
+         * could see the difference: sysctls are written to /proc/sys
+         * before it is made read-only, createContainer hooks run before
+         * the masks. */
+        if ((l && l->n_sysctl) || (cfg->hooks && cfg->hooks->n_hooks[FC_HOOK_CREATE_CONTAINER]))
+                return NULL;
+        size_t at = cfg->n_mounts;
+        for (size_t i = 0; i < cfg->n_mounts; i++) {
+                const char *d = cfg->mounts[i].destination;
+                if (d == NULL || !canonical(d))
+                        return NULL; /* could resolve into /proc, or be "/" */
+                if (!under(d, "/proc"))
+                        continue;
+                if (at != cfg->n_mounts || !tree_mount(&cfg->mounts[i], "/proc", "proc"))
+                        return NULL; /* only the proc mount itself */
+                at = i;
+        }
+        if (at == cfg->n_mounts)
+                return NULL;
+        struct fc_mount_plan plan;
+        fc_error_t e = FC_ERROR_INIT;
+        if (fc_mount_plan_from_entry(&cfg->mounts[at], &plan, &e) < 0) {
+                fc_error_clear(&e);
+                return NULL;
+        }
+        bool plain_flags = (plan.flags & ~(unsigned long) PROC_FLAGS) == 0 && plan.data == NULL &&
+                           plan.propagation == 0 && plan.attr_set == 0 && plan.attr_clr == 0 &&
+                           !plan.needs_remount;
+        fc_mount_plan_clear(&plan);
+        if (!plain_flags)
+                return NULL;
+        /* A masked file gets the container's /dev/null bound over it: the
+         * tree's null is made on a tmpfs like the config's /dev. */
+        const struct fc_mount *dev = NULL;
+        for (size_t i = 0; i < cfg->n_mounts && dev == NULL; i++)
+                if (strcmp(cfg->mounts[i].destination, "/dev") == 0)
+                        dev = &cfg->mounts[i];
+        if (dev == NULL || !tree_mount(dev, "/dev", "tmpfs"))
+                return NULL;
+        cleanup_free char *key = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&key, &len);
+        if (f == NULL)
+                return NULL;
+        put_mount(f, &cfg->mounts[at]);
+        put_mount(f, dev);
+        /* runc's order, kept by the builder: read-only paths, then masked. */
+        bool ok = !l || (put_proc_paths(f, 'R', l->readonly_paths, l->n_readonly_paths) &&
+                         put_proc_paths(f, 'K', l->masked_paths, l->n_masked_paths));
+        if (fclose(f) != 0 || !ok || key == NULL || len >= FC_PARTS_PROC_KEY_MAX)
+                return NULL;
+        *index = at;
+        return steal_ptr(&key);
+}
+
+bool fc_proctree_covers(const char *path)
+{
+        return path != NULL && canonical(path) && under(path, "/proc") &&
+               strcmp(path, "/proc") != 0;
+}
+
+static int add_path(char ***list, size_t *n, const char *p)
+{
+        if (!canonical(p) || !under(p, "/proc") || !proc_path_ok(p))
+                return -EINVAL;
+        char **grown = realloc(*list, (*n + 1) * sizeof(char *));
+        if (grown == NULL)
+                return -ENOMEM;
+        *list = grown;
+        if ((grown[*n] = strdup(p)) == NULL)
+                return -ENOMEM;
+        (*n)++;
+        return 0;
+}
+
+struct fc_config *fc_proctree_key_parse(const char *key, fc_error_t *err)
+{
+        if (key[0] == '\0' || key[strlen(key) - 1] != '\n' ||
+            strncmp(key, "M\t/proc\tproc\t", 13) != 0) {
+                fc_error_set(err, -EINVAL, "proc key: not a /proc tree's");
+                return NULL;
+        }
+        cleanup_free char *copy = strdup(key);
+        struct fc_config *c = calloc(1, sizeof(*c));
+        if (copy == NULL || c == NULL || (c->linux_ = calloc(1, sizeof(*c->linux_))) == NULL ||
+            (c->mounts = calloc(2, sizeof(*c->mounts))) == NULL) {
+                fc_config_free(c);
+                fc_error_set(err, -ENOMEM, "out of memory");
+                return NULL;
+        }
+        int r = 0;
+        char *save = NULL;
+        bool masked = false;
+        for (char *line = strtok_r(copy, "\n", &save); line && r == 0;
+             line = strtok_r(NULL, "\n", &save)) {
+                if (line[0] == 'M' && line[1] == SEP && c->n_mounts < 2) {
+                        r = parse_mount(line, &c->mounts[c->n_mounts++]);
+                        if (r == 0 && strcmp(c->mounts[c->n_mounts - 1].destination,
+                                             c->n_mounts == 1 ? "/proc" : "/dev") != 0)
+                                r = -EINVAL;
+                } else if (c->n_mounts < 2) {
+                        r = -EINVAL;
+                } else if (line[0] == 'R' && line[1] == SEP && !masked) {
+                        r = add_path(&c->linux_->readonly_paths, &c->linux_->n_readonly_paths,
+                                     line + 2);
+                } else if (line[0] == 'K' && line[1] == SEP) {
+                        masked = true;
+                        r = add_path(&c->linux_->masked_paths, &c->linux_->n_masked_paths,
+                                     line + 2);
+                } else {
+                        r = -EINVAL;
+                }
+        }
+        if (r == 0 && c->n_mounts != 2)
+                r = -EINVAL;
+        if (r < 0) {
+                fc_config_free(c);
+                fc_error_set(err, r, "proc key: %s", r == -ENOMEM ? "out of memory" : "malformed");
+                return NULL;
+        }
+        return c;
+}
+
+/* ---- a /proc tree ---- */
+
+static unsigned int mount_attrs(unsigned long flags)
+{
+        unsigned int a = 0;
+        a |= (flags & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0;
+        a |= (flags & MS_NOSUID) ? MOUNT_ATTR_NOSUID : 0;
+        a |= (flags & MS_NODEV) ? MOUNT_ATTR_NODEV : 0;
+        a |= (flags & MS_NOEXEC) ? MOUNT_ATTR_NOEXEC : 0;
+        a |= (flags & MS_NODIRATIME) ? MOUNT_ATTR_NODIRATIME : 0;
+        if (flags & MS_NOATIME)
+                a |= MOUNT_ATTR_NOATIME;
+        else if (flags & MS_STRICTATIME)
+                a |= MOUNT_ATTR_STRICTATIME;
+        return a;
+}
+
+/* fs options ("mode=755,size=65536k"), one fsconfig each. */
+static int set_options(int fs, const char *data)
+{
+        if (data == NULL)
+                return 0;
+        cleanup_free char *copy = strdup(data);
+        if (copy == NULL)
+                return -1;
+        char *save = NULL;
+        for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+                char *eq = strchr(o, '=');
+                if (eq != NULL)
+                        *eq = '\0';
+                if ((eq ? fc_sys_fsconfig(fs, FSCONFIG_SET_STRING, o, eq + 1, 0)
+                        : fc_sys_fsconfig(fs, FSCONFIG_SET_FLAG, o, NULL, 0)) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+/* A new detached mount of `type` (source `source`, fs options `data`),
+ * read-only through and through with `ro`; -1 and errno on failure. */
+static int new_mount(const char *type, const char *source, const char *data, const char *pidns_key,
+                     int pidns, bool ro, unsigned int attrs)
+{
+        cleanup_close int fs = fc_sys_fsopen(type, FSOPEN_CLOEXEC);
+        if (fs < 0 || fc_sys_fsconfig(fs, FSCONFIG_SET_STRING, "source", source, 0) < 0 ||
+            set_options(fs, data) < 0 ||
+            (pidns_key != NULL &&
+             fc_sys_fsconfig(fs, FSCONFIG_SET_FD, pidns_key, NULL, pidns) < 0) ||
+            (ro && fc_sys_fsconfig(fs, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0) ||
+            fc_sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return -1;
+        return fc_sys_fsmount(fs, FSMOUNT_CLOEXEC, attrs | (ro ? MOUNT_ATTR_RDONLY : 0));
+}
+
+/* `path` (under /proc) in the detached tree: an O_PATH fd, -1 with errno
+ * ENOENT when it is not there (skipped, as the cold path does). */
+static int tree_open(int tree, const char *path)
+{
+        struct open_how how = {.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW,
+                               .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+        return fc_sys_openat2(tree, path + strlen("/proc/"), &how, sizeof(how));
+}
+
+static int attach(int mnt, int onto)
+{
+        return fc_sys_move_mount(mnt, "", onto, "",
+                                 MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+}
+
+/* The container's /dev as the config mounts it (`dev`, a tmpfs), with its
+ * null device: what the cold path binds over masked files.  *ro: whether
+ * the config's /dev is read-only (the init makes it so before the masks). */
+static int make_null(const struct fc_mount *dev, bool *ro)
+{
+        struct fc_mount_plan plan;
+        fc_error_t err = FC_ERROR_INIT;
+        if (fc_mount_plan_from_entry(dev, &plan, &err) < 0) {
+                fc_error_clear(&err);
+                errno = EINVAL;
+                return -1;
+        }
+        *ro = (plan.flags & MS_RDONLY) != 0;
+        int fd = new_mount("tmpfs", dev->source ? dev->source : "tmpfs", plan.data, NULL, -1, false,
+                           mount_attrs(plan.flags & ~(unsigned long) MS_RDONLY));
+        fc_mount_plan_clear(&plan);
+        if (fd >= 0 && (mknodat(fd, "null", S_IFCHR | 0666, makedev(1, 3)) < 0 ||
+                        fchmodat(fd, "null", 0666, 0) < 0)) {
+                close(fd);
+                return -1;
+        }
+        return fd;
+}
+
+/* What the init's finish would make of the paths, on a detached proc
+ * mount: a read-only path bound (recursively) over itself, read-only; a
+ * masked directory under a read-only tmpfs, a masked file under a null
+ * device (made on a tmpfs of the tree's own, as the container's /dev
+ * would have it). */
+static int build_paths(int tree, const struct fc_linux *l, const struct fc_mount *dev)
+{
+        for (size_t i = 0; i < l->n_readonly_paths; i++) {
+                cleanup_close int at = tree_open(tree, l->readonly_paths[i]);
+                if (at < 0) {
+                        if (errno == ENOENT)
+                                continue;
+                        return -1;
+                }
+                cleanup_close int copy = fc_sys_open_tree(
+                        at, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+                struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+                if (copy < 0 ||
+                    fc_sys_mount_setattr(copy, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0 ||
+                    attach(copy, at) < 0)
+                        return -1;
+        }
+        cleanup_close int null_dir = -1;
+        bool null_ro = false;
+        for (size_t i = 0; i < l->n_masked_paths; i++) {
+                cleanup_close int at = tree_open(tree, l->masked_paths[i]);
+                struct stat sb;
+                if (at < 0) {
+                        if (errno == ENOENT)
+                                continue;
+                        return -1;
+                }
+                if (fstat(at, &sb) < 0)
+                        return -1;
+                if (S_ISDIR(sb.st_mode)) {
+                        cleanup_close int t = new_mount("tmpfs", "tmpfs", NULL, NULL, -1, true, 0);
+                        if (t < 0 || attach(t, at) < 0)
+                                return -1;
+                        continue;
+                }
+                if (null_dir < 0 && (null_dir = make_null(dev, &null_ro)) < 0)
+                        return -1;
+                cleanup_close int null =
+                        fc_sys_open_tree(null_dir, "null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+                struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+                if (null < 0 ||
+                    (null_ro &&
+                     fc_sys_mount_setattr(null, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0) ||
+                    attach(null, at) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+/* In the builder: a new pid namespace (ours for our children, of which we
+ * make none: it stays empty until a runtime clones a container's init
+ * into it) and the config's /proc for it, masks included.  Linux 6.17's
+ * `pidns` option of procfs, and mounts on a detached tree (6.15): an
+ * older kernel fails here, and the pool stays empty (a miss). */
+static int build_proc_child(int sock, const char *key)
+{
+        fc_error_t err = FC_ERROR_INIT;
+        struct fc_config *c = fc_proctree_key_parse(key, &err);
+        struct fc_mount_plan plan;
+        if (c == NULL || fc_mount_plan_from_entry(&c->mounts[0], &plan, &err) < 0)
+                return 1;
+        unsigned long flags = plan.flags;
+        fc_mount_plan_clear(&plan);
+        if (unshare(CLONE_NEWPID) < 0)
+                return 1;
+        cleanup_close int self = fc_sys_pidfd_open(getpid(), 0);
+        cleanup_close int ns = self < 0 ? -1 : ioctl(self, PIDFD_GET_PID_FOR_CHILDREN_NAMESPACE, 0);
+        if (ns < 0)
+                return 1;
+        const char *source = c->mounts[0].source ? c->mounts[0].source : "proc";
+        /* Read-only, the superblock too, as mount(2) makes it. */
+        cleanup_close int tree =
+                new_mount("proc", source, NULL, "pidns", ns, (flags & MS_RDONLY) != 0,
+                          mount_attrs(flags & ~(unsigned long) MS_RDONLY));
+        int r = tree < 0 || build_paths(tree, c->linux_, &c->mounts[1]) < 0;
+        int fds[2] = {tree, ns};
+        if (r == 0 && fc_fdpass_sendv(sock, "t", 1, fds, 2) != 1)
+                r = 1;
+        fc_config_free(c);
+        return r;
+}
+
 /* ---- the pool ---- */
 
-int fc_devpools_init(struct fc_devpools *p, unsigned target, const char *socket_path,
+int fc_devpools_init(struct fc_devpools *p, unsigned target, bool proc, const char *socket_path,
                      fc_error_t *err)
 {
         memset(p, 0, sizeof(*p));
         p->target = target;
+        p->proc = proc;
         fc_tree_job_init(&p->job);
         p->scratch = fc_parts_sibling_path(socket_path, FC_PARTS_TREE_DIR);
         if (p->scratch == NULL)
@@ -335,13 +691,16 @@ int fc_devpools_init(struct fc_devpools *p, unsigned target, const char *socket_
         }
         free(p->scratch);
         p->scratch = real;
+        if (proc)
+                fc_shelf_open(&p->shelf, socket_path);
         return 0;
 }
 
 static void set_clear(struct fc_devpool_set *s)
 {
-        for (unsigned i = 0; i < s->n_ready; i++)
-                close(s->fds[i]);
+        for (unsigned i = 0; i < 2 * s->n_ready; i++)
+                if (s->fds[i] >= 0)
+                        close(s->fds[i]);
         free(s->fds);
         free(s->key);
         memset(s, 0, sizeof(*s));
@@ -358,17 +717,22 @@ void fc_devpools_free(struct fc_devpools *p)
         p->job_key = NULL;
         free(p->scratch);
         p->scratch = NULL;
+        fc_shelf_close(&p->shelf);
 }
 
 static struct fc_devpool_set *learn(struct fc_devpools *p, const char *key, uint64_t now)
 {
-        /* Only a key fc_devtree_key makes of the config it describes: so a
-         * tree is built of a plain tmpfs /dev, devpts and shm only. */
+        /* Only a key fc_devtree_key (fc_proctree_key) makes of the config
+         * it describes: so a tree is built of a plain tmpfs /dev, devpts
+         * and shm only (of a plain proc mount and paths under it). */
         fc_error_t err = FC_ERROR_INIT;
-        struct fc_config *c = fc_devtree_key_parse(key, &err);
+        struct fc_config *c =
+                p->proc ? fc_proctree_key_parse(key, &err) : fc_devtree_key_parse(key, &err);
         fc_error_clear(&err);
-        size_t first = 0, n = 0;
-        char *again = c ? fc_devtree_key(c, &first, &n) : NULL;
+        size_t first = 0, n = p->proc ? 2 : 1; /* a proc key holds /proc and /dev */
+        char *again = c == NULL ? NULL
+                      : p->proc ? fc_proctree_key(c, &first)
+                                : fc_devtree_key(c, &first, &n);
         bool same = again && first == 0 && n == c->n_mounts && strcmp(again, key) == 0;
         free(again);
         fc_config_free(c);
@@ -377,7 +741,7 @@ static struct fc_devpool_set *learn(struct fc_devpools *p, const char *key, uint
                 return NULL;
         }
         char *k = strdup(key);
-        int *fds = calloc(p->target, sizeof(int));
+        int *fds = calloc(2 * (size_t) p->target, sizeof(int));
         if (k == NULL || fds == NULL) {
                 free(k);
                 free(fds);
@@ -391,35 +755,75 @@ static struct fc_devpool_set *learn(struct fc_devpools *p, const char *key, uint
                 /* Its trees are torn down after the reply (a grace period
                  * each): the sweep closes them. */
                 struct fc_devpool_set *old = &p->set[lru];
-                while (old->n_ready > 0 && p->n_drop < sizeof(p->drop) / sizeof(p->drop[0]))
-                        p->drop[p->n_drop++] = old->fds[--old->n_ready];
+                while (old->n_ready > 0 && p->n_drop + 2 <= sizeof(p->drop) / sizeof(p->drop[0])) {
+                        old->n_ready--;
+                        p->drop[p->n_drop++] = old->fds[2 * old->n_ready];
+                        p->drop[p->n_drop++] = old->fds[2 * old->n_ready + 1];
+                }
+                int a, b;
+                while (fc_shelf_unput(&p->shelf, old->hash, &a, &b)) {
+                        if (p->n_drop + 2 <= sizeof(p->drop) / sizeof(p->drop[0])) {
+                                p->drop[p->n_drop++] = a;
+                                p->drop[p->n_drop++] = b;
+                        } else {
+                                close(a);
+                                close(b);
+                        }
+                }
                 set_clear(old);
                 p->set[lru] = p->set[--p->n_sets];
         }
         struct fc_devpool_set *s = &p->set[p->n_sets++];
-        *s = (struct fc_devpool_set){.key = k, .fds = fds, .used_ns = now};
+        *s = (struct fc_devpool_set){
+                .key = k, .fds = fds, .used_ns = now, .hash = fc_shelf_hash(k)};
         return s;
 }
 
-int fc_devpools_take(struct fc_devpools *p, const char *key, uint64_t now)
+static struct fc_devpool_set *find_set(struct fc_devpools *p, const char *key)
+{
+        for (unsigned i = 0; i < p->n_sets; i++)
+                if (strcmp(p->set[i].key, key) == 0)
+                        return &p->set[i];
+        return NULL;
+}
+
+void fc_devpools_note(struct fc_devpools *p, const char *key, uint64_t now, bool miss)
 {
         if (p->target == 0 || p->scratch == NULL)
+                return;
+        struct fc_devpool_set *s = find_set(p, key);
+        if (s == NULL && (s = learn(p, key, now)) == NULL)
+                return;
+        s->used_ns = now;
+        if (miss)
+                p->misses++;
+}
+
+int fc_devpools_take(struct fc_devpools *p, const char *key, uint64_t now, int *second)
+{
+        *second = -1;
+        if (p->target == 0 || p->scratch == NULL)
                 return -1;
-        struct fc_devpool_set *s = NULL;
-        for (unsigned i = 0; i < p->n_sets && s == NULL; i++)
-                if (strcmp(p->set[i].key, key) == 0)
-                        s = &p->set[i];
+        struct fc_devpool_set *s = find_set(p, key);
         if (s == NULL)
                 s = learn(p, key, now);
         if (s == NULL)
                 return -1;
         s->used_ns = now;
+        int a, b;
+        if (s->n_ready == 0 && s->n_shelved > 0 && fc_shelf_unput(&p->shelf, s->hash, &a, &b)) {
+                s->n_shelved--;
+                p->hits++;
+                *second = b;
+                return a;
+        }
         if (s->n_ready == 0) {
                 p->misses++;
                 return -1;
         }
         int fd = s->fds[0];
-        memmove(s->fds, s->fds + 1, (s->n_ready - 1) * sizeof(int));
+        *second = s->fds[1];
+        memmove(s->fds, s->fds + 2, 2 * (s->n_ready - 1) * sizeof(int));
         s->n_ready--;
         p->hits++;
         return fd;
@@ -430,7 +834,8 @@ bool fc_devpools_need(const struct fc_devpools *p, uint64_t now)
         if (fc_tree_job_busy(&p->job))
                 return false; /* one build at a time: its end wakes the loop */
         for (unsigned i = 0; i < p->n_sets; i++)
-                if (p->set[i].n_ready < p->target && now >= p->set[i].retry_ns)
+                if (p->set[i].n_ready + p->set[i].n_shelved < p->target &&
+                    now >= p->set[i].retry_ns)
                         return true;
         return false;
 }
@@ -467,6 +872,12 @@ static int build_child_main(int sock, const void *arg)
         return build_child(sock, a->scratch, a->key);
 }
 
+static int build_proc_child_main(int sock, const void *arg)
+{
+        const struct build_arg *a = arg;
+        return build_proc_child(sock, a->key);
+}
+
 void fc_devpools_refill_one(struct fc_devpools *p, uint64_t now)
 {
         if (fc_tree_job_busy(&p->job) || p->scratch == NULL)
@@ -474,15 +885,17 @@ void fc_devpools_refill_one(struct fc_devpools *p, uint64_t now)
         struct fc_devpool_set *best = NULL;
         for (unsigned i = 0; i < p->n_sets; i++) {
                 struct fc_devpool_set *s = &p->set[i];
-                if (s->n_ready < p->target && now >= s->retry_ns &&
-                    (best == NULL || s->n_ready < best->n_ready))
+                unsigned have = s->n_ready + s->n_shelved;
+                if (have < p->target && now >= s->retry_ns &&
+                    (best == NULL || have < best->n_ready + best->n_shelved))
                         best = s;
         }
         if (best == NULL)
                 return;
         struct build_arg a = {p->scratch, best->key};
         if ((p->job_key = strdup(best->key)) == NULL ||
-            fc_tree_job_start(&p->job, build_child_main, &a, now) < 0) {
+            fc_tree_job_start(&p->job, p->proc ? build_proc_child_main : build_child_main, &a,
+                              now) < 0) {
                 free(p->job_key);
                 p->job_key = NULL;
                 p->errors++;
@@ -494,24 +907,35 @@ void fc_devpools_job_done(struct fc_devpools *p, uint64_t now)
 {
         if (!fc_tree_job_busy(&p->job))
                 return;
-        int fd = fc_tree_job_finish(&p->job);
+        int second = -1;
+        int fd = fc_tree_job_finish(&p->job, p->proc ? &second : NULL);
         struct fc_devpool_set *s = NULL;
         for (unsigned i = 0; i < p->n_sets && s == NULL; i++)
                 if (strcmp(p->set[i].key, p->job_key) == 0)
                         s = &p->set[i];
         free(p->job_key);
         p->job_key = NULL;
-        if (fd < 0) {
+        if (fd < 0 || (p->proc && second < 0)) {
+                if (fd >= 0)
+                        close(fd);
                 p->errors++;
                 if (s != NULL)
                         s->retry_ns = now + RETRY_NS;
                 return;
         }
         p->made++;
-        if (s != NULL && s->n_ready < p->target)
-                s->fds[s->n_ready++] = fd;
-        else
+        if (s != NULL && s->n_ready + s->n_shelved < p->target && p->proc &&
+            fc_shelf_put(&p->shelf, s->hash, fd, second)) {
+                s->n_shelved++;
+        } else if (s != NULL && s->n_ready < p->target) {
+                s->fds[2 * s->n_ready] = fd;
+                s->fds[2 * s->n_ready + 1] = second;
+                s->n_ready++;
+        } else {
                 close(fd); /* its set was evicted meanwhile */
+                if (second >= 0)
+                        close(second);
+        }
 }
 
 int fc_devpools_wake_ms(const struct fc_devpools *p, uint64_t now)
@@ -519,19 +943,42 @@ int fc_devpools_wake_ms(const struct fc_devpools *p, uint64_t now)
         return fc_tree_job_wake_ms(&p->job, now);
 }
 
+struct shelf_taken {
+        struct fc_devpools *p;
+        uint64_t now;
+};
+
+/* A runtime took a part off the shelf. */
+static void shelf_taken(void *arg, uint64_t key_hash)
+{
+        struct shelf_taken *t = arg;
+        for (unsigned i = 0; i < t->p->n_sets; i++) {
+                struct fc_devpool_set *s = &t->p->set[i];
+                if (s->hash == key_hash && s->n_shelved > 0) {
+                        s->n_shelved--;
+                        s->used_ns = t->now;
+                        t->p->hits++;
+                        return;
+                }
+        }
+}
+
 void fc_devpools_sweep(struct fc_devpools *p, uint64_t now)
 {
+        struct shelf_taken t = {p, now};
+        fc_shelf_sweep(&p->shelf, now, shelf_taken, &t);
         if (fc_tree_job_overdue(&p->job, now))
                 fc_devpools_job_done(p, now);
         fc_tree_job_reap(&p->job, false);
         while (p->n_drop > 0)
-                close(p->drop[--p->n_drop]);
+                if (p->drop[--p->n_drop] >= 0)
+                        close(p->drop[p->n_drop]);
 }
 
 unsigned fc_devpools_ready(const struct fc_devpools *p)
 {
         unsigned n = 0;
         for (unsigned i = 0; i < p->n_sets; i++)
-                n += p->set[i].n_ready;
+                n += p->set[i].n_ready + p->set[i].n_shelved;
         return n;
 }

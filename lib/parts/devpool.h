@@ -23,6 +23,7 @@
 #include <sys/types.h>
 
 #include "lib/error.h"
+#include "lib/parts/shelf.h"
 #include "lib/parts/treejob.h"
 #include "oci-spec/config.h"
 
@@ -39,34 +40,71 @@ char *fc_devtree_key(const struct fc_config *cfg, size_t *first, size_t *n);
  * *err when the key is not one fc_devtree_key makes.  fc_config_free(). */
 struct fc_config *fc_devtree_key_parse(const char *key, fc_error_t *err);
 
+/* Pooled /proc trees (FC_PART_PIDNS with FC_PART_PROCTREE) are kept alike
+ * (a second struct fc_devpools, `proc`): each is a pid namespace that no
+ * process has entered yet, and a detached procfs mount for it (Linux
+ * 6.17's `pidns` mount option) with the config's read-only and masked
+ * paths under /proc already applied, as the init's finish would.  The
+ * runtime enters the namespace with setns(2) before it clones the init
+ * (which becomes its pid 1), and the init binds the tree's procfs onto
+ * /proc and, in its finish, the tree's masks where the cold path makes them
+ * (lib/rootfs.c).
+ *
+ * The key of cfg's /proc when such a tree can stand in for it: the proc
+ * mount (*index, the only config mount at or below /proc, with plain
+ * per-mount flags and no fs options) and the masked and read-only paths
+ * under /proc.  NULL when it cannot: another mount that could reach
+ * /proc, a path that goes through a process (self, net, /proc/<pid>), a
+ * mount label, text that does not fit. */
+char *fc_proctree_key(const struct fc_config *cfg, size_t *index);
+/* The config (one mount, linux.readonlyPaths and maskedPaths) a proc key
+ * describes; NULL and *err when it is not one fc_proctree_key makes. */
+struct fc_config *fc_proctree_key_parse(const char *key, fc_error_t *err);
+/* Whether a masked or read-only path of a config fc_proctree_key took is
+ * applied in its tree (the init skips it then). */
+bool fc_proctree_covers(const char *path);
+
 struct fc_devpool_set {
         char *key;
-        int *fds; /* ready trees, oldest first */
+        int *fds; /* ready trees, oldest first: pairs (a /proc tree and its
+                   * pid namespace; a /dev tree and -1) */
         unsigned n_ready;
-        uint64_t used_ns;  /* last lease, for eviction */
-        uint64_t retry_ns; /* after a failed build, not before this */
+        uint64_t hash;      /* fc_shelf_hash(key) */
+        unsigned n_shelved; /* more of the set's parts on the shelf (proc) */
+        uint64_t used_ns;   /* last lease, for eviction */
+        uint64_t retry_ns;  /* after a failed build, not before this */
 };
 
 struct fc_devpools {
         struct fc_devpool_set set[FC_DEVPOOL_SETS];
         unsigned n_sets;
-        unsigned target;               /* per set; 0: none pooled */
-        char *scratch;                 /* FC_PARTS_TREE_DIR */
-        struct fc_tree_job job;        /* a tree being built (lib/parts/treejob.h) */
-        char *job_key;                 /* ... for this key */
-        int drop[FC_DEVPOOL_SETS * 8]; /* trees of an evicted set, closed by the sweep */
+        unsigned target; /* per set; 0: none pooled */
+        bool proc;       /* /proc trees, else /dev trees */
+        /* Where ready /proc trees go for runtimes to take without us
+         * (lib/parts/shelf.h); the set's own fds hold what does not fit. */
+        struct fc_shelf shelf;
+        char *scratch;                  /* FC_PARTS_TREE_DIR */
+        struct fc_tree_job job;         /* a tree being built (lib/parts/treejob.h) */
+        char *job_key;                  /* ... for this key */
+        int drop[FC_DEVPOOL_SETS * 16]; /* fds of an evicted set, closed by the sweep */
         unsigned n_drop;
         uint64_t hits, misses, made, errors, refused;
 };
 
-int fc_devpools_init(struct fc_devpools *p, unsigned target, const char *socket_path,
+int fc_devpools_init(struct fc_devpools *p, unsigned target, bool proc, const char *socket_path,
                      fc_error_t *err);
 void fc_devpools_free(struct fc_devpools *p);
 
-/* A ready tree for `key` (the caller owns it), or -1: a miss, and the key
- * is learned for the next creates (or refused, counted, if it is not a
- * key fc_devtree_key makes). */
-int fc_devpools_take(struct fc_devpools *p, const char *key, uint64_t now);
+/* A ready tree for `key` (the caller owns it, and *second: a /proc
+ * tree's pid namespace, else -1), or -1: a miss, and the key is learned
+ * for the next creates (or refused, counted, if it is not a key
+ * fc_devtree_key, or fc_proctree_key, makes). */
+int fc_devpools_take(struct fc_devpools *p, const char *key, uint64_t now, int *second);
+
+/* A key the runtime did not take a part of (it had one from the shelf,
+ * or could not use one): learned, its set's use noted, a miss counted
+ * with `miss`. */
+void fc_devpools_note(struct fc_devpools *p, const char *key, uint64_t now, bool miss);
 
 /* Whether a set is below its target (refills are idle-time only) and no
  * tree is being built. */

@@ -32,6 +32,13 @@ enum fc_part_kind {
          * tmpfs, the devpts and shm mounts right after it, and the device
          * nodes, as the init would make them (fc_rootfs_build_dev). */
         FC_PART_DEVTREE = 1u << 5,
+        /* A /proc ready made (LEASE_PROC), always both: a pid namespace no
+         * process has entered yet, which the runtime enters with setns(2)
+         * before it clones the init, and a detached procfs mount for it
+         * with the config's masked and read-only paths under /proc
+         * (lib/parts/devpool.h), which the init binds from (lib/rootfs.c). */
+        FC_PART_PIDNS = 1u << 6,
+        FC_PART_PROCTREE = 1u << 7,
 };
 
 /* Beside the socket (fc_parts_sibling_path, lib/parts/protocol.h), an empty
@@ -56,6 +63,8 @@ struct fc_parts_lease {
         int uts_fd;
         int cgtree_fd;     /* FC_PART_CGTREE, with `cgroup` */
         int devtree_fd;    /* FC_PART_DEVTREE */
+        int pidns_fd;      /* FC_PART_PIDNS */
+        int proctree_fd;   /* FC_PART_PROCTREE */
         uint64_t lease_id; /* for the trace and for `retire` */
         /* A pooled cgroup (cgroup v1): its directory name beside the
          * container's leaf in every hierarchy of the key; "" when none. */
@@ -83,6 +92,7 @@ struct fc_parts_pending {
         uint32_t want;
         bool with_cgroup;
         bool with_dev;
+        bool with_proc;
         uint64_t deadline_ns;
         char *cg_key; /* for asking again (fc_parts_lease_end); owned */
 };
@@ -92,9 +102,13 @@ struct fc_parts_pending {
 /* `want` may include FC_PART_DEVTREE with a dev_key (lib/parts/devpool.h);
  * dev_key NULL otherwise.  The cgroup_key (malloc'd, or NULL) is taken:
  * kept for asking again, freed by end or abandon. */
+/* `want` may include FC_PART_PIDNS and FC_PART_PROCTREE (both) with a
+ * proc_key (fc_proctree_key); a proc_key without them only tells the
+ * cache what /proc a create needed and did not find (on the shelf,
+ * lib/parts/shelf.h). */
 void fc_parts_lease_begin(const struct fc_context *ctx, uint32_t want, char *cgroup_key,
-                          unsigned long cgtree_flags, const char *dev_key, bool autostart,
-                          struct fc_parts_pending *ret);
+                          unsigned long cgtree_flags, const char *dev_key, const char *proc_key,
+                          bool autostart, struct fc_parts_pending *ret);
 /* The connection stays open after the answer (p->fd, -1 when there was
  * none): closing it wakes the cache, which then competes for the CPU with
  * the create it just served.  The caller closes it with

@@ -53,6 +53,9 @@ static long payload_size(uint16_t op, int32_t status)
         case FC_PARTS_OP_LEASE_DEV:
                 return reply ? (long) sizeof(struct fc_parts_lease_cg_reply)
                              : (long) sizeof(struct fc_parts_lease_dev_req);
+        case FC_PARTS_OP_LEASE_PROC:
+                return reply ? (long) sizeof(struct fc_parts_lease_cg_reply)
+                             : (long) sizeof(struct fc_parts_lease_proc_req);
         }
         return -2;
 }
@@ -102,20 +105,29 @@ int fc_parts_decode(const void *buf, size_t size, bool truncated, bool reply,
                                     want, h.length);
         const void *payload = (const char *) buf + sizeof(h);
         uint16_t base_op = h.op & ~FC_PARTS_OP_REPLY;
-        if (h.op == FC_PARTS_OP_LEASE_CG || h.op == FC_PARTS_OP_LEASE_DEV) {
+        bool with_dev = h.op == FC_PARTS_OP_LEASE_DEV || h.op == FC_PARTS_OP_LEASE_PROC;
+        if (h.op == FC_PARTS_OP_LEASE_CG || with_dev) {
                 const char *key =
                         (const char *) payload + offsetof(struct fc_parts_lease_cg_req, key);
                 if (memchr(key, '\0', FC_PARTS_CG_KEY_MAX) == NULL)
                         return fc_error_set(err, -EBADMSG,
                                             "parts message: cgroup key not terminated");
         }
-        if (h.op == FC_PARTS_OP_LEASE_DEV) {
+        if (with_dev) {
                 const char *key =
                         (const char *) payload + offsetof(struct fc_parts_lease_dev_req, dev_key);
                 if (memchr(key, '\0', FC_PARTS_DEV_KEY_MAX) == NULL)
                         return fc_error_set(err, -EBADMSG, "parts message: dev key not terminated");
+        }
+        if (h.op == FC_PARTS_OP_LEASE_PROC) {
+                const char *key =
+                        (const char *) payload + offsetof(struct fc_parts_lease_proc_req, proc_key);
+                if (memchr(key, '\0', FC_PARTS_PROC_KEY_MAX) == NULL)
+                        return fc_error_set(err, -EBADMSG,
+                                            "parts message: proc key not terminated");
         } else if ((h.op == (FC_PARTS_OP_LEASE_CG | FC_PARTS_OP_REPLY) ||
-                    h.op == (FC_PARTS_OP_LEASE_DEV | FC_PARTS_OP_REPLY)) &&
+                    h.op == (FC_PARTS_OP_LEASE_DEV | FC_PARTS_OP_REPLY) ||
+                    h.op == (FC_PARTS_OP_LEASE_PROC | FC_PARTS_OP_REPLY)) &&
                    h.status == 0) {
                 const char *name =
                         (const char *) payload + offsetof(struct fc_parts_lease_cg_reply, name);
@@ -127,14 +139,17 @@ int fc_parts_decode(const void *buf, size_t size, bool truncated, bool reply,
             (h.length == 0 ||
              memchr(payload, '\0', h.length) != (const char *) payload + h.length - 1))
                 return fc_error_set(err, -EBADMSG, "parts message: cgroup paths not one string");
-        if (base_op == FC_PARTS_OP_LEASE_CG || base_op == FC_PARTS_OP_LEASE_DEV)
+        if (base_op == FC_PARTS_OP_LEASE_CG || base_op == FC_PARTS_OP_LEASE_DEV ||
+            base_op == FC_PARTS_OP_LEASE_PROC)
                 base_op = FC_PARTS_OP_LEASE; /* the lease part is checked alike */
         /* FC_PART_CGTREE goes with a pooled cgroup only, FC_PART_DEVTREE
-         * with a LEASE_DEV. */
+         * with a LEASE_DEV or LEASE_PROC, FC_PART_PIDNS and
+         * FC_PART_PROCTREE with a LEASE_PROC. */
         uint16_t op = h.op & ~FC_PARTS_OP_REPLY;
-        uint32_t kinds = op == FC_PARTS_OP_LEASE_DEV  ? FC_PARTS_DEV_KINDS
-                         : op == FC_PARTS_OP_LEASE_CG ? FC_PARTS_CG_KINDS
-                                                      : FC_PARTS_ALL_KINDS;
+        uint32_t kinds = op == FC_PARTS_OP_LEASE_PROC  ? FC_PARTS_PROC_KINDS
+                         : op == FC_PARTS_OP_LEASE_DEV ? FC_PARTS_DEV_KINDS
+                         : op == FC_PARTS_OP_LEASE_CG  ? FC_PARTS_CG_KINDS
+                                                       : FC_PARTS_ALL_KINDS;
         if (base_op == FC_PARTS_OP_LEASE && !(h.op & FC_PARTS_OP_REPLY)) {
                 struct fc_parts_lease_req r;
                 memcpy(&r, payload, sizeof(r));
@@ -147,7 +162,8 @@ int fc_parts_decode(const void *buf, size_t size, bool truncated, bool reply,
         } else if (base_op == FC_PARTS_OP_LEASE && (h.op & FC_PARTS_OP_REPLY) && h.status == 0) {
                 struct fc_parts_lease_reply r;
                 memcpy(&r, payload, sizeof(r));
-                if (r.granted & ~kinds || r.n_fds != fc_parts_kind_count(r.granted))
+                if (r.granted & ~kinds || r.n_fds != fc_parts_kind_count(r.granted) ||
+                    !(r.granted & FC_PART_PIDNS) != !(r.granted & FC_PART_PROCTREE))
                         return fc_error_set(err, -EBADMSG,
                                             "parts message: lease reply grants 0x%x with %u fds",
                                             r.granted, r.n_fds);
@@ -157,18 +173,22 @@ int fc_parts_decode(const void *buf, size_t size, bool truncated, bool reply,
                 .status = h.status,
                 .payload = h.length ? payload : NULL,
                 .length = h.length,
-                .fds = {-1, -1, -1, -1, -1},
+                .fds = {-1, -1, -1, -1, -1, -1, -1},
         };
         return 0;
 }
 
 unsigned fc_parts_max_fds(uint16_t op)
 {
-        if (op == (FC_PARTS_OP_LEASE_DEV | FC_PARTS_OP_REPLY))
+        if (op == (FC_PARTS_OP_LEASE_PROC | FC_PARTS_OP_REPLY))
                 return FC_PARTS_MAX_FDS;
+        if (op == (FC_PARTS_OP_LEASE_DEV | FC_PARTS_OP_REPLY))
+                return 5; /* 3 namespaces, a cgroup tree and a /dev tree */
         if (op == (FC_PARTS_OP_LEASE_CG | FC_PARTS_OP_REPLY))
                 return 4; /* 3 namespaces and a cgroup tree */
-        if (op == (FC_PARTS_OP_LEASE | FC_PARTS_OP_REPLY) || op == FC_PARTS_OP_RETIRE)
+        if (op == FC_PARTS_OP_RETIRE)
+                return 4; /* a mount namespace, 2 leased namespaces, a /proc tree */
+        if (op == (FC_PARTS_OP_LEASE | FC_PARTS_OP_REPLY))
                 return 3; /* one per namespace kind */
         return 0;
 }
@@ -290,7 +310,7 @@ int fc_parts_recv(int sock, void *buf, size_t buf_size, bool reply, struct fc_pa
 
 unsigned fc_parts_kind_count(uint32_t kinds)
 {
-        return (unsigned) __builtin_popcount(kinds & FC_PARTS_DEV_KINDS);
+        return (unsigned) __builtin_popcount(kinds & FC_PARTS_PROC_KINDS);
 }
 
 const char *fc_parts_kind_name(uint32_t kind)
@@ -306,6 +326,10 @@ const char *fc_parts_kind_name(uint32_t kind)
                 return "cgtree";
         case FC_PART_DEVTREE:
                 return "devtree";
+        case FC_PART_PIDNS:
+                return "pidns";
+        case FC_PART_PROCTREE:
+                return "proctree";
         }
         return NULL;
 }

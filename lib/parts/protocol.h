@@ -26,9 +26,9 @@
 
 /* Largest datagram either side sends or accepts (the STATUS reply). */
 #define FC_PARTS_MAX_PAYLOAD 4096u
-/* Most fds one message may carry: one per namespace kind, and a cgroup
- * tree. */
-#define FC_PARTS_MAX_FDS 5u
+/* Most fds one message may carry: one per namespace kind, a cgroup tree,
+ * a /dev tree, a pid namespace and a /proc tree. */
+#define FC_PARTS_MAX_FDS 7u
 
 /* Every FC_PART_* namespace bit the protocol knows (lib/parts/parts.h). */
 #define FC_PARTS_ALL_KINDS 0x7u
@@ -36,6 +36,8 @@
  * FC_PART_DEVTREE. */
 #define FC_PARTS_CG_KINDS  (FC_PARTS_ALL_KINDS | 0x10u)
 #define FC_PARTS_DEV_KINDS (FC_PARTS_CG_KINDS | 0x20u)
+/* ... and with a LEASE_PROC, FC_PART_PIDNS and FC_PART_PROCTREE. */
+#define FC_PARTS_PROC_KINDS (FC_PARTS_DEV_KINDS | 0xc0u)
 
 enum fc_parts_op {
         FC_PARTS_OP_LEASE = 1,  /* payload: struct fc_parts_lease_req */
@@ -44,7 +46,7 @@ enum fc_parts_op {
         /* Hand back used parts for destruction (the init's mount namespace):
          * the cache holds the fds a moment, then drops them off the runtime's
          * critical path; the runtime does not wait for the reply. */
-        FC_PARTS_OP_RETIRE = 4, /* payload: struct fc_parts_retire_req, 0..3 fds */
+        FC_PARTS_OP_RETIRE = 4, /* payload: struct fc_parts_retire_req, 0..4 fds */
         /* LEASE plus a pooled cgroup (cgroup v1): the request names the
          * parent directories, the reply the pooled cgroup's name in them. */
         FC_PARTS_OP_LEASE_CG = 5, /* payload: struct fc_parts_lease_cg_req */
@@ -57,6 +59,10 @@ enum fc_parts_op {
          * request says what the /dev is to be (lib/parts/devpool.h), the
          * reply is LEASE_CG's. */
         FC_PARTS_OP_LEASE_DEV = 7, /* payload: struct fc_parts_lease_dev_req */
+        /* LEASE_DEV (its keys may be "") plus a pid namespace and a /proc
+         * tree for it: the request says what the /proc is to be
+         * (lib/parts/devpool.h), the reply is LEASE_CG's. */
+        FC_PARTS_OP_LEASE_PROC = 8, /* payload: struct fc_parts_lease_proc_req */
 };
 
 /* A reply carries the request's op with this bit set. */
@@ -105,6 +111,15 @@ struct fc_parts_lease_dev_req {
         char dev_key[FC_PARTS_DEV_KEY_MAX];
 };
 
+/* The key of a /proc tree, NUL-terminated inside: what is left of the
+ * largest payload. */
+#define FC_PARTS_PROC_KEY_MAX (FC_PARTS_MAX_PAYLOAD - sizeof(struct fc_parts_lease_dev_req))
+
+struct fc_parts_lease_proc_req {
+        struct fc_parts_lease_dev_req dev;
+        char proc_key[FC_PARTS_PROC_KEY_MAX];
+};
+
 struct fc_parts_lease_cg_reply {
         struct fc_parts_lease_reply lease;
         char name[FC_PARTS_CG_NAME_MAX]; /* "" when no cgroup is granted */
@@ -143,7 +158,7 @@ int fc_parts_decode(const void *buf, size_t size, bool truncated, bool reply,
 
 /* The number of fds an op may carry: LEASE and LEASE_CG replies exactly
  * popcount(granted) (checked by the caller against the payload; up to 3,
- * and a cgroup tree with LEASE_CG), RETIRE requests up to 3, everything
+ * and a cgroup tree with LEASE_CG), RETIRE requests up to 4, everything
  * else none. */
 unsigned fc_parts_max_fds(uint16_t op);
 

@@ -74,6 +74,7 @@ struct server {
         struct fc_parts_pools pools;
         struct fc_cgpools cgpools;
         struct fc_devpools devpools;
+        struct fc_devpools procpools; /* /proc trees and their pid namespaces */
         /* Idle and the cgroup pools below target: poll without waiting
          * between refills, until a request comes. */
         bool cg_filling;
@@ -410,16 +411,19 @@ static int status_json(struct server *s, char *out, size_t size)
                               cgp->n_trash, (unsigned long long) cgp->removed,
                               (unsigned long long) cgp->trees, (unsigned long long) cgp->tree_hits,
                               fc_cgpools_ready_trees(cgp));
-        const struct fc_devpools *dp = &s->devpools;
-        if (n >= 0 && (size_t) n < size)
-                n += snprintf(out + n, size - (size_t) n,
-                              ",\"dev\":{\"ready\":%u,\"target\":%u,\"per_kind\":%u,\"kinds\":%u,"
-                              "\"hits\":%llu,\"misses\":%llu,\"made\":%llu,\"refused\":%llu,"
-                              "\"errors\":%llu}",
-                              fc_devpools_ready(dp), dp->target * dp->n_sets, dp->target,
-                              dp->n_sets, (unsigned long long) dp->hits,
-                              (unsigned long long) dp->misses, (unsigned long long) dp->made,
-                              (unsigned long long) dp->refused, (unsigned long long) dp->errors);
+        for (int k = 0; k < 2; k++) {
+                const struct fc_devpools *dp = k ? &s->procpools : &s->devpools;
+                if (n >= 0 && (size_t) n < size)
+                        n += snprintf(
+                                out + n, size - (size_t) n,
+                                ",\"%s\":{\"ready\":%u,\"target\":%u,\"per_kind\":%u,"
+                                "\"kinds\":%u,\"hits\":%llu,\"misses\":%llu,\"made\":%llu,"
+                                "\"refused\":%llu,\"errors\":%llu}",
+                                k ? "proc" : "dev", fc_devpools_ready(dp), dp->target * dp->n_sets,
+                                dp->target, dp->n_sets, (unsigned long long) dp->hits,
+                                (unsigned long long) dp->misses, (unsigned long long) dp->made,
+                                (unsigned long long) dp->refused, (unsigned long long) dp->errors);
+        }
         if (n >= 0 && (size_t) n < size)
                 n += snprintf(out + n, size - (size_t) n,
                               "},\"refill_jobs\":%u,\"helpers\":%u,\"leases\":%llu,\"hits\":%llu,"
@@ -588,11 +592,15 @@ static void handle_lease(struct server *s, int fd, const struct fc_parts_msg *m)
         /* LEASE_CG begins with a LEASE request and its reply with a LEASE
          * reply, LEASE_DEV with a LEASE_CG request (its key may be "") and
          * a LEASE_CG reply (decoding checked the sizes and the keys' NULs). */
-        bool dev = m->op == FC_PARTS_OP_LEASE_DEV;
+        bool proc = m->op == FC_PARTS_OP_LEASE_PROC;
+        bool dev = m->op == FC_PARTS_OP_LEASE_DEV || proc;
         bool cg = m->op == FC_PARTS_OP_LEASE_CG || dev;
+        struct fc_parts_lease_proc_req preq;
         struct fc_parts_lease_dev_req req;
         memset(&req, 0, sizeof(req));
         memcpy(&req, m->payload, dev ? sizeof(req) : cg ? sizeof(req.cg) : sizeof(req.cg.lease));
+        if (proc)
+                memcpy(&preq, m->payload, sizeof(preq));
         int fds[FC_PARTS_MAX_FDS];
         struct fc_parts_lease_cg_reply rep;
         memset(&rep, 0, sizeof(rep));
@@ -611,10 +619,29 @@ static void handle_lease(struct server *s, int fd, const struct fc_parts_msg *m)
                 }
         }
         if (dev && (req.cg.lease.want & FC_PART_DEVTREE)) {
-                int tree = fc_devpools_take(&s->devpools, req.dev_key, now);
+                int none;
+                int tree = fc_devpools_take(&s->devpools, req.dev_key, now, &none);
                 if (tree >= 0) {
                         fds[fc_parts_kind_count(rep.lease.granted)] = tree;
                         rep.lease.granted |= FC_PART_DEVTREE;
+                }
+        }
+        if (proc && preq.proc_key[0] != '\0' &&
+            !(req.cg.lease.want & (FC_PART_PIDNS | FC_PART_PROCTREE))) {
+                /* It found none on the shelf, and asks too late to use one
+                 * of ours (after its clone): the key is learned, the miss
+                 * counted. */
+                fc_devpools_note(&s->procpools, preq.proc_key, now, true);
+        } else if (proc && (req.cg.lease.want & (FC_PART_PIDNS | FC_PART_PROCTREE)) ==
+                                   (FC_PART_PIDNS | FC_PART_PROCTREE)) {
+                int pidns;
+                int tree = fc_devpools_take(&s->procpools, preq.proc_key, now, &pidns);
+                if (tree >= 0) {
+                        /* Bit order: the namespace, then its tree. */
+                        unsigned at = fc_parts_kind_count(rep.lease.granted);
+                        fds[at] = pidns;
+                        fds[at + 1] = tree;
+                        rep.lease.granted |= FC_PART_PIDNS | FC_PART_PROCTREE;
                 }
         }
         rep.lease.n_fds = fc_parts_kind_count(rep.lease.granted);
@@ -730,6 +757,7 @@ static bool handle_request(struct server *s, int fd)
         case FC_PARTS_OP_LEASE:
         case FC_PARTS_OP_LEASE_CG:
         case FC_PARTS_OP_LEASE_DEV:
+        case FC_PARTS_OP_LEASE_PROC:
                 handle_lease(s, fd, &m);
                 break;
         case FC_PARTS_OP_STATUS: {
@@ -862,8 +890,10 @@ static void refill(struct server *s, bool idle)
         bool cg_need = fc_cgpools_need(&s->cgpools, idle, now);
         fc_cgpools_refill_one(&s->cgpools, idle, now);
         /* A /dev tree (idle only) when no cgroup was due. */
-        if (idle && !cg_need)
+        if (idle && !cg_need) {
                 fc_devpools_refill_one(&s->devpools, now);
+                fc_devpools_refill_one(&s->procpools, now);
+        }
         uint32_t kinds;
         while ((kinds = fc_parts_pools_need(&s->pools, idle)) != 0) {
                 fc_error_t err = FC_ERROR_INIT;
@@ -879,7 +909,7 @@ static void refill(struct server *s, bool idle)
 static int run_loop(struct server *s, fc_error_t *err)
 {
         enum { FIXED = 2 };
-        struct pollfd pfd[FIXED + MAX_CLIENTS + 64 + 2];
+        struct pollfd pfd[FIXED + MAX_CLIENTS + 64 + 3];
         while (!s->stopping) {
                 /* Below the low water mark, refill now; above it, only
                  * after IDLE_MS without a request, so that refills stay out
@@ -893,16 +923,19 @@ static int run_loop(struct server *s, fc_error_t *err)
                         refill(s, false);
                 fc_cgpools_sweep(&s->cgpools, now);
                 fc_devpools_sweep(&s->devpools, now);
+                fc_devpools_sweep(&s->procpools, now);
                 bool cg_idle = fc_cgpools_need(&s->cgpools, true, now) ||
-                               fc_devpools_need(&s->devpools, now);
+                               fc_devpools_need(&s->devpools, now) ||
+                               fc_devpools_need(&s->procpools, now);
                 bool want_idle = fc_parts_pools_need(&s->pools, true) != 0 || cg_idle;
                 if (!low && !want_idle)
                         s->refill_deferred_ns = 0;
                 int timeout = want_idle ? IDLE_MS : s->pools.n_jobs ? 1000 : -1;
                 /* A tree being built leaves its pool wanting nothing until
                  * it comes: filling goes on after it. */
-                bool building =
-                        fc_tree_job_busy(&s->cgpools.job) || fc_tree_job_busy(&s->devpools.job);
+                bool building = fc_tree_job_busy(&s->cgpools.job) ||
+                                fc_tree_job_busy(&s->devpools.job) ||
+                                fc_tree_job_busy(&s->procpools.job);
                 if (!cg_idle && !building)
                         s->cg_filling = false;
                 else if (cg_idle && (s->cg_filling || fc_cgpools_need(&s->cgpools, false, now)))
@@ -910,9 +943,11 @@ static int run_loop(struct server *s, fc_error_t *err)
                 int cg_wake = fc_cgpools_wake_ms(&s->cgpools, now);
                 if (cg_wake >= 0 && (timeout < 0 || cg_wake < timeout))
                         timeout = cg_wake;
-                int dev_wake = fc_devpools_wake_ms(&s->devpools, now);
-                if (dev_wake >= 0 && (timeout < 0 || dev_wake < timeout))
-                        timeout = dev_wake;
+                for (int k = 0; k < 2; k++) {
+                        int wake = fc_devpools_wake_ms(k ? &s->procpools : &s->devpools, now);
+                        if (wake >= 0 && (timeout < 0 || wake < timeout))
+                                timeout = wake;
+                }
                 if (s->keeper_pid > 0 && (timeout < 0 || timeout > 200))
                         timeout = 200; /* to reap it soon after it stops */
                 if (s->refill_deferred_ns != 0) {
@@ -944,6 +979,8 @@ static int run_loop(struct server *s, fc_error_t *err)
                 pfd[n++] = (struct pollfd){.fd = fc_tree_job_fd(&s->cgpools.job), .events = POLLIN};
                 pfd[n++] =
                         (struct pollfd){.fd = fc_tree_job_fd(&s->devpools.job), .events = POLLIN};
+                pfd[n++] =
+                        (struct pollfd){.fd = fc_tree_job_fd(&s->procpools.job), .events = POLLIN};
                 int r = poll(pfd, n, timeout);
                 if (r < 0) {
                         if (errno == EINTR)
@@ -980,6 +1017,8 @@ static int run_loop(struct server *s, fc_error_t *err)
                         fc_cgpools_job_done(&s->cgpools, fc_now_ns());
                 if (pfd[trees_at + 1].revents)
                         fc_devpools_job_done(&s->devpools, fc_now_ns());
+                if (pfd[trees_at + 2].revents)
+                        fc_devpools_job_done(&s->procpools, fc_now_ns());
                 fc_parts_pools_reap_stuck(&s->pools, fc_now_ns(), HELPER_TIMEOUT_NS);
                 /* Idle is no lease for IDLE_MS, whatever else came: a
                  * client asking for the status every few ms, or helpers
@@ -1016,6 +1055,7 @@ static void server_free(struct server *s)
         s->n_held = 0;
         fc_parts_pools_free(&s->pools);
         fc_devpools_free(&s->devpools);
+        fc_devpools_free(&s->procpools);
         fc_cgpools_free(&s->cgpools);
         for (unsigned i = 0; i < s->n_clients; i++)
                 close(s->clients[i]);
@@ -1075,7 +1115,8 @@ int fc_parts_serve(const struct fc_context *ctx, const struct fc_parts_config *c
         /* In the daemon: it alone owns the pooled cgroups and their
          * record (a dead instance's leftovers go here). */
         if ((r = fc_cgpools_init(&s.cgpools, cfg->pool_cgroup, s.sock_path, err)) < 0 ||
-            (r = fc_devpools_init(&s.devpools, cfg->pool_dev, s.sock_path, err)) < 0 ||
+            (r = fc_devpools_init(&s.devpools, cfg->pool_dev, false, s.sock_path, err)) < 0 ||
+            (r = fc_devpools_init(&s.procpools, cfg->pool_proc, true, s.sock_path, err)) < 0 ||
             (r = write_pid_file(s.pid_path, err)) < 0) {
                 report_ready(&ready_fd, err);
                 goto out;

@@ -81,20 +81,27 @@ static void reap_later(struct fc_tree_job *j, pid_t pid)
                 ;
 }
 
-int fc_tree_job_finish(struct fc_tree_job *j)
+int fc_tree_job_finish(struct fc_tree_job *j, int *second)
 {
+        if (second != NULL)
+                *second = -1;
         if (j->pid <= 0)
                 return -1;
-        int fd = -1;
+        int fds[2] = {-1, -1};
+        size_t n = 0;
         struct pollfd pf = {.fd = j->sock, .events = POLLIN};
         char b;
         /* Readable: its tree, or its exit (EOF) when it failed. */
-        if (poll(&pf, 1, 0) != 1 || fc_fdpass_recv(j->sock, &b, 1, &fd) != 1) {
-                if (fd >= 0)
-                        close(fd);
-                fd = -1;
+        if (poll(&pf, 1, 0) != 1 || fc_fdpass_recvv(j->sock, &b, 1, fds, 2, &n) != 1 || n < 1 ||
+            (n == 2) != (second != NULL)) {
+                for (size_t i = 0; i < n; i++)
+                        close(fds[i]);
+                fds[0] = fds[1] = -1;
                 kill(j->pid, SIGKILL);
         }
+        int fd = fds[0];
+        if (second != NULL)
+                *second = fds[1];
         close(j->sock);
         reap_later(j, j->pid);
         j->pid = 0;

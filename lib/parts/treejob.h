@@ -59,8 +59,10 @@ bool fc_tree_job_overdue(const struct fc_tree_job *j, uint64_t now);
 int fc_tree_job_wake_ms(const struct fc_tree_job *j, uint64_t now);
 
 /* End the job in flight: its tree (the caller owns it) when it sent one,
- * else -1 - it failed, or has not sent it yet and is killed. */
-int fc_tree_job_finish(struct fc_tree_job *j);
+ * else -1 - it failed, or has not sent it yet and is killed.  With
+ * `second`, the builder sends two fds (a /proc tree and its pid
+ * namespace) and *second is the other one (-1 with the -1). */
+int fc_tree_job_finish(struct fc_tree_job *j, int *second);
 
 /* Reap the builders that exited; with `wait`, also kill the one in
  * flight and wait for them all (the cache stops). */

@@ -795,6 +795,129 @@ devtree_warm() {
         ! grep -qF "$CACHE_SOCK.trees" /proc/self/mountinfo || fail "a parked tree left on the host"
 }
 
+# proctree_run NAME [cold]: run a container NAME that prints its pid, what pid 1 is, the pids
+# it sees, its pid namespace, what its masked and read-only /proc paths give; its mountinfo
+# goes to $FC_TMP/NAME.mi.
+proctree_run() {
+        set_cmd 'cat /proc/self/mountinfo >&2; echo "pid $$"; tr "\0" " " </proc/1/cmdline; echo
+                [ -e /proc/'"$$"' ] && echo "host""pid seen"; readlink /proc/self/ns/pid
+                echo "keys $(wc -c </proc/keys) acpi $(ls -A /proc/acpi | wc -l)"
+                echo x 2>/dev/null >/proc/sys/kernel/domainname && echo "sys writable"
+                echo x 2>/dev/null >/proc/sysrq-trigger && echo "sysrq writable"; true'
+        mi_run "$@"
+}
+
+@test "cache: /proc comes ready made for a pid namespace made ahead, the same as a cold create's" {
+        bats_require_minimum_version 1.5.0
+        setup_bundle
+        export FLASHCUBE_CACHE_SOCKET=$CACHE_SOCK
+        start_cache --pool-proc 2
+        # The first create teaches the cache this /proc (nothing on the shelf yet).
+        proctree_run p0
+        ! grep -q 'init: /proc from the cache' "$FC_TMP/p0.log" || fail "p0 used a /proc tree"
+        local i
+        for ((i = 0; i < 500; i++)); do
+                status_json | jq -e '.pools.proc.ready >= 2 or .pools.proc.errors > 0' >/dev/null &&
+                        break
+                sleep 0.01
+        done
+        if status_json | jq -e '.pools.proc.ready == 0 and .pools.proc.errors > 0' >/dev/null; then
+                skip "this kernel cannot mount a procfs for a pid namespace no process entered" \
+                        "(the pidns= option, Linux 6.17, and mounts on detached trees, 6.15)"
+        fi
+        run -0 status_json
+        echo "$output" | jq -e '.pools.proc.ready == 2 and .pools.proc.misses == 1 and
+                .pools.proc.kinds == 1'
+        # Taken off the shelf without a word to the cache (lib/parts/shelf.h).
+        proctree_run p1
+        local warm1=$output
+        grep -q 'init: /proc from the cache' "$FC_TMP/p1.log" || fail "p1 used no /proc tree"
+        proctree_run p2
+        local warm2=$output
+        grep -q 'init: /proc from the cache' "$FC_TMP/p2.log" || fail "p2 used no /proc tree"
+        proctree_run k1 cold
+        local cold=$output
+        # The container's process is pid 1 of a pid namespace of its own, fresh each time.
+        echo "$warm1" | grep -qx 'pid 1'
+        echo "$warm1" | grep -q "^sh -c cat /proc/self/mountinfo"
+        ! echo "$warm1" | grep -q "hostpid seen" || fail "p1 sees the host's pids"
+        [ "$(echo "$warm1" | grep '^pid:')" != "$(echo "$warm2" | grep '^pid:')" ] ||
+                fail "p1 and p2 share a pid namespace"
+        [ "$(echo "$warm1" | grep '^pid:')" != "$(readlink /proc/self/ns/pid)" ]
+        # Masked and read-only as a cold create's, and the same mounts.
+        [ "$(echo "$warm1" | grep -v '^pid:')" = "$(echo "$cold" | grep -v '^pid:')" ] ||
+                fail "warm: $warm1, cold: $cold"
+        echo "$cold" | grep -qx 'keys 0 acpi 0'
+        ! echo "$cold" | grep -q writable
+        diff <(mounts_view "$FC_TMP/p1.mi" p1) <(mounts_view "$FC_TMP/k1.mi" k1)
+        run -0 status_json
+        echo "$output" | jq -e '.pools.proc.hits == 2 and .pools.proc.errors == 0'
+        # A config the tree cannot stand for (a sysctl, written before /proc/sys is made
+        # read-only) goes cold.
+        update_config '.linux.sysctl = {"kernel.domainname": "fc"}'
+        proctree_run p3
+        ! grep -q 'init: /proc from the cache' "$FC_TMP/p3.log" || fail "p3 used a /proc tree"
+        run -0 cache stop
+        [ ! -e "$CACHE_DIR/cache.shelf" ] || fail "the shelf outlived the cache"
+}
+
+@test "cache: where the lease comes before the clone (cgroup v2), a /proc not on the shelf comes over the socket" {
+        bats_require_minimum_version 1.5.0
+        load cgroup-helpers
+        setup_bundle
+        export FLASHCUBE_CACHE_SOCKET=$CACHE_SOCK
+        start_cache --pool-proc 2
+        proctree_run p0
+        wait_status '.pools.proc.ready >= 2 or .pools.proc.errors > 0' "no /proc tree"
+        status_json | jq -e '.pools.proc.ready >= 2' >/dev/null ||
+                skip "this kernel cannot mount a procfs for a pid namespace no process entered"
+        # The shelf hidden: the runtime asks the cache, and only a create whose lease comes
+        # before its clone can use the answer: a pure cgroup v2 one (here a private mount
+        # namespace whose /sys/fs/cgroup is the cgroup2 hierarchy alone).
+        mv "$CACHE_DIR/cache.shelf" "$CACHE_DIR/cache.shelf.away"
+        on_teardown "mv $CACHE_DIR/cache.shelf.away $CACHE_DIR/cache.shelf 2>/dev/null || true"
+        local v2='umount -R /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && exec "$@"'
+        cg_is_v2 && v2='exec "$@"'
+        set_cmd 'echo "pid $$"; readlink /proc/self/ns/pid; cat /proc/keys | wc -c'
+        track_id p1
+        run -0 --separate-stderr timeout --kill-after=5 "$FC_TIMEOUT" unshare -m sh -c "$v2" sh \
+                "$FC_RUNTIME" --root "$FC_ROOT" --debug --log "$FC_TMP/p1.log" \
+                run --bundle "$FC_BUNDLE" p1
+        [ "${lines[0]}" = "pid 1" ]
+        [ "${lines[1]}" != "$(readlink /proc/self/ns/pid)" ]
+        [ "${lines[2]}" = 0 ]
+        grep -q 'init: /proc from the cache' "$FC_TMP/p1.log" || fail "p1 used no /proc tree"
+        run -0 status_json
+        echo "$output" | jq -e '.pools.proc.hits == 1 and .pools.proc.errors == 0'
+}
+
+@test "cache: a shelf left by a killed cache is a miss, and the next cache replaces it" {
+        bats_require_minimum_version 1.5.0
+        setup_bundle
+        export FLASHCUBE_CACHE_SOCKET=$CACHE_SOCK
+        start_cache --pool-proc 2
+        proctree_run p0
+        wait_status '.pools.proc.ready >= 1 or .pools.proc.errors > 0' "no /proc tree"
+        status_json | jq -e '.pools.proc.ready >= 1' >/dev/null ||
+                skip "this kernel cannot mount a procfs for a pid namespace no process entered"
+        local pid
+        pid=$(status_json | jq .pid)
+        [ -s "$CACHE_DIR/cache.shelf" ]
+        kill -KILL "$pid"
+        while kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
+        # Its parts went with it: the shelf names a dead process.
+        proctree_run p1
+        ! grep -q 'init: /proc from the cache' "$FC_TMP/p1.log" || fail "p1 used a dead cache's tree"
+        echo "$output" | grep -qx 'pid 1'
+        # (p1 started one in the background: replaced by one of this test's.)
+        cache_kill_all
+        start_cache --pool-proc 2
+        proctree_run p2
+        wait_status '.pools.proc.ready >= 1' "no /proc tree from the new cache"
+        proctree_run p3
+        grep -q 'init: /proc from the cache' "$FC_TMP/p3.log" || fail "p3 used no /proc tree"
+}
+
 # retired_names DIR: cgroups handed to the cache for removal (.fc-pool-<tag>-r*) in DIR.
 retired_names() {
         pooled_names "$1" | awk '$2 ~ /^\.fc-pool-[0-9a-f]+-r/'
@@ -1151,6 +1274,6 @@ EOF
         [ "${lines[0]}" = "$net" ] || fail "net: $output (the older cache's: $net): $(cat "$FC_TMP/o$try.log")"
         [ "${lines[1]}" = "$ipc" ] || fail "ipc: $output (the older cache's: $ipc)"
         # What the older cache saw: the request with trees (dropped), then the plain one.
-        grep -q '^drop op [57] want 0x[23]' "$FC_TMP/old-cache.log"
+        grep -q '^drop op [578] want 0x[23]' "$FC_TMP/old-cache.log"
         grep -q '^lease op [15] 0x7$' "$FC_TMP/old-cache.log"
 }

@@ -3,7 +3,7 @@
 # trees (lib/parts/protocol.h) would answer: LEASE and LEASE_CG for network, IPC
 # and UTS namespaces only (its own, which it was started in: run it under
 # `unshare --net --ipc --uts`), RETIRE and RETIRE_CG taken; a request it does
-# not know (LEASE_DEV, a tree bit, tree flags) drops the connection.  It logs one
+# not know (LEASE_DEV, LEASE_PROC, a tree bit, tree flags) drops the connection.  It logs one
 # line per request to LOG ("lease 0x7", "drop op 7 want 0x37", ...), and stops on
 # SIGTERM.  For cache.bats only.
 import os

@@ -3,3 +3,7 @@ check_PROGRAMS += tests/unit/parts_protocol_test
 TESTS += tests/unit/parts_protocol_test
 tests_unit_parts_protocol_test_SOURCES = tests/unit/parts_protocol_test.c
 tests_unit_parts_protocol_test_LDADD = $(FC_LIBS)
+check_PROGRAMS += tests/unit/shelf_test
+TESTS += tests/unit/shelf_test
+tests_unit_shelf_test_SOURCES = tests/unit/shelf_test.c
+tests_unit_shelf_test_LDADD = $(FC_LIBS)

@@ -184,13 +184,13 @@ static void test_fds(void)
         ok(recv_one(sv[0], &m) == -EBADMSG, "retire with 32 fds rejected");
         ok(count_fds() == before, "all of them closed (delivered or truncated)");
 
-        send_raw(sv[1], msg, n, fds, 4);
-        ok(recv_one(sv[0], &m) == -EBADMSG, "retire with 4 fds rejected");
-        ok(count_fds() == before, "all 4 closed");
+        send_raw(sv[1], msg, n, fds, 5);
+        ok(recv_one(sv[0], &m) == -EBADMSG, "retire with 5 fds rejected");
+        ok(count_fds() == before, "all 5 closed");
 
-        send_raw(sv[1], msg, n, fds, 3);
-        ok(recv_one(sv[0], &m) == 0 && m.n_fds == 3, "retire with 3 fds accepted");
-        ok(count_fds() == before + 3, "3 fds received");
+        send_raw(sv[1], msg, n, fds, 4);
+        ok(recv_one(sv[0], &m) == 0 && m.n_fds == 4, "retire with 4 fds accepted");
+        ok(count_fds() == before + 4, "4 fds received");
         for (unsigned i = 0; i < m.n_fds; i++)
                 ok(fcntl(m.fds[i], F_GETFD) == FD_CLOEXEC, "received fd %u is O_CLOEXEC", i);
         fc_parts_msg_close_fds(&m);
@@ -542,12 +542,14 @@ static void test_devtree_key(void)
         struct fc_devpools dp;
         char sock[] = "/tmp/fc-devpool-test.XXXXXX";
         int tfd = mkstemp(sock);
-        ok(tfd >= 0 && fc_devpools_init(&dp, 1, sock, &err) == 0, "a /dev pool");
-        ok(fc_devpools_take(&dp, "M\t/dev\ttmpfs\tn\t\nM\t/etc\tnone\ts/\tbind\n", 1) < 0 &&
+        int second;
+        ok(tfd >= 0 && fc_devpools_init(&dp, 1, false, sock, &err) == 0, "a /dev pool");
+        ok(fc_devpools_take(&dp, "M\t/dev\ttmpfs\tn\t\nM\t/etc\tnone\ts/\tbind\n", 1, &second) <
+                           0 &&
                    dp.refused == 1 && dp.n_sets == 0,
            "a key with a bind of / is refused, not learned");
-        ok(fc_devpools_take(&dp, "M\t/dev\ttmpfs\tn\tmode=755\n", 1) < 0 && dp.refused == 1 &&
-                   dp.n_sets == 1 && dp.misses == 1,
+        ok(fc_devpools_take(&dp, "M\t/dev\ttmpfs\tn\tmode=755\n", 1, &second) < 0 &&
+                   dp.refused == 1 && dp.n_sets == 1 && dp.misses == 1 && second == -1,
            "a plain key is learned (a miss)");
         fc_devpools_free(&dp);
         char trees[sizeof(sock) + 8];
@@ -576,6 +578,142 @@ static void test_devtree_key(void)
                 fc_config_free(c);
                 fc_error_clear(&err);
         }
+}
+
+static void test_proctree_key(void)
+{
+        struct fc_mount runc[] = {
+                MNT("/proc", "proc", "proc", "nosuid", "noexec", "nodev"),
+                MNT("/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k"),
+                MNT("/sys", "sysfs", "sysfs", "ro"),
+        };
+        char *masked[] = {(char *) "/proc/acpi", (char *) "/proc/kcore", (char *) "/sys/firmware"};
+        char *ro[] = {(char *) "/proc/bus", (char *) "/proc/sys"};
+        struct fc_linux lx = {.masked_paths = masked,
+                              .n_masked_paths = 3,
+                              .readonly_paths = ro,
+                              .n_readonly_paths = 2};
+        struct fc_config cfg = {.mounts = runc, .n_mounts = 3, .linux_ = &lx};
+        size_t at = 99;
+        fc_error_t err = FC_ERROR_INIT;
+        char *key = fc_proctree_key(&cfg, &at);
+        ok(key != NULL && at == 0 &&
+                   strcmp(key, "M\t/proc\tproc\tsproc\tnosuid\x1fnoexec\x1fnodev\n"
+                               "M\t/dev\ttmpfs\tstmpfs\tnosuid\x1fstrictatime\x1fmode=755\x1f"
+                               "size=65536k\n"
+                               "R\t/proc/bus\nR\t/proc/sys\nK\t/proc/acpi\nK\t/proc/kcore\n") == 0,
+           "runc's /proc: the proc and /dev mounts, the paths under /proc in order");
+        ok(fc_proctree_covers("/proc/acpi") && !fc_proctree_covers("/sys/firmware") &&
+                   !fc_proctree_covers("/proc") && !fc_proctree_covers("/proc/../etc"),
+           "the init skips just the paths under /proc");
+        struct fc_config *c = key ? fc_proctree_key_parse(key, &err) : NULL;
+        size_t at2 = 99;
+        char *again = c ? fc_proctree_key(c, &at2) : NULL;
+        ok(again != NULL && at2 == 0 && key != NULL && strcmp(again, key) == 0 &&
+                   c->n_mounts == 2 && c->linux_->n_readonly_paths == 2 &&
+                   c->linux_->n_masked_paths == 2,
+           "a proc key parses back to itself");
+        free(again);
+        fc_config_free(c);
+        free(key);
+
+        /* What a tree cannot stand for. */
+        static const struct {
+                const char *what;
+                const char *path; /* a masked path */
+        } bad_paths[] = {
+                {"a path through self", "/proc/self/fd"},
+                {"a pid's path", "/proc/1/environ"},
+                {"/proc itself", "/proc"},
+                {"a path through net", "/proc/net/dev"},
+                {"a path with ..", "/proc/../proc/kcore"},
+                {"/ itself", "/"},
+                {"a path through thread-self", "/proc/thread-self"},
+        };
+        for (size_t i = 0; i < sizeof(bad_paths) / sizeof(bad_paths[0]); i++) {
+                char *one[] = {(char *) bad_paths[i].path};
+                struct fc_linux l2 = {.masked_paths = one, .n_masked_paths = 1};
+                cfg = (struct fc_config){.mounts = runc, .n_mounts = 3, .linux_ = &l2};
+                key = fc_proctree_key(&cfg, &at);
+                ok(key == NULL, "no proc key: %s", bad_paths[i].what);
+                free(key);
+        }
+        struct fc_kv sysctl = {(char *) "net.ipv4.ip_forward", (char *) "1"};
+        struct fc_linux l3 = {.sysctl = &sysctl, .n_sysctl = 1};
+        cfg = (struct fc_config){.mounts = runc, .n_mounts = 3, .linux_ = &l3};
+        ok(fc_proctree_key(&cfg, &at) == NULL,
+           "no proc key with sysctls (written before the masks)");
+        struct fc_mount two_procs[] = {
+                MNT("/proc", "proc", "proc", "nosuid"),
+                MNT("/dev", "tmpfs", "tmpfs", "nosuid"),
+                MNT("/proc/cpuinfo", "bind", "/tmp/cpuinfo", "bind"),
+        };
+        cfg = (struct fc_config){.mounts = two_procs, .n_mounts = 3};
+        ok(fc_proctree_key(&cfg, &at) == NULL, "no proc key with a mount below /proc");
+        struct fc_mount hidepid[] = {
+                MNT("/proc", "proc", "proc", "hidepid=2"),
+                MNT("/dev", "tmpfs", "tmpfs", "nosuid"),
+        };
+        cfg = (struct fc_config){.mounts = hidepid, .n_mounts = 2};
+        ok(fc_proctree_key(&cfg, &at) == NULL, "no proc key with proc options (hidepid)");
+        struct fc_mount no_dev[] = {MNT("/proc", "proc", "proc", "nosuid")};
+        cfg = (struct fc_config){.mounts = no_dev, .n_mounts = 1};
+        ok(fc_proctree_key(&cfg, &at) == NULL, "no proc key without a tmpfs /dev");
+        struct fc_mount plain[] = {
+                MNT("/dev", "tmpfs", "tmpfs", "nosuid"),
+                MNT("/proc", "proc", "proc", "nosuid"),
+        };
+        cfg = (struct fc_config){.mounts = plain, .n_mounts = 2};
+        key = fc_proctree_key(&cfg, &at);
+        ok(key != NULL && at == 1, "/proc after /dev: its index");
+        free(key);
+
+        static const char *const garbage[] = {
+                "",
+                "M\t/dev\ttmpfs\tn\t\n",
+                "M\t/proc\tproc\tn\t\n",
+                "M\t/proc\tproc\tn\t\nM\t/sys\tsysfs\tn\t\n",
+                "M\t/proc\tproc\tn\t\nM\t/dev\ttmpfs\tn\t\nK\t/etc/x\n",
+                "M\t/proc\tproc\tn\t\nM\t/dev\ttmpfs\tn\t\nK\t/proc/self/x\n",
+                "M\t/proc\tproc\tn\t\nM\t/dev\ttmpfs\tn\t\nK\t/proc/a\nR\t/proc/b\n",
+                "M\t/proc\tproc\tn\t\nM\t/dev\ttmpfs\tn\t\nX\n",
+        };
+        for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++) {
+                c = fc_proctree_key_parse(garbage[i], &err);
+                ok(c == NULL && err.status < 0, "malformed proc key %zu refused", i);
+                fc_config_free(c);
+                fc_error_clear(&err);
+        }
+
+        /* The protocol: a LEASE_PROC and its reply. */
+        struct fc_parts_msg m;
+        static struct fc_parts_lease_proc_req req;
+        memset(&req, 0, sizeof(req));
+        req.dev.cg.lease.want = FC_PART_PIDNS | FC_PART_PROCTREE;
+        strcpy(req.proc_key, "M\t/proc\tproc\tn\t\n");
+        size_t n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_PROC, 0, &req, sizeof(req));
+        ok(sizeof(req) <= FC_PARTS_MAX_PAYLOAD && decode(n, false, false, &m) == 0,
+           "lease_proc decodes");
+        memset(req.proc_key, 'x', sizeof(req.proc_key));
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_PROC, 0, &req, sizeof(req));
+        ok(decode(n, false, false, &m) == -EBADMSG, "an unterminated proc key is refused");
+        static struct fc_parts_lease_dev_req dreq;
+        memset(&dreq, 0, sizeof(dreq));
+        dreq.cg.lease.want = FC_PART_PIDNS | FC_PART_PROCTREE;
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_DEV, 0, &dreq, sizeof(dreq));
+        ok(decode(n, false, false, &m) == -EBADMSG,
+           "a pid namespace without LEASE_PROC is refused");
+        static struct fc_parts_lease_cg_reply rep;
+        memset(&rep, 0, sizeof(rep));
+        rep.lease.granted = FC_PART_NET | FC_PART_PIDNS | FC_PART_PROCTREE;
+        rep.lease.n_fds = 3;
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_PROC | FC_PARTS_OP_REPLY, 0, &rep, sizeof(rep));
+        ok(decode(n, false, true, &m) == 0 && fc_parts_max_fds(m.op) == 7,
+           "a lease_proc reply: a namespace, a pid namespace and its tree");
+        rep.lease.granted = FC_PART_PIDNS;
+        rep.lease.n_fds = 1;
+        n = fc_parts_encode(buf, FC_PARTS_OP_LEASE_PROC | FC_PARTS_OP_REPLY, 0, &rep, sizeof(rep));
+        ok(decode(n, false, true, &m) == -EBADMSG, "a pid namespace without its tree is refused");
 }
 
 static void test_lease_dev(void)
@@ -614,6 +752,7 @@ static void test_lease_dev(void)
 int main(void)
 {
         test_devtree_key();
+        test_proctree_key();
         test_lease_dev();
         test_lease_cg();
         test_retire_cg();
