@@ -1022,7 +1022,21 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         int cg_fd = cgroup_made ? fc_cgroup_v2_dirfd(cg) : -1;
         bool cgroup_in_clone = cg_fd >= 0;
         struct parent_ns saved;
-        if (parent_ns_enter(&ns, cfg, &saved, err) < 0) {
+        int r_enter = parent_ns_enter(&ns, cfg, &saved, err);
+        if (r_enter < 0 && proctree_fd >= 0) {
+                /* A pid namespace from the cache we may not enter (a cache
+                 * in a pid namespace that is not ours or below): a miss,
+                 * the clone makes one, the init its /proc. */
+                parent_ns_leave(&saved);
+                fc_log(ctx, FC_LOG_DEBUG, "parts cache miss: %s", err->msg);
+                fc_error_clear(err);
+                close(steal_fd(&proctree_fd));
+                close(steal_fd(&ns.fd[FC_NS_PID]));
+                ns.mode[FC_NS_PID] = FC_NS_MODE_NEW;
+                ns.path[FC_NS_PID] = NULL;
+                r_enter = parent_ns_enter(&ns, cfg, &saved, err);
+        }
+        if (r_enter < 0) {
                 parent_ns_leave(&saved);
                 goto undo_fds;
         }
@@ -1081,6 +1095,10 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
          * is then not the last, whose teardown of the detached tree would
          * wait for an RCU grace period on its critical path. */
         int proctree_keep = steal_fd(&proctree_fd);
+        if (pid < 0 && proctree_keep >= 0) {
+                close(proctree_keep);
+                proctree_keep = -1;
+        }
         if (console[1] >= 0) {
                 close(console[1]);
                 console[1] = -1;

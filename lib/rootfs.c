@@ -709,19 +709,25 @@ static int attach_proc_tree(const struct fc_rootfs_ctx *ctx, const struct fc_mou
 
 /* A read-only or masked path under /proc from the cache's tree: a bind of
  * what the tree has mounted there (read-only, or the mask), made now, in
- * the cold path's order, with that mount's flags.  The path is one
- * fc_proctree_key took: plain, under our own /proc, through no link.  0
- * when done or when it does not exist (the cold path skips it), 1 for the
- * cold path. */
+ * the cold path's order, with that mount's flags.  Only where the tree has
+ * a mount: anything else is the cold path's.  The path is one
+ * fc_proctree_key took: plain, in our own procfs (no other mount at or
+ * below /proc), not through a link (self, net, a pid: refused), not below
+ * /proc/sys (looked up per namespace).  0 when done or when it does not
+ * exist (the cold path skips it), 1 for the cold path. */
 static int proc_tree_path(const struct fc_rootfs_ctx *ctx, const char *path)
 {
         char src[FD_PATH_MAX + PATH_MAX];
+        struct statx sx;
         if (snprintf(src, sizeof(src), "/proc/self/fd/%d/%s", *ctx->proctree_fd,
                      path + strlen("/proc/")) >= (int) sizeof(src))
                 return 1;
-        if (mount(src, path, NULL, MS_BIND, NULL) == 0)
-                return 0;
-        return errno == ENOENT ? 0 : 1;
+        if (fc_sys_statx(AT_FDCWD, src, 0, 0, &sx) < 0)
+                return errno == ENOENT ? 0 : 1;
+        if (!(sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
+            !(sx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+                return 1;
+        return mount(src, path, NULL, MS_BIND, NULL) == 0 ? 0 : 1;
 }
 
 int fc_rootfs_prepare(const struct fc_rootfs_ctx *ctx, fc_error_t *err)

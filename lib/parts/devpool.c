@@ -354,8 +354,18 @@ static bool put_proc_paths(FILE *f, char tag, char *const *paths, size_t n)
                 }
                 if (!under(p, "/proc"))
                         continue;
-                if (strcmp(p, "/proc") == 0 || !proc_path_ok(p))
+                /* Below /proc/sys the entries are looked up per network,
+                 * IPC and UTS namespace (net/, kernel/shm*, user/...): the
+                 * builder's would not be the container's. */
+                if (strcmp(p, "/proc") == 0 || !proc_path_ok(p) ||
+                    (under(p, "/proc/sys") && strcmp(p, "/proc/sys") != 0))
                         return false;
+                /* A read-only path inside one listed after it: the cold
+                 * path's recursive bind of the outer one copies the inner
+                 * one's bind, which the tree's single binds do not. */
+                for (size_t k = 0; tag == 'R' && k < i; k++)
+                        if (paths[k] != NULL && under(paths[k], p))
+                                return false;
                 fprintf(f, "%c%c%s\n", tag, SEP, p);
         }
         return true;
@@ -429,7 +439,8 @@ bool fc_proctree_covers(const char *path)
 
 static int add_path(char ***list, size_t *n, const char *p)
 {
-        if (!canonical(p) || !under(p, "/proc") || !proc_path_ok(p))
+        if (!canonical(p) || !under(p, "/proc") || !proc_path_ok(p) ||
+            (under(p, "/proc/sys") && strcmp(p, "/proc/sys") != 0))
                 return -EINVAL;
         char **grown = realloc(*list, (*n + 1) * sizeof(char *));
         if (grown == NULL)
@@ -925,7 +936,7 @@ void fc_devpools_job_done(struct fc_devpools *p, uint64_t now)
         }
         p->made++;
         if (s != NULL && s->n_ready + s->n_shelved < p->target && p->proc &&
-            fc_shelf_put(&p->shelf, s->hash, fd, second)) {
+            fc_shelf_put(&p->shelf, s->key, s->hash, fd, second)) {
                 s->n_shelved++;
         } else if (s != NULL && s->n_ready < p->target) {
                 s->fds[2 * s->n_ready] = fd;
@@ -948,8 +959,10 @@ struct shelf_taken {
         uint64_t now;
 };
 
-/* A runtime took a part off the shelf. */
-static void shelf_taken(void *arg, uint64_t key_hash)
+/* A part left the shelf: taken by a runtime, or lost with a runtime that
+ * died holding its claim.  (A part of a set evicted meanwhile, and
+ * learned again since, is counted against the new set: counts only.) */
+static void shelf_gone(void *arg, uint64_t key_hash, bool taken)
 {
         struct shelf_taken *t = arg;
         for (unsigned i = 0; i < t->p->n_sets; i++) {
@@ -957,7 +970,8 @@ static void shelf_taken(void *arg, uint64_t key_hash)
                 if (s->hash == key_hash && s->n_shelved > 0) {
                         s->n_shelved--;
                         s->used_ns = t->now;
-                        t->p->hits++;
+                        if (taken)
+                                t->p->hits++;
                         return;
                 }
         }
@@ -966,7 +980,20 @@ static void shelf_taken(void *arg, uint64_t key_hash)
 void fc_devpools_sweep(struct fc_devpools *p, uint64_t now)
 {
         struct shelf_taken t = {p, now};
-        fc_shelf_sweep(&p->shelf, now, shelf_taken, &t);
+        if (fc_shelf_sweep(&p->shelf, now, shelf_gone, &t) > 0) {
+                /* Freed slots take the parts that did not fit on the shelf:
+                 * a runtime that clones before its lease finds them only
+                 * there. */
+                for (unsigned i = 0; i < p->n_sets; i++) {
+                        struct fc_devpool_set *s = &p->set[i];
+                        while (s->n_ready > 0 &&
+                               fc_shelf_put(&p->shelf, s->key, s->hash, s->fds[2 * s->n_ready - 2],
+                                            s->fds[2 * s->n_ready - 1])) {
+                                s->n_ready--;
+                                s->n_shelved++;
+                        }
+                }
+        }
         if (fc_tree_job_overdue(&p->job, now))
                 fc_devpools_job_done(p, now);
         fc_tree_job_reap(&p->job, false);

@@ -25,7 +25,7 @@
 #include "lib/sys.h"
 
 #define FC_SHELF_MAGIC   0x464c4853u /* "SHLF" */
-#define FC_SHELF_VERSION 1u
+#define FC_SHELF_VERSION 2u
 /* A claim older than this is taken back even if its runtime lives. */
 #define CLAIM_MAX_NS (10ULL * 1000000000ULL)
 
@@ -37,15 +37,20 @@ uint64_t fc_shelf_hash(const char *key)
         return h;
 }
 
-static uint32_t load_state(const struct fc_shelf_slot *slot)
+static uint64_t load_word(const struct fc_shelf_slot *slot)
 {
-        return __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE);
+        return __atomic_load_n(&slot->word, __ATOMIC_ACQUIRE);
 }
 
-static bool swap_state(struct fc_shelf_slot *slot, uint32_t from, uint32_t to)
+static bool swap_word(struct fc_shelf_slot *slot, uint64_t from, uint64_t to)
 {
-        return __atomic_compare_exchange_n(&slot->state, &from, to, false, __ATOMIC_ACQ_REL,
+        return __atomic_compare_exchange_n(&slot->word, &from, to, false, __ATOMIC_ACQ_REL,
                                            __ATOMIC_ACQUIRE);
+}
+
+static char *slot_key(struct fc_shelf_header *h, unsigned i)
+{
+        return (char *) h + FC_SHELF_KEYS_AT + (size_t) i * FC_SHELF_KEY_MAX;
 }
 
 /* The pidfs inode of a pidfd: unique per process from Linux 6.9. */
@@ -59,7 +64,7 @@ static uint64_t pidfd_ino(int pidfd)
 
 void fc_shelf_open(struct fc_shelf *s, const char *socket_path)
 {
-        *s = (struct fc_shelf){NULL, NULL};
+        memset(s, 0, sizeof(*s));
         cleanup_free char *tmp = NULL;
         cleanup_close int self = fc_sys_pidfd_open(getpid(), 0);
         uint64_t ino = self < 0 ? 0 : pidfd_ino(self);
@@ -74,9 +79,9 @@ void fc_shelf_open(struct fc_shelf *s, const char *socket_path)
         (void) unlink(tmp);
         cleanup_close int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         void *map = MAP_FAILED;
-        if (fd < 0 || ftruncate(fd, sizeof(struct fc_shelf_header)) < 0 ||
-            (map = mmap(NULL, sizeof(struct fc_shelf_header), PROT_READ | PROT_WRITE, MAP_SHARED,
-                        fd, 0)) == MAP_FAILED) {
+        if (fd < 0 || ftruncate(fd, FC_SHELF_SIZE) < 0 ||
+            (map = mmap(NULL, FC_SHELF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) ==
+                    MAP_FAILED) {
                 if (fd >= 0)
                         unlink(tmp);
                 free(s->path);
@@ -91,7 +96,7 @@ void fc_shelf_open(struct fc_shelf *s, const char *socket_path)
         __atomic_store_n(&h->magic, FC_SHELF_MAGIC, __ATOMIC_RELEASE);
         if (rename(tmp, s->path) < 0) {
                 unlink(tmp);
-                munmap(map, sizeof(*h));
+                munmap(map, FC_SHELF_SIZE);
                 free(s->path);
                 s->path = NULL;
                 return;
@@ -113,33 +118,36 @@ void fc_shelf_close(struct fc_shelf *s)
                 unlink(s->path);
                 for (unsigned i = 0; i < FC_SHELF_SLOTS; i++) {
                         struct fc_shelf_slot *slot = &s->h->slot[i];
-                        /* A claimed slot's fds go too: its runtime's copy
-                         * fails and it misses. */
-                        if (load_state(slot) != FC_SHELF_EMPTY)
+                        /* A claimed slot's fds go too: its runtime's last
+                         * compare-and-swap fails, and it misses. */
+                        uint64_t w = __atomic_exchange_n(
+                                &slot->word, FC_SHELF_WORD(FC_SHELF_EMPTY, 0, 0), __ATOMIC_ACQ_REL);
+                        if (FC_SHELF_STATE(w) != FC_SHELF_EMPTY)
                                 close_fds(slot);
-                        __atomic_store_n(&slot->state, FC_SHELF_EMPTY, __ATOMIC_RELEASE);
                 }
-                munmap(s->h, sizeof(*s->h));
+                munmap(s->h, FC_SHELF_SIZE);
         }
         free(s->path);
-        *s = (struct fc_shelf){NULL, NULL};
+        memset(s, 0, sizeof(*s));
 }
 
-bool fc_shelf_put(struct fc_shelf *s, uint64_t key_hash, int fd0, int fd1)
+bool fc_shelf_put(struct fc_shelf *s, const char *key, uint64_t key_hash, int fd0, int fd1)
 {
-        if (s->h == NULL)
+        size_t len = strlen(key);
+        if (s->h == NULL || len >= FC_SHELF_KEY_MAX)
                 return false;
         for (unsigned i = 0; i < FC_SHELF_SLOTS; i++) {
                 struct fc_shelf_slot *slot = &s->h->slot[i];
                 /* Only we leave EMPTY. */
-                if (load_state(slot) != FC_SHELF_EMPTY)
+                uint64_t w = load_word(slot);
+                if (FC_SHELF_STATE(w) != FC_SHELF_EMPTY)
                         continue;
+                memcpy(slot_key(s->h, i), key, len + 1);
                 slot->key_hash = key_hash;
                 slot->fds[0] = fd0;
                 slot->fds[1] = fd1;
-                slot->claimer = 0;
-                slot->claimed_ns = 0;
-                __atomic_store_n(&slot->state, FC_SHELF_READY, __ATOMIC_RELEASE);
+                __atomic_store_n(&slot->word, FC_SHELF_WORD(FC_SHELF_READY, FC_SHELF_GEN(w) + 1, 0),
+                                 __ATOMIC_RELEASE);
                 return true;
         }
         return false;
@@ -151,7 +159,9 @@ bool fc_shelf_unput(struct fc_shelf *s, uint64_t key_hash, int *fd0, int *fd1)
                 return false;
         for (unsigned i = 0; i < FC_SHELF_SLOTS; i++) {
                 struct fc_shelf_slot *slot = &s->h->slot[i];
-                if (slot->key_hash != key_hash || !swap_state(slot, FC_SHELF_READY, FC_SHELF_EMPTY))
+                uint64_t w = load_word(slot);
+                if (FC_SHELF_STATE(w) != FC_SHELF_READY || slot->key_hash != key_hash ||
+                    !swap_word(slot, w, FC_SHELF_WORD(FC_SHELF_EMPTY, FC_SHELF_GEN(w), 0)))
                         continue;
                 *fd0 = slot->fds[0];
                 *fd1 = slot->fds[1];
@@ -164,36 +174,40 @@ unsigned fc_shelf_count(const struct fc_shelf *s, uint64_t key_hash)
 {
         unsigned n = 0;
         for (unsigned i = 0; s->h != NULL && i < FC_SHELF_SLOTS; i++)
-                n += load_state(&s->h->slot[i]) == FC_SHELF_READY &&
+                n += FC_SHELF_STATE(load_word(&s->h->slot[i])) == FC_SHELF_READY &&
                      s->h->slot[i].key_hash == key_hash;
         return n;
 }
 
 unsigned fc_shelf_sweep(struct fc_shelf *s, uint64_t now,
-                        void (*taken)(void *arg, uint64_t key_hash), void *arg)
+                        void (*gone)(void *arg, uint64_t key_hash, bool taken), void *arg)
 {
         unsigned freed = 0;
         for (unsigned i = 0; s->h != NULL && i < FC_SHELF_SLOTS; i++) {
                 struct fc_shelf_slot *slot = &s->h->slot[i];
-                uint32_t st = load_state(slot);
+                uint64_t w = load_word(slot);
+                unsigned st = FC_SHELF_STATE(w);
+                uint64_t empty = FC_SHELF_WORD(FC_SHELF_EMPTY, FC_SHELF_GEN(w), 0);
+                bool taken = st == FC_SHELF_TAKEN;
                 if (st == FC_SHELF_CLAIMED) {
-                        /* Its runtime died between claim and copy, or is
-                         * stuck: the part is lost to it (it misses). */
-                        pid_t claimer = slot->claimer;
-                        uint64_t at = slot->claimed_ns;
+                        /* Its runtime died between its claim and its copy,
+                         * or is stuck: the part is lost to it. */
+                        if (s->claim_word[i] != w) {
+                                s->claim_word[i] = w;
+                                s->claim_seen[i] = now;
+                        }
+                        pid_t claimer = FC_SHELF_PID(w);
                         bool dead = claimer > 0 && kill(claimer, 0) < 0 && errno == ESRCH;
-                        if (!dead && !(at != 0 && now > at + CLAIM_MAX_NS))
+                        if (!dead && now < s->claim_seen[i] + CLAIM_MAX_NS)
                                 continue;
-                        if (!swap_state(slot, FC_SHELF_CLAIMED, FC_SHELF_TAKEN))
+                        if (!swap_word(slot, w, empty))
                                 continue;
-                        st = FC_SHELF_TAKEN;
-                }
-                if (st != FC_SHELF_TAKEN)
+                } else if (st != FC_SHELF_TAKEN || !swap_word(slot, w, empty)) {
                         continue;
+                }
                 close_fds(slot);
-                if (taken != NULL)
-                        taken(arg, slot->key_hash);
-                __atomic_store_n(&slot->state, FC_SHELF_EMPTY, __ATOMIC_RELEASE);
+                if (gone != NULL)
+                        gone(arg, slot->key_hash, taken);
                 freed++;
         }
         return freed;
@@ -227,6 +241,33 @@ static int copy_out(const struct fc_shelf_header *h, const struct fc_shelf_slot 
         return 0;
 }
 
+/* A claim of slot i of the mapped shelf h for `key`: its fds, or a miss. */
+static int take_slot(struct fc_shelf_header *h, unsigned i, uint64_t w, int *fd0, int *fd1)
+{
+        struct fc_shelf_slot *slot = &h->slot[i];
+        uint64_t claimed = FC_SHELF_WORD(FC_SHELF_CLAIMED, FC_SHELF_GEN(w), getpid());
+        if (!swap_word(slot, w, claimed))
+                return -EAGAIN;
+        int r = copy_out(h, slot, fd0, fd1);
+        if (r == -EBADMSG || r == 0) {
+                /* Ours (or broken): the cache closes its copies.  If it took
+                 * the slot back meanwhile (a claim held too long), what we
+                 * copied may be another part's: dropped. */
+                if (swap_word(slot, claimed,
+                              FC_SHELF_WORD(FC_SHELF_TAKEN, FC_SHELF_GEN(w), getpid())) ||
+                    r < 0)
+                        return r;
+                close(*fd0);
+                close(*fd1);
+                *fd0 = *fd1 = -1;
+                return -ESTALE;
+        }
+        /* Not copied (no pidfd_getfd here, a cache that is gone): the part
+         * stays for the cache to hand over the socket. */
+        (void) swap_word(slot, claimed, w);
+        return r;
+}
+
 int fc_shelf_take(const char *socket_path, const char *key, int *fd0, int *fd1)
 {
         *fd0 = *fd1 = -1;
@@ -240,9 +281,8 @@ int fc_shelf_take(const char *socket_path, const char *key, int *fd0, int *fd1)
         void *map = MAP_FAILED;
         /* Only a shelf root keeps: it names the fds we would use. */
         if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_uid == 0 && !(sb.st_mode & 022) &&
-            sb.st_size >= (off_t) sizeof(struct fc_shelf_header))
-                map = mmap(NULL, sizeof(struct fc_shelf_header), PROT_READ | PROT_WRITE, MAP_SHARED,
-                           fd, 0);
+            sb.st_size >= (off_t) FC_SHELF_SIZE)
+                map = mmap(NULL, FC_SHELF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         close(fd);
         if (map == MAP_FAILED)
                 return -EINVAL;
@@ -251,19 +291,18 @@ int fc_shelf_take(const char *socket_path, const char *key, int *fd0, int *fd1)
         if (__atomic_load_n(&h->magic, __ATOMIC_ACQUIRE) == FC_SHELF_MAGIC &&
             h->version == FC_SHELF_VERSION && h->n_slots == FC_SHELF_SLOTS) {
                 uint64_t hash = fc_shelf_hash(key);
-                for (unsigned i = 0; i < FC_SHELF_SLOTS; i++) {
-                        struct fc_shelf_slot *slot = &h->slot[i];
-                        if (load_state(slot) != FC_SHELF_READY || slot->key_hash != hash ||
-                            !swap_state(slot, FC_SHELF_READY, FC_SHELF_CLAIMED))
+                for (unsigned i = 0; i < FC_SHELF_SLOTS && r == -ENOENT; i++) {
+                        uint64_t w = load_word(&h->slot[i]);
+                        /* The key read after the word: what was put with it
+                         * (if the slot changes meanwhile, the claim fails). */
+                        if (FC_SHELF_STATE(w) != FC_SHELF_READY || h->slot[i].key_hash != hash ||
+                            strncmp(slot_key(h, i), key, FC_SHELF_KEY_MAX) != 0)
                                 continue;
-                        slot->claimer = getpid();
-                        slot->claimed_ns = fc_now_ns();
-                        r = copy_out(h, slot, fd0, fd1);
-                        /* Whatever came of it: the cache closes its copies. */
-                        __atomic_store_n(&slot->state, FC_SHELF_TAKEN, __ATOMIC_RELEASE);
-                        break;
+                        r = take_slot(h, i, w, fd0, fd1);
+                        if (r == -EAGAIN)
+                                r = -ENOENT; /* lost the race: the next slot */
                 }
         }
-        munmap(map, sizeof(*h));
+        munmap(map, FC_SHELF_SIZE);
         return r;
 }

@@ -12,6 +12,8 @@
  * runtime claims a slot with an atomic compare-and-swap and copies the
  * fds out of the cache with pidfd_getfd(2) (Linux 5.6; root may), then
  * marks the slot taken; the cache closes its copies later (the sweep).
+ * The full key is compared, not only its hash: a config must not get a
+ * /proc made for another.
  *
  * Crash safety: a runtime that dies holding a claim leaves a slot the
  * sweep takes back; a dead cache's shelf names a process that no longer
@@ -27,21 +29,38 @@
 #include <sys/types.h>
 
 #define FC_SHELF_SUFFIX ".shelf"
-#define FC_SHELF_SLOTS  32u
+/* As many as the proc pools hold by default (8 kinds x 8). */
+#define FC_SHELF_SLOTS 64u
+/* Room for a key (FC_PARTS_PROC_KEY_MAX, lib/parts/protocol.h) per slot. */
+#define FC_SHELF_KEY_MAX 1024u
+/* The keys, one per slot, after the header's page: a runtime reads the
+ * slots' page and the page of the key it matches only. */
+#define FC_SHELF_KEYS_AT 4096u
+#define FC_SHELF_SIZE    (FC_SHELF_KEYS_AT + FC_SHELF_SLOTS * FC_SHELF_KEY_MAX)
 
 enum fc_shelf_state {
         FC_SHELF_EMPTY = 0,
         FC_SHELF_READY = 1,   /* fds[] are the cache's, for the taking */
-        FC_SHELF_CLAIMED = 2, /* a runtime (claimer) is copying them */
+        FC_SHELF_CLAIMED = 2, /* a runtime (its pid in the word) is copying them */
         FC_SHELF_TAKEN = 3,   /* copied: the cache closes its own */
 };
 
+/* A slot's word, changed only by compare-and-swap (or, from EMPTY, by the
+ * cache alone): the state in bits 0-7, a generation in bits 8-31 (new at
+ * every put, so a claim made against one part never lands on the next one
+ * put in the slot), the claiming runtime's pid in bits 32-63. */
+#define FC_SHELF_WORD(state, gen, pid)                                                             \
+        ((uint64_t) (state) | ((uint64_t) ((gen) &0xffffffu) << 8) |                               \
+         ((uint64_t) (uint32_t) (pid) << 32))
+#define FC_SHELF_STATE(w) ((unsigned) ((w) &0xffu))
+#define FC_SHELF_GEN(w)   ((unsigned) (((w) >> 8) & 0xffffffu))
+#define FC_SHELF_PID(w)   ((pid_t) (uint32_t) ((w) >> 32))
+
 struct fc_shelf_slot {
-        uint32_t state;    /* enum fc_shelf_state, changed atomically */
-        int32_t claimer;   /* the runtime's pid, with CLAIMED and TAKEN */
-        uint64_t key_hash; /* the key of the set the part belongs to */
+        uint64_t word;
+        uint64_t key_hash; /* of the key at FC_SHELF_KEYS_AT (a first, cheap test) */
         int32_t fds[2];    /* in the cache: the /proc tree, its pid namespace */
-        uint64_t claimed_ns;
+        uint64_t spare;
 };
 
 struct fc_shelf_header {
@@ -53,7 +72,8 @@ struct fc_shelf_header {
         struct fc_shelf_slot slot[FC_SHELF_SLOTS];
 };
 
-/* The hash that names a set's key in the slots (64-bit FNV-1a). */
+/* The hash that names a set's key in the slots (64-bit FNV-1a); the key
+ * itself is compared too. */
 uint64_t fc_shelf_hash(const char *key);
 
 /* ---- the cache's side ---- */
@@ -61,6 +81,8 @@ uint64_t fc_shelf_hash(const char *key);
 struct fc_shelf {
         struct fc_shelf_header *h; /* NULL: no shelf (a miss for every runtime) */
         char *path;
+        uint64_t claim_seen[FC_SHELF_SLOTS]; /* a claimed word first seen then ... */
+        uint64_t claim_word[FC_SHELF_SLOTS]; /* ... this one */
 };
 
 /* Make the shelf beside socket_path (replacing a dead cache's); no shelf
@@ -68,20 +90,21 @@ struct fc_shelf {
 void fc_shelf_open(struct fc_shelf *s, const char *socket_path);
 /* Close the fds of the parts still on it and remove it. */
 void fc_shelf_close(struct fc_shelf *s);
-/* Put a part (two fds, the shelf's now) on a free slot; false when none
- * is free (the caller keeps them). */
-bool fc_shelf_put(struct fc_shelf *s, uint64_t key_hash, int fd0, int fd1);
+/* Put a part of `key` (two fds, the shelf's now) on a free slot; false
+ * when none is free (the caller keeps them). */
+bool fc_shelf_put(struct fc_shelf *s, const char *key, uint64_t key_hash, int fd0, int fd1);
 /* Take a part of key_hash back off the shelf (for a lease over the socket,
  * or to drop it); false when none is ready. */
 bool fc_shelf_unput(struct fc_shelf *s, uint64_t key_hash, int *fd0, int *fd1);
 /* Parts of key_hash ready on the shelf. */
 unsigned fc_shelf_count(const struct fc_shelf *s, uint64_t key_hash);
-/* Free the slots runtimes took (and those claimed by a runtime that died
- * or took longer than a second): the cache's fds closed.  Calls taken(arg,
- * key_hash) for each part a runtime took.  Returns how many slots were
- * freed. */
+/* Free the slots runtimes took, and take back those claimed by a runtime
+ * that died or has held its claim for 10 s (its copy then fails: its
+ * last compare-and-swap finds the slot changed): the cache's fds closed.
+ * Calls gone(arg, key_hash, taken) for each part that left the shelf
+ * (`taken`: by a runtime).  Returns how many slots were freed. */
 unsigned fc_shelf_sweep(struct fc_shelf *s, uint64_t now,
-                        void (*taken)(void *arg, uint64_t key_hash), void *arg);
+                        void (*gone)(void *arg, uint64_t key_hash, bool taken), void *arg);
 
 /* ---- the runtime's side ---- */
 

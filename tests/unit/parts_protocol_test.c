@@ -629,6 +629,7 @@ static void test_proctree_key(void)
                 {"a path with ..", "/proc/../proc/kcore"},
                 {"/ itself", "/"},
                 {"a path through thread-self", "/proc/thread-self"},
+                {"a path below /proc/sys (per namespace)", "/proc/sys/net/core"},
         };
         for (size_t i = 0; i < sizeof(bad_paths) / sizeof(bad_paths[0]); i++) {
                 char *one[] = {(char *) bad_paths[i].path};
@@ -638,6 +639,16 @@ static void test_proctree_key(void)
                 ok(key == NULL, "no proc key: %s", bad_paths[i].what);
                 free(key);
         }
+        char *inner_first[] = {(char *) "/proc/bus/pci", (char *) "/proc/bus"};
+        struct fc_linux l4 = {.readonly_paths = inner_first, .n_readonly_paths = 2};
+        cfg = (struct fc_config){.mounts = runc, .n_mounts = 3, .linux_ = &l4};
+        ok(fc_proctree_key(&cfg, &at) == NULL,
+           "no proc key with a read-only path inside one listed after it");
+        char *outer_first[] = {(char *) "/proc/bus", (char *) "/proc/bus/pci"};
+        l4.readonly_paths = outer_first;
+        key = fc_proctree_key(&cfg, &at);
+        ok(key != NULL, "the other way round is fine");
+        free(key);
         struct fc_kv sysctl = {(char *) "net.ipv4.ip_forward", (char *) "1"};
         struct fc_linux l3 = {.sysctl = &sysctl, .n_sysctl = 1};
         cfg = (struct fc_config){.mounts = runc, .n_mounts = 3, .linux_ = &l3};

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * The shelf (lib/parts/shelf.h): parts put on by the cache, taken by a
  * runtime with a compare-and-swap and pidfd_getfd, swept back; a dead
- * cache's or a foreign shelf is a miss. */
+ * cache's or a foreign shelf, another key with the same hash, a part put
+ * in the slot after the runtime read it: all misses. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -19,14 +20,17 @@
 #include "lib/parts/shelf.h"
 #include "tests/unit/tap.h"
 
-static unsigned n_taken;
-static uint64_t last_taken;
+static unsigned n_taken, n_lost;
+static uint64_t last_gone;
 
-static void taken(void *arg, uint64_t hash)
+static void gone(void *arg, uint64_t hash, bool taken)
 {
         (void) arg;
-        n_taken++;
-        last_taken = hash;
+        if (taken)
+                n_taken++;
+        else
+                n_lost++;
+        last_gone = hash;
 }
 
 /* A part as the cache shelves one: a procfs fd and a pid namespace fd. */
@@ -45,6 +49,16 @@ static pid_t dead_pid(void)
         return p;
 }
 
+static struct fc_shelf_slot *slot_in(struct fc_shelf *s, unsigned state)
+{
+        for (unsigned i = 0; i < FC_SHELF_SLOTS; i++)
+                if (FC_SHELF_STATE(s->h->slot[i].word) == state)
+                        return &s->h->slot[i];
+        return NULL;
+}
+
+static const char KEY[] = "M\t/proc\tproc\tn\t\n";
+
 int main(void)
 {
         char dir[] = "/tmp/fc-shelf-test.XXXXXX";
@@ -58,16 +72,16 @@ int main(void)
         struct stat sb;
         ok(s.h != NULL && stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600,
            "the shelf is a file beside the socket, 0600");
-        uint64_t key = fc_shelf_hash("M\t/proc\tproc\tn\t\n"), other = fc_shelf_hash("x");
+        uint64_t key = fc_shelf_hash(KEY), other = fc_shelf_hash("x");
         ok(key != other, "keys hash apart");
         int tree, ns, a = -1, b = -1;
         make_part(&tree, &ns);
-        ok(fc_shelf_put(&s, key, tree, ns) && fc_shelf_count(&s, key) == 1 &&
+        ok(fc_shelf_put(&s, KEY, key, tree, ns) && fc_shelf_count(&s, key) == 1 &&
                    fc_shelf_count(&s, other) == 0,
            "a part on the shelf");
         ok(fc_shelf_take(sock, "x", &a, &b) == -ENOENT && a == -1 && b == -1,
            "none for another key");
-        int r = fc_shelf_take(sock, "M\t/proc\tproc\tn\t\n", &a, &b);
+        int r = fc_shelf_take(sock, KEY, &a, &b);
         struct statfs sf;
         ok(r == 0 && a >= 0 && b >= 0 && a != tree && b != ns && fstatfs(a, &sf) == 0 &&
                    sf.f_type == PROC_SUPER_MAGIC && ioctl(b, NS_GET_NSTYPE) == CLONE_NEWPID,
@@ -75,61 +89,88 @@ int main(void)
         ok((fcntl(a, F_GETFD) & FD_CLOEXEC) && (fcntl(b, F_GETFD) & FD_CLOEXEC), "close-on-exec");
         close(a);
         close(b);
-        ok(fc_shelf_count(&s, key) == 0 &&
-                   fc_shelf_take(sock, "M\t/proc\tproc\tn\t\n", &a, &b) == -ENOENT,
+        ok(fc_shelf_count(&s, key) == 0 && fc_shelf_take(sock, KEY, &a, &b) == -ENOENT,
            "taken once only");
-        ok(fc_shelf_sweep(&s, 1, taken, NULL) == 1 && n_taken == 1 && last_taken == key &&
+        ok(fc_shelf_sweep(&s, 1, gone, NULL) == 1 && n_taken == 1 && last_gone == key &&
                    fcntl(tree, F_GETFD) < 0 && fcntl(ns, F_GETFD) < 0,
            "the sweep closes the cache's copies and tells");
 
         /* Taken back by the cache for a lease over the socket. */
         make_part(&tree, &ns);
-        ok(fc_shelf_put(&s, key, tree, ns) && fc_shelf_unput(&s, key, &a, &b) && a == tree &&
+        ok(fc_shelf_put(&s, KEY, key, tree, ns) && fc_shelf_unput(&s, key, &a, &b) && a == tree &&
                    b == ns && fc_shelf_count(&s, key) == 0,
            "unput gives the cache its fds back");
         close(a);
         close(b);
 
-        /* A runtime that died between its claim and its copy. */
+        /* The same hash, another key: not this config's /proc. */
         make_part(&tree, &ns);
-        ok(fc_shelf_put(&s, key, tree, ns), "one more part");
-        struct fc_shelf_slot *slot = NULL;
-        for (unsigned i = 0; i < FC_SHELF_SLOTS && slot == NULL; i++)
-                if (s.h->slot[i].state == FC_SHELF_READY)
-                        slot = &s.h->slot[i];
-        slot->state = FC_SHELF_CLAIMED;
-        slot->claimer = getpid();
-        slot->claimed_ns = 1;
-        ok(fc_shelf_sweep(&s, 2, taken, NULL) == 0, "a live claimer keeps its slot");
-        slot->claimer = dead_pid();
-        ok(fc_shelf_sweep(&s, 3, taken, NULL) == 1 && slot->state == FC_SHELF_EMPTY &&
-                   fcntl(tree, F_GETFD) < 0,
-           "a dead claimer's slot is taken back");
+        ok(fc_shelf_put(&s, "M\t/proc\tproc\tn\t\nK\t/proc/kcore\n", key, tree, ns),
+           "a part of another key under the same hash");
+        ok(fc_shelf_take(sock, KEY, &a, &b) == -ENOENT && fc_shelf_count(&s, key) == 1,
+           "not taken: the keys differ");
+        ok(fc_shelf_unput(&s, key, &a, &b), "taken back");
+        close(a);
+        close(b);
+
+        /* A part put in the slot after the runtime read its word: the claim
+         * (a compare-and-swap of the word it read) fails. */
+        make_part(&tree, &ns);
+        ok(fc_shelf_put(&s, KEY, key, tree, ns), "a part");
+        struct fc_shelf_slot *slot = slot_in(&s, FC_SHELF_READY);
+        uint64_t seen = slot->word;
+        ok(fc_shelf_unput(&s, key, &a, &b) && fc_shelf_put(&s, KEY, key, a, b) &&
+                   slot->word != seen && FC_SHELF_STATE(slot->word) == FC_SHELF_READY,
+           "taken back and put again: a new generation");
+        ok(!__atomic_compare_exchange_n(&slot->word, &seen,
+                                        FC_SHELF_WORD(FC_SHELF_CLAIMED, FC_SHELF_GEN(seen), 1),
+                                        false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE),
+           "a claim on the old word fails");
+
+        /* A runtime that died between its claim and its copy. */
+        uint64_t ready = slot->word;
+        slot->word = FC_SHELF_WORD(FC_SHELF_CLAIMED, FC_SHELF_GEN(ready), getpid());
+        ok(fc_shelf_sweep(&s, 2, gone, NULL) == 0, "a live claimer keeps its slot");
+        ok(fc_shelf_sweep(&s, 2 + 9000000000ULL, gone, NULL) == 0, "... for up to 10 s");
+        slot->word = FC_SHELF_WORD(FC_SHELF_CLAIMED, FC_SHELF_GEN(ready), dead_pid());
+        unsigned lost = n_lost;
+        ok(fc_shelf_sweep(&s, 3, gone, NULL) == 1 && FC_SHELF_STATE(slot->word) == FC_SHELF_EMPTY &&
+                   n_lost == lost + 1 && fcntl(a, F_GETFD) < 0,
+           "a dead claimer's slot is taken back, the part counted lost");
+        make_part(&tree, &ns);
+        ok(fc_shelf_put(&s, KEY, key, tree, ns), "a part");
+        slot = slot_in(&s, FC_SHELF_READY);
+        ready = slot->word;
+        slot->word = FC_SHELF_WORD(FC_SHELF_CLAIMED, FC_SHELF_GEN(ready), getpid());
+        fc_shelf_sweep(&s, 100, gone, NULL);
+        ok(fc_shelf_sweep(&s, 100 + 10000000001ULL, gone, NULL) == 1,
+           "a claim held more than 10 s is taken back");
 
         /* A shelf others may write is not used. */
         make_part(&tree, &ns);
-        ok(fc_shelf_put(&s, key, tree, ns), "a part");
+        ok(fc_shelf_put(&s, KEY, key, tree, ns), "a part");
         chmod(path, 0666);
-        ok(fc_shelf_take(sock, "M\t/proc\tproc\tn\t\n", &a, &b) == -EINVAL,
-           "a shelf writable by others: a miss");
+        ok(fc_shelf_take(sock, KEY, &a, &b) == -EINVAL, "a shelf writable by others: a miss");
         chmod(path, 0600);
-        /* A shelf whose cache is gone (its pid dead, or another process's). */
+        /* A shelf whose cache is gone (its pid dead, or another process's):
+         * a miss that leaves the part. */
         pid_t real = s.h->pid;
         s.h->pid = dead_pid();
-        ok(fc_shelf_take(sock, "M\t/proc\tproc\tn\t\n", &a, &b) < 0 && a == -1,
-           "a dead cache's shelf: a miss");
+        ok(fc_shelf_take(sock, KEY, &a, &b) < 0 && a == -1 && fc_shelf_count(&s, key) == 1,
+           "a dead cache's shelf: a miss, the part stays");
         s.h->pid = real;
         s.h->pidfs_ino++;
-        make_part(&tree, &ns);
-        ok(fc_shelf_put(&s, key, tree, ns), "another part");
-        ok(fc_shelf_take(sock, "M\t/proc\tproc\tn\t\n", &a, &b) == -ESRCH,
+        ok(fc_shelf_take(sock, KEY, &a, &b) == -ESRCH && fc_shelf_count(&s, key) == 1,
            "a process that is not the one that wrote it: a miss");
         s.h->pidfs_ino--;
+        ok(fc_shelf_take(sock, KEY, &a, &b) == 0, "the cache itself again: taken");
+        close(a);
+        close(b);
         fc_shelf_sweep(&s, 4, NULL, NULL);
 
         fc_shelf_close(&s);
         ok(s.h == NULL && stat(path, &sb) < 0 && errno == ENOENT, "closing removes it");
-        ok(fc_shelf_take(sock, "M\t/proc\tproc\tn\t\n", &a, &b) == -ENOENT, "no shelf: a miss");
+        ok(fc_shelf_take(sock, KEY, &a, &b) == -ENOENT, "no shelf: a miss");
         rmdir(dir);
         return tap_done();
 }
