@@ -275,24 +275,42 @@ static int parse_device(char *line, struct fc_device *d)
         return 0;
 }
 
+/* For a key parser: a copy of `key` to split (*ret_copy) and an empty
+ * config with room for n_mounts mounts and n_devices devices, when the key
+ * is newline-ended text that begins with `head`; NULL and *err otherwise. */
+static struct fc_config *key_config(const char *key, const char *head, const char *what,
+                                    size_t n_mounts, size_t n_devices, char **ret_copy,
+                                    fc_error_t *err)
+{
+        if (key[0] == '\0' || key[strlen(key) - 1] != '\n' ||
+            strncmp(key, head, strlen(head)) != 0) {
+                fc_error_set(err, -EINVAL, "%s key: not a /%s tree's", what, what);
+                return NULL;
+        }
+        struct fc_config *c = calloc(1, sizeof(*c));
+        if ((*ret_copy = strdup(key)) == NULL || c == NULL ||
+            (c->linux_ = calloc(1, sizeof(*c->linux_))) == NULL ||
+            (c->mounts = calloc(n_mounts, sizeof(*c->mounts))) == NULL ||
+            (n_devices > 0 &&
+             (c->linux_->devices = calloc(n_devices, sizeof(*c->linux_->devices))) == NULL)) {
+                fc_config_free(c);
+                free(*ret_copy);
+                *ret_copy = NULL;
+                fc_error_set(err, -ENOMEM, "out of memory");
+                return NULL;
+        }
+        return c;
+}
+
 struct fc_config *fc_devtree_key_parse(const char *key, fc_error_t *err)
 {
         size_t lines = 0;
         for (const char *c = key; *c; c++)
                 lines += *c == '\n';
-        if (key[0] == '\0' || key[strlen(key) - 1] != '\n' || strncmp(key, "M\t/dev\t", 7) != 0) {
-                fc_error_set(err, -EINVAL, "dev key: not a /dev tree's");
+        cleanup_free char *copy = NULL;
+        struct fc_config *c = key_config(key, "M\t/dev\t", "dev", lines, lines, &copy, err);
+        if (c == NULL)
                 return NULL;
-        }
-        cleanup_free char *copy = strdup(key);
-        struct fc_config *c = calloc(1, sizeof(*c));
-        if (copy == NULL || c == NULL || (c->linux_ = calloc(1, sizeof(*c->linux_))) == NULL ||
-            (c->mounts = calloc(lines, sizeof(*c->mounts))) == NULL ||
-            (c->linux_->devices = calloc(lines, sizeof(*c->linux_->devices))) == NULL) {
-                fc_config_free(c);
-                fc_error_set(err, -ENOMEM, "out of memory");
-                return NULL;
-        }
         int r = 0;
         char *save = NULL;
         bool devices = false;
@@ -454,19 +472,10 @@ static int add_path(char ***list, size_t *n, const char *p)
 
 struct fc_config *fc_proctree_key_parse(const char *key, fc_error_t *err)
 {
-        if (key[0] == '\0' || key[strlen(key) - 1] != '\n' ||
-            strncmp(key, "M\t/proc\tproc\t", 13) != 0) {
-                fc_error_set(err, -EINVAL, "proc key: not a /proc tree's");
+        cleanup_free char *copy = NULL;
+        struct fc_config *c = key_config(key, "M\t/proc\tproc\t", "proc", 2, 0, &copy, err);
+        if (c == NULL)
                 return NULL;
-        }
-        cleanup_free char *copy = strdup(key);
-        struct fc_config *c = calloc(1, sizeof(*c));
-        if (copy == NULL || c == NULL || (c->linux_ = calloc(1, sizeof(*c->linux_))) == NULL ||
-            (c->mounts = calloc(2, sizeof(*c->mounts))) == NULL) {
-                fc_config_free(c);
-                fc_error_set(err, -ENOMEM, "out of memory");
-                return NULL;
-        }
         int r = 0;
         char *save = NULL;
         bool masked = false;

@@ -807,24 +807,23 @@ proctree_run() {
         mi_run "$@"
 }
 
+# proc_cache N: a cache with 2 /proc trees per kind, taught the bundle's /proc by a first
+# create, p0 (which finds none), and N trees ready; skips where the kernel cannot build them.
+proc_cache() {
+        start_cache --pool-proc 2
+        proctree_run p0
+        ! grep -q 'init: /proc from the cache' "$FC_TMP/p0.log" || fail "p0 used a /proc tree"
+        wait_status ".pools.proc.ready >= $1 or .pools.proc.errors > 0" "no /proc tree"
+        status_json | jq -e ".pools.proc.ready >= $1" >/dev/null ||
+                skip "this kernel cannot mount a procfs for a pid namespace no process entered" \
+                        "(the pidns= option, Linux 6.17, and mounts on detached trees, 6.15)"
+}
+
 @test "cache: /proc comes ready made for a pid namespace made ahead, the same as a cold create's" {
         bats_require_minimum_version 1.5.0
         setup_bundle
         export FLASHCUBE_CACHE_SOCKET=$CACHE_SOCK
-        start_cache --pool-proc 2
-        # The first create teaches the cache this /proc (nothing on the shelf yet).
-        proctree_run p0
-        ! grep -q 'init: /proc from the cache' "$FC_TMP/p0.log" || fail "p0 used a /proc tree"
-        local i
-        for ((i = 0; i < 500; i++)); do
-                status_json | jq -e '.pools.proc.ready >= 2 or .pools.proc.errors > 0' >/dev/null &&
-                        break
-                sleep 0.01
-        done
-        if status_json | jq -e '.pools.proc.ready == 0 and .pools.proc.errors > 0' >/dev/null; then
-                skip "this kernel cannot mount a procfs for a pid namespace no process entered" \
-                        "(the pidns= option, Linux 6.17, and mounts on detached trees, 6.15)"
-        fi
+        proc_cache 2
         run -0 status_json
         echo "$output" | jq -e '.pools.proc.ready == 2 and .pools.proc.misses == 1 and
                 .pools.proc.kinds == 1'
@@ -866,11 +865,7 @@ proctree_run() {
         load cgroup-helpers
         setup_bundle
         export FLASHCUBE_CACHE_SOCKET=$CACHE_SOCK
-        start_cache --pool-proc 2
-        proctree_run p0
-        wait_status '.pools.proc.ready >= 2 or .pools.proc.errors > 0' "no /proc tree"
-        status_json | jq -e '.pools.proc.ready >= 2' >/dev/null ||
-                skip "this kernel cannot mount a procfs for a pid namespace no process entered"
+        proc_cache 2
         # The shelf hidden: the runtime asks the cache, and only a create whose lease comes
         # before its clone can use the answer: a pure cgroup v2 one (here a private mount
         # namespace whose /sys/fs/cgroup is the cgroup2 hierarchy alone).
@@ -895,11 +890,7 @@ proctree_run() {
         bats_require_minimum_version 1.5.0
         setup_bundle
         export FLASHCUBE_CACHE_SOCKET=$CACHE_SOCK
-        start_cache --pool-proc 2
-        proctree_run p0
-        wait_status '.pools.proc.ready >= 1 or .pools.proc.errors > 0' "no /proc tree"
-        status_json | jq -e '.pools.proc.ready >= 1' >/dev/null ||
-                skip "this kernel cannot mount a procfs for a pid namespace no process entered"
+        proc_cache 1
         local pid
         pid=$(status_json | jq .pid)
         [ -s "$CACHE_DIR/cache.shelf" ]
