@@ -39,7 +39,8 @@ static int run_serve(struct fc_context *ctx, int argc, char **argv)
                 OPT_DEFER,
                 OPT_PROC,
                 OPT_LOCK_FD,
-                OPT_DELAY
+                OPT_DELAY,
+                OPT_NO_SHELF
         };
         const struct option opts[] = {
                 {"detach", no_argument, NULL, 'd'},
@@ -55,6 +56,7 @@ static int run_serve(struct fc_context *ctx, int argc, char **argv)
                 {"pool-proc", required_argument, NULL, OPT_PROC},
                 {"lock-fd", required_argument, NULL, OPT_LOCK_FD},
                 {"test-reply-delay-us", required_argument, NULL, OPT_DELAY},
+                {"test-no-shelf", no_argument, NULL, OPT_NO_SHELF},
                 {NULL, 0, NULL, 0},
         };
         struct fc_parts_serve_opts so = {.socket_path = ctx->cache_socket, .lock_fd = -1};
@@ -63,6 +65,7 @@ static int run_serve(struct fc_context *ctx, int argc, char **argv)
         unsigned vals[8];
         bool set[8] = {false};
         unsigned lock_fd = 0, delay = 0;
+        bool no_shelf = false;
         bool have_lock_fd = false;
         opterr = 0;
         int c;
@@ -95,6 +98,9 @@ static int run_serve(struct fc_context *ctx, int argc, char **argv)
                                 return 1;
                         have_lock_fd = true;
                         break;
+                case OPT_NO_SHELF:
+                        no_shelf = true;
+                        break;
                 case OPT_DELAY:
                         if (parse_count(ctx, "test-reply-delay-us", optarg, &delay) != 0)
                                 return 1;
@@ -123,6 +129,7 @@ static int run_serve(struct fc_context *ctx, int argc, char **argv)
                 return fc_cmd_failf(ctx, "pool sizes must be 0..1024, --refill-jobs 1..64 and "
                                          "--refill-defer-ms 0..60000");
         cfg.reply_delay_us = delay;
+        cfg.test_no_shelf = no_shelf;
         if (have_lock_fd)
                 so.lock_fd = (int) lock_fd;
         if (fc_parts_serve(ctx, &cfg, &so, &err) < 0)

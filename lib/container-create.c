@@ -880,10 +880,15 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                          * comes before the clone, which enters it.  Where it
                          * comes after, the key only tells the cache what to
                          * put on the shelf. */
-                        if (ns.mode[FC_NS_PID] == FC_NS_MODE_NEW &&
+                        /* No shelf, no such parts (a kernel whose procfs
+                         * takes no pidns): the key is not even made. */
+                        struct fc_shelf_header *shelf =
+                                ns.mode[FC_NS_PID] == FC_NS_MODE_NEW && !ctx->no_cache
+                                        ? fc_shelf_map(ctx->cache_socket)
+                                        : NULL;
+                        if (shelf != NULL &&
                             (proc_key = fc_proctree_key(cfg, &early.proctree_index)) != NULL) {
-                                if (!ctx->no_cache &&
-                                    fc_shelf_take(ctx->cache_socket, proc_key, &early.shelf_tree,
+                                if (fc_shelf_take(shelf, proc_key, &early.shelf_tree,
                                                   &early.shelf_pidns) == 0) {
                                         free(proc_key);
                                         proc_key = NULL;
@@ -891,6 +896,7 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
                                         want |= FC_PART_PIDNS | FC_PART_PROCTREE;
                                 }
                         }
+                        fc_shelf_unmap(shelf);
                 }
                 fc_trace(ctx, "lease");
                 fc_parts_lease_begin(ctx, want, cg_key, early.cgtree_flags, dev_key, proc_key, true,

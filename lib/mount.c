@@ -279,6 +279,22 @@ int fc_mount_bind_remount(const char *target, const char *dest, unsigned long fl
         return 0;
 }
 
+unsigned int fc_mount_attr_from_flags(unsigned long flags)
+{
+        unsigned int a = ((flags & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0) |
+                         ((flags & MS_NOSUID) ? MOUNT_ATTR_NOSUID : 0) |
+                         ((flags & MS_NODEV) ? MOUNT_ATTR_NODEV : 0) |
+                         ((flags & MS_NOEXEC) ? MOUNT_ATTR_NOEXEC : 0) |
+                         ((flags & MS_NODIRATIME) ? MOUNT_ATTR_NODIRATIME : 0);
+        if (flags & MS_NOATIME)
+                a |= MOUNT_ATTR_NOATIME;
+        else if (flags & MS_STRICTATIME)
+                a |= MOUNT_ATTR_STRICTATIME;
+        else
+                a |= MOUNT_ATTR_RELATIME;
+        return a;
+}
+
 int fc_mount_setattr_recursive(const char *target, const char *dest, unsigned int attr_set,
                                unsigned int attr_clr, fc_error_t *err)
 {

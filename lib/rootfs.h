@@ -128,6 +128,11 @@ int fc_mount_bind_remount(const char *target, const char *dest, unsigned long fl
 int fc_mount_setattr_recursive(const char *target, const char *dest, unsigned int attr_set,
                                unsigned int attr_clr, fc_error_t *err);
 
+/* The MOUNT_ATTR_* bits (mount_setattr(2), fsmount(2)) of the per-mount
+ * MS_* flags in `flags`: read-only, nosuid, nodev, noexec, nodiratime and
+ * the atime mode (relatime, 0, when neither noatime nor strictatime). */
+unsigned int fc_mount_attr_from_flags(unsigned long flags);
+
 /* "/proc/self/fd/N" for mounting onto an O_PATH fd.  `buf` >= 32 bytes. */
 const char *fc_mount_fd_path(int fd, char *buf, size_t size);
 

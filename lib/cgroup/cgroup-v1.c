@@ -16,6 +16,7 @@
 
 #include "lib/cgroup/cgroup-internal.h"
 #include "lib/cleanup.h"
+#include "lib/rootfs.h"
 #include "lib/sys.h"
 
 static bool blank(const char *s)
@@ -193,17 +194,7 @@ static struct mount_attr bind_attr(unsigned long flags)
                 .attr_clr = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
                             MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODIRATIME | MOUNT_ATTR__ATIME,
         };
-        a.attr_set = ((flags & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0) |
-                     ((flags & MS_NOSUID) ? MOUNT_ATTR_NOSUID : 0) |
-                     ((flags & MS_NODEV) ? MOUNT_ATTR_NODEV : 0) |
-                     ((flags & MS_NOEXEC) ? MOUNT_ATTR_NOEXEC : 0) |
-                     ((flags & MS_NODIRATIME) ? MOUNT_ATTR_NODIRATIME : 0);
-        if (flags & MS_NOATIME)
-                a.attr_set |= MOUNT_ATTR_NOATIME;
-        else if (flags & MS_STRICTATIME)
-                a.attr_set |= MOUNT_ATTR_STRICTATIME;
-        else
-                a.attr_set |= MOUNT_ATTR_RELATIME;
+        a.attr_set = fc_mount_attr_from_flags(flags);
         return a;
 }
 

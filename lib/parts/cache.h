@@ -30,6 +30,9 @@ struct fc_parts_config {
         /* Test hook: delay each lease reply by this many microseconds (to
          * exercise the client's timeout).  0 in production. */
         unsigned reply_delay_us;
+        /* Test hook: /proc trees are kept off the shelf (handed out over
+         * the socket only). */
+        bool test_no_shelf;
 };
 
 void fc_parts_config_defaults(struct fc_parts_config *cfg);

@@ -511,21 +511,6 @@ struct fc_config *fc_proctree_key_parse(const char *key, fc_error_t *err)
 
 /* ---- a /proc tree ---- */
 
-static unsigned int mount_attrs(unsigned long flags)
-{
-        unsigned int a = 0;
-        a |= (flags & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0;
-        a |= (flags & MS_NOSUID) ? MOUNT_ATTR_NOSUID : 0;
-        a |= (flags & MS_NODEV) ? MOUNT_ATTR_NODEV : 0;
-        a |= (flags & MS_NOEXEC) ? MOUNT_ATTR_NOEXEC : 0;
-        a |= (flags & MS_NODIRATIME) ? MOUNT_ATTR_NODIRATIME : 0;
-        if (flags & MS_NOATIME)
-                a |= MOUNT_ATTR_NOATIME;
-        else if (flags & MS_STRICTATIME)
-                a |= MOUNT_ATTR_STRICTATIME;
-        return a;
-}
-
 /* fs options ("mode=755,size=65536k"), one fsconfig each. */
 static int set_options(int fs, const char *data)
 {
@@ -591,7 +576,7 @@ static int make_null(const struct fc_mount *dev, bool *ro)
         }
         *ro = (plan.flags & MS_RDONLY) != 0;
         int fd = new_mount("tmpfs", dev->source ? dev->source : "tmpfs", plan.data, NULL, -1, false,
-                           mount_attrs(plan.flags & ~(unsigned long) MS_RDONLY));
+                           fc_mount_attr_from_flags(plan.flags & ~(unsigned long) MS_RDONLY));
         fc_mount_plan_clear(&plan);
         if (fd >= 0 && (mknodat(fd, "null", S_IFCHR | 0666, makedev(1, 3)) < 0 ||
                         fchmodat(fd, "null", 0666, 0) < 0)) {
@@ -679,7 +664,7 @@ static int build_proc_child(int sock, const char *key)
         /* Read-only, the superblock too, as mount(2) makes it. */
         cleanup_close int tree =
                 new_mount("proc", source, NULL, "pidns", ns, (flags & MS_RDONLY) != 0,
-                          mount_attrs(flags & ~(unsigned long) MS_RDONLY));
+                          fc_mount_attr_from_flags(flags & ~(unsigned long) MS_RDONLY));
         int r = tree < 0 || build_paths(tree, c->linux_, &c->mounts[1]) < 0;
         int fds[2] = {tree, ns};
         if (r == 0 && fc_fdpass_sendv(sock, "t", 1, fds, 2) != 1)
@@ -689,6 +674,15 @@ static int build_proc_child(int sock, const char *key)
 }
 
 /* ---- the pool ---- */
+
+/* Whether procfs takes the `pidns` option (Linux 6.17): our own pid
+ * namespace is one it accepts. */
+static bool procfs_takes_pidns(void)
+{
+        cleanup_close int fs = fc_sys_fsopen("proc", FSOPEN_CLOEXEC);
+        cleanup_close int ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+        return fs >= 0 && ns >= 0 && fc_sys_fsconfig(fs, FSCONFIG_SET_FD, "pidns", NULL, ns) == 0;
+}
 
 int fc_devpools_init(struct fc_devpools *p, unsigned target, bool proc, const char *socket_path,
                      fc_error_t *err)
@@ -711,7 +705,12 @@ int fc_devpools_init(struct fc_devpools *p, unsigned target, bool proc, const ch
         }
         free(p->scratch);
         p->scratch = real;
-        if (proc)
+        /* A kernel whose procfs takes no pidns (before 6.17) builds no
+         * /proc tree: none is pooled, and no shelf tells the runtimes to
+         * look for one. */
+        if (proc && !procfs_takes_pidns())
+                p->target = 0;
+        if (proc && p->target > 0)
                 fc_shelf_open(&p->shelf, socket_path);
         return 0;
 }
@@ -781,7 +780,7 @@ static struct fc_devpool_set *learn(struct fc_devpools *p, const char *key, uint
                         p->drop[p->n_drop++] = old->fds[2 * old->n_ready + 1];
                 }
                 int a, b;
-                while (fc_shelf_unput(&p->shelf, old->hash, &a, &b)) {
+                while (fc_shelf_unput(&p->shelf, old->key, &a, &b)) {
                         if (p->n_drop + 2 <= sizeof(p->drop) / sizeof(p->drop[0])) {
                                 p->drop[p->n_drop++] = a;
                                 p->drop[p->n_drop++] = b;
@@ -794,8 +793,7 @@ static struct fc_devpool_set *learn(struct fc_devpools *p, const char *key, uint
                 p->set[lru] = p->set[--p->n_sets];
         }
         struct fc_devpool_set *s = &p->set[p->n_sets++];
-        *s = (struct fc_devpool_set){
-                .key = k, .fds = fds, .used_ns = now, .hash = fc_shelf_hash(k)};
+        *s = (struct fc_devpool_set){.key = k, .fds = fds, .used_ns = now};
         return s;
 }
 
@@ -831,7 +829,7 @@ int fc_devpools_take(struct fc_devpools *p, const char *key, uint64_t now, int *
                 return -1;
         s->used_ns = now;
         int a, b;
-        if (s->n_ready == 0 && s->n_shelved > 0 && fc_shelf_unput(&p->shelf, s->hash, &a, &b)) {
+        if (s->n_ready == 0 && s->n_shelved > 0 && fc_shelf_unput(&p->shelf, s->key, &a, &b)) {
                 s->n_shelved--;
                 p->hits++;
                 *second = b;
@@ -944,8 +942,8 @@ void fc_devpools_job_done(struct fc_devpools *p, uint64_t now)
                 return;
         }
         p->made++;
-        if (s != NULL && s->n_ready + s->n_shelved < p->target && p->proc &&
-            fc_shelf_put(&p->shelf, s->key, s->hash, fd, second)) {
+        if (s != NULL && s->n_ready + s->n_shelved < p->target && p->proc && !p->off_shelf &&
+            fc_shelf_put(&p->shelf, s->key, fd, second)) {
                 s->n_shelved++;
         } else if (s != NULL && s->n_ready < p->target) {
                 s->fds[2 * s->n_ready] = fd;
@@ -971,32 +969,29 @@ struct shelf_taken {
 /* A part left the shelf: taken by a runtime, or lost with a runtime that
  * died holding its claim.  (A part of a set evicted meanwhile, and
  * learned again since, is counted against the new set: counts only.) */
-static void shelf_gone(void *arg, uint64_t key_hash, bool taken)
+static void shelf_gone(void *arg, const char *key, bool taken)
 {
         struct shelf_taken *t = arg;
-        for (unsigned i = 0; i < t->p->n_sets; i++) {
-                struct fc_devpool_set *s = &t->p->set[i];
-                if (s->hash == key_hash && s->n_shelved > 0) {
-                        s->n_shelved--;
-                        s->used_ns = t->now;
-                        if (taken)
-                                t->p->hits++;
-                        return;
-                }
-        }
+        struct fc_devpool_set *s = find_set(t->p, key);
+        if (s == NULL || s->n_shelved == 0)
+                return;
+        s->n_shelved--;
+        s->used_ns = t->now;
+        if (taken)
+                t->p->hits++;
 }
 
 void fc_devpools_sweep(struct fc_devpools *p, uint64_t now)
 {
         struct shelf_taken t = {p, now};
-        if (fc_shelf_sweep(&p->shelf, now, shelf_gone, &t) > 0) {
+        if (fc_shelf_sweep(&p->shelf, now, shelf_gone, &t) > 0 && !p->off_shelf) {
                 /* Freed slots take the parts that did not fit on the shelf:
                  * a runtime that clones before its lease finds them only
                  * there. */
                 for (unsigned i = 0; i < p->n_sets; i++) {
                         struct fc_devpool_set *s = &p->set[i];
                         while (s->n_ready > 0 &&
-                               fc_shelf_put(&p->shelf, s->key, s->hash, s->fds[2 * s->n_ready - 2],
+                               fc_shelf_put(&p->shelf, s->key, s->fds[2 * s->n_ready - 2],
                                             s->fds[2 * s->n_ready - 1])) {
                                 s->n_ready--;
                                 s->n_shelved++;

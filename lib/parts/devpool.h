@@ -69,7 +69,6 @@ struct fc_devpool_set {
         int *fds; /* ready trees, oldest first: pairs (a /proc tree and its
                    * pid namespace; a /dev tree and -1) */
         unsigned n_ready;
-        uint64_t hash;      /* fc_shelf_hash(key) */
         unsigned n_shelved; /* more of the set's parts on the shelf (proc) */
         uint64_t used_ns;   /* last lease, for eviction */
         uint64_t retry_ns;  /* after a failed build, not before this */
@@ -83,6 +82,7 @@ struct fc_devpools {
         /* Where ready /proc trees go for runtimes to take without us
          * (lib/parts/shelf.h); the set's own fds hold what does not fit. */
         struct fc_shelf shelf;
+        bool off_shelf;                 /* test hook: nothing put on it */
         char *scratch;                  /* FC_PARTS_TREE_DIR */
         struct fc_tree_job job;         /* a tree being built (lib/parts/treejob.h) */
         char *job_key;                  /* ... for this key */

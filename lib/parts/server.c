@@ -1121,6 +1121,7 @@ int fc_parts_serve(const struct fc_context *ctx, const struct fc_parts_config *c
                 report_ready(&ready_fd, err);
                 goto out;
         }
+        s.procpools.off_shelf = cfg->test_no_shelf;
         s.started_ns = fc_now_ns();
         /* Our work (replies, refills, removals) never preempts what runs
          * on a CPU when we wake: a runtime woken by our reply, or one we

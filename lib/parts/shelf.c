@@ -131,7 +131,13 @@ void fc_shelf_close(struct fc_shelf *s)
         memset(s, 0, sizeof(*s));
 }
 
-bool fc_shelf_put(struct fc_shelf *s, const char *key, uint64_t key_hash, int fd0, int fd1)
+/* Whether slot i holds a part of `key` (hash `hash`). */
+static bool slot_of(struct fc_shelf_header *h, unsigned i, const char *key, uint64_t hash)
+{
+        return h->slot[i].key_hash == hash && strncmp(slot_key(h, i), key, FC_SHELF_KEY_MAX) == 0;
+}
+
+bool fc_shelf_put(struct fc_shelf *s, const char *key, int fd0, int fd1)
 {
         size_t len = strlen(key);
         if (s->h == NULL || len >= FC_SHELF_KEY_MAX)
@@ -143,7 +149,7 @@ bool fc_shelf_put(struct fc_shelf *s, const char *key, uint64_t key_hash, int fd
                 if (FC_SHELF_STATE(w) != FC_SHELF_EMPTY)
                         continue;
                 memcpy(slot_key(s->h, i), key, len + 1);
-                slot->key_hash = key_hash;
+                slot->key_hash = fc_shelf_hash(key);
                 slot->fds[0] = fd0;
                 slot->fds[1] = fd1;
                 __atomic_store_n(&slot->word, FC_SHELF_WORD(FC_SHELF_READY, FC_SHELF_GEN(w) + 1, 0),
@@ -153,14 +159,15 @@ bool fc_shelf_put(struct fc_shelf *s, const char *key, uint64_t key_hash, int fd
         return false;
 }
 
-bool fc_shelf_unput(struct fc_shelf *s, uint64_t key_hash, int *fd0, int *fd1)
+bool fc_shelf_unput(struct fc_shelf *s, const char *key, int *fd0, int *fd1)
 {
         if (s->h == NULL)
                 return false;
+        uint64_t hash = fc_shelf_hash(key);
         for (unsigned i = 0; i < FC_SHELF_SLOTS; i++) {
                 struct fc_shelf_slot *slot = &s->h->slot[i];
                 uint64_t w = load_word(slot);
-                if (FC_SHELF_STATE(w) != FC_SHELF_READY || slot->key_hash != key_hash ||
+                if (FC_SHELF_STATE(w) != FC_SHELF_READY || !slot_of(s->h, i, key, hash) ||
                     !swap_word(slot, w, FC_SHELF_WORD(FC_SHELF_EMPTY, FC_SHELF_GEN(w), 0)))
                         continue;
                 *fd0 = slot->fds[0];
@@ -170,17 +177,18 @@ bool fc_shelf_unput(struct fc_shelf *s, uint64_t key_hash, int *fd0, int *fd1)
         return false;
 }
 
-unsigned fc_shelf_count(const struct fc_shelf *s, uint64_t key_hash)
+unsigned fc_shelf_count(struct fc_shelf *s, const char *key)
 {
         unsigned n = 0;
+        uint64_t hash = fc_shelf_hash(key);
         for (unsigned i = 0; s->h != NULL && i < FC_SHELF_SLOTS; i++)
                 n += FC_SHELF_STATE(load_word(&s->h->slot[i])) == FC_SHELF_READY &&
-                     s->h->slot[i].key_hash == key_hash;
+                     slot_of(s->h, i, key, hash);
         return n;
 }
 
 unsigned fc_shelf_sweep(struct fc_shelf *s, uint64_t now,
-                        void (*gone)(void *arg, uint64_t key_hash, bool taken), void *arg)
+                        void (*gone)(void *arg, const char *key, bool taken), void *arg)
 {
         unsigned freed = 0;
         for (unsigned i = 0; s->h != NULL && i < FC_SHELF_SLOTS; i++) {
@@ -207,7 +215,7 @@ unsigned fc_shelf_sweep(struct fc_shelf *s, uint64_t now,
                 }
                 close_fds(slot);
                 if (gone != NULL)
-                        gone(arg, slot->key_hash, taken);
+                        gone(arg, slot_key(s->h, i), taken);
                 freed++;
         }
         return freed;
@@ -268,15 +276,12 @@ static int take_slot(struct fc_shelf_header *h, unsigned i, uint64_t w, int *fd0
         return r;
 }
 
-int fc_shelf_take(const char *socket_path, const char *key, int *fd0, int *fd1)
+struct fc_shelf_header *fc_shelf_map(const char *socket_path)
 {
-        *fd0 = *fd1 = -1;
         cleanup_free char *path = fc_parts_sibling_path(socket_path, FC_SHELF_SUFFIX);
-        if (path == NULL)
-                return -ENOMEM;
-        int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+        int fd = path == NULL ? -1 : open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
-                return -errno;
+                return NULL;
         struct stat sb;
         void *map = MAP_FAILED;
         /* Only a shelf root keeps: it names the fds we would use. */
@@ -284,25 +289,35 @@ int fc_shelf_take(const char *socket_path, const char *key, int *fd0, int *fd1)
             sb.st_size >= (off_t) FC_SHELF_SIZE)
                 map = mmap(NULL, FC_SHELF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         close(fd);
-        if (map == MAP_FAILED)
-                return -EINVAL;
-        struct fc_shelf_header *h = map;
-        int r = -ENOENT;
-        if (__atomic_load_n(&h->magic, __ATOMIC_ACQUIRE) == FC_SHELF_MAGIC &&
-            h->version == FC_SHELF_VERSION && h->n_slots == FC_SHELF_SLOTS) {
-                uint64_t hash = fc_shelf_hash(key);
-                for (unsigned i = 0; i < FC_SHELF_SLOTS && r == -ENOENT; i++) {
-                        uint64_t w = load_word(&h->slot[i]);
-                        /* The key read after the word: what was put with it
-                         * (if the slot changes meanwhile, the claim fails). */
-                        if (FC_SHELF_STATE(w) != FC_SHELF_READY || h->slot[i].key_hash != hash ||
-                            strncmp(slot_key(h, i), key, FC_SHELF_KEY_MAX) != 0)
-                                continue;
-                        r = take_slot(h, i, w, fd0, fd1);
-                        if (r == -EAGAIN)
-                                r = -ENOENT; /* lost the race: the next slot */
-                }
+        struct fc_shelf_header *h = map == MAP_FAILED ? NULL : map;
+        if (h != NULL && (__atomic_load_n(&h->magic, __ATOMIC_ACQUIRE) != FC_SHELF_MAGIC ||
+                          h->version != FC_SHELF_VERSION || h->n_slots != FC_SHELF_SLOTS)) {
+                munmap(map, FC_SHELF_SIZE);
+                h = NULL;
         }
-        munmap(map, FC_SHELF_SIZE);
+        return h;
+}
+
+void fc_shelf_unmap(struct fc_shelf_header *h)
+{
+        if (h != NULL)
+                munmap(h, FC_SHELF_SIZE);
+}
+
+int fc_shelf_take(struct fc_shelf_header *h, const char *key, int *fd0, int *fd1)
+{
+        *fd0 = *fd1 = -1;
+        uint64_t hash = fc_shelf_hash(key);
+        int r = -ENOENT;
+        for (unsigned i = 0; i < FC_SHELF_SLOTS && r == -ENOENT; i++) {
+                uint64_t w = load_word(&h->slot[i]);
+                /* The key read after the word: what was put with it (if the
+                 * slot changes meanwhile, the claim fails). */
+                if (FC_SHELF_STATE(w) != FC_SHELF_READY || !slot_of(h, i, key, hash))
+                        continue;
+                r = take_slot(h, i, w, fd0, fd1);
+                if (r == -EAGAIN)
+                        r = -ENOENT; /* lost the race: the next slot */
+        }
         return r;
 }

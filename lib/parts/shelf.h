@@ -92,25 +92,30 @@ void fc_shelf_open(struct fc_shelf *s, const char *socket_path);
 void fc_shelf_close(struct fc_shelf *s);
 /* Put a part of `key` (two fds, the shelf's now) on a free slot; false
  * when none is free (the caller keeps them). */
-bool fc_shelf_put(struct fc_shelf *s, const char *key, uint64_t key_hash, int fd0, int fd1);
-/* Take a part of key_hash back off the shelf (for a lease over the socket,
- * or to drop it); false when none is ready. */
-bool fc_shelf_unput(struct fc_shelf *s, uint64_t key_hash, int *fd0, int *fd1);
-/* Parts of key_hash ready on the shelf. */
-unsigned fc_shelf_count(const struct fc_shelf *s, uint64_t key_hash);
+bool fc_shelf_put(struct fc_shelf *s, const char *key, int fd0, int fd1);
+/* Take a part of `key` back off the shelf (for a lease over the socket, or
+ * to drop it); false when none is ready. */
+bool fc_shelf_unput(struct fc_shelf *s, const char *key, int *fd0, int *fd1);
+/* Parts of `key` ready on the shelf. */
+unsigned fc_shelf_count(struct fc_shelf *s, const char *key);
 /* Free the slots runtimes took, and take back those claimed by a runtime
  * that died or has held its claim for 10 s (its copy then fails: its
  * last compare-and-swap finds the slot changed): the cache's fds closed.
- * Calls gone(arg, key_hash, taken) for each part that left the shelf
- * (`taken`: by a runtime).  Returns how many slots were freed. */
+ * Calls gone(arg, key, taken) for each part that left the shelf (`taken`:
+ * by a runtime).  Returns how many slots were freed. */
 unsigned fc_shelf_sweep(struct fc_shelf *s, uint64_t now,
-                        void (*gone)(void *arg, uint64_t key_hash, bool taken), void *arg);
+                        void (*gone)(void *arg, const char *key, bool taken), void *arg);
 
 /* ---- the runtime's side ---- */
 
-/* Take a part of `key` from the shelf of the cache at socket_path: its two
- * fds (the runtime's, close-on-exec).  0, or a negative errno for a miss
- * (nothing there, no shelf, a dead cache, no pidfd_getfd). */
-int fc_shelf_take(const char *socket_path, const char *key, int *fd0, int *fd1);
+/* The shelf of the cache at socket_path, mapped; NULL when there is none
+ * (no cache, or one whose kernel cannot build its parts: lib/parts/
+ * devpool.h), or it is not root's alone or not one this build reads. */
+struct fc_shelf_header *fc_shelf_map(const char *socket_path);
+void fc_shelf_unmap(struct fc_shelf_header *h);
+/* Take a part of `key` from a mapped shelf: its two fds (the runtime's,
+ * close-on-exec).  0, or a negative errno for a miss (nothing there, a
+ * dead cache, no pidfd_getfd). */
+int fc_shelf_take(struct fc_shelf_header *h, const char *key, int *fd0, int *fd1);
 
 #endif

@@ -246,6 +246,10 @@ static void test_config(void)
         fc_error_clear(&err);
         ok(fc_parts_config_parse("refill_defer_ms = 10\n", "t.conf", &cfg, &err) == 0,
            "refill_defer_ms back to 10");
+        ok(cfg.pool_proc == 8 &&
+                   fc_parts_config_parse("pool_proc = 2\n", "t.conf", &cfg, &err) == 0 &&
+                   cfg.pool_proc == 2,
+           "pool_proc: 8 /proc trees per kind by default, set by the file");
         ok(cfg.pool_net == 3, "a failed parse changes nothing");
         ok(fc_parts_config_load("/nonexistent/cache.conf", true, &cfg, &err) == 0,
            "missing optional file is fine");

@@ -21,16 +21,16 @@
 #include "tests/unit/tap.h"
 
 static unsigned n_taken, n_lost;
-static uint64_t last_gone;
+static char last_gone[64];
 
-static void gone(void *arg, uint64_t hash, bool taken)
+static void gone(void *arg, const char *key, bool taken)
 {
         (void) arg;
         if (taken)
                 n_taken++;
         else
                 n_lost++;
-        last_gone = hash;
+        snprintf(last_gone, sizeof(last_gone), "%s", key);
 }
 
 /* A part as the cache shelves one: a procfs fd and a pid namespace fd. */
@@ -59,6 +59,18 @@ static struct fc_shelf_slot *slot_in(struct fc_shelf *s, unsigned state)
 
 static const char KEY[] = "M\t/proc\tproc\tn\t\n";
 
+/* What a runtime does: map the shelf beside `sock`, take, unmap. */
+static int take(const char *sock, const char *key, int *a, int *b)
+{
+        struct fc_shelf_header *h = fc_shelf_map(sock);
+        *a = *b = -1;
+        if (h == NULL)
+                return -EINVAL;
+        int r = fc_shelf_take(h, key, a, b);
+        fc_shelf_unmap(h);
+        return r;
+}
+
 int main(void)
 {
         char dir[] = "/tmp/fc-shelf-test.XXXXXX";
@@ -72,16 +84,13 @@ int main(void)
         struct stat sb;
         ok(s.h != NULL && stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600,
            "the shelf is a file beside the socket, 0600");
-        uint64_t key = fc_shelf_hash(KEY), other = fc_shelf_hash("x");
-        ok(key != other, "keys hash apart");
         int tree, ns, a = -1, b = -1;
         make_part(&tree, &ns);
-        ok(fc_shelf_put(&s, KEY, key, tree, ns) && fc_shelf_count(&s, key) == 1 &&
-                   fc_shelf_count(&s, other) == 0,
+        ok(fc_shelf_put(&s, KEY, tree, ns) && fc_shelf_count(&s, KEY) == 1 &&
+                   fc_shelf_count(&s, "x") == 0,
            "a part on the shelf");
-        ok(fc_shelf_take(sock, "x", &a, &b) == -ENOENT && a == -1 && b == -1,
-           "none for another key");
-        int r = fc_shelf_take(sock, KEY, &a, &b);
+        ok(take(sock, "x", &a, &b) == -ENOENT && a == -1 && b == -1, "none for another key");
+        int r = take(sock, KEY, &a, &b);
         struct statfs sf;
         ok(r == 0 && a >= 0 && b >= 0 && a != tree && b != ns && fstatfs(a, &sf) == 0 &&
                    sf.f_type == PROC_SUPER_MAGIC && ioctl(b, NS_GET_NSTYPE) == CLONE_NEWPID,
@@ -89,38 +98,42 @@ int main(void)
         ok((fcntl(a, F_GETFD) & FD_CLOEXEC) && (fcntl(b, F_GETFD) & FD_CLOEXEC), "close-on-exec");
         close(a);
         close(b);
-        ok(fc_shelf_count(&s, key) == 0 && fc_shelf_take(sock, KEY, &a, &b) == -ENOENT,
-           "taken once only");
-        ok(fc_shelf_sweep(&s, 1, gone, NULL) == 1 && n_taken == 1 && last_gone == key &&
+        ok(fc_shelf_count(&s, KEY) == 0 && take(sock, KEY, &a, &b) == -ENOENT, "taken once only");
+        ok(fc_shelf_sweep(&s, 1, gone, NULL) == 1 && n_taken == 1 && strcmp(last_gone, KEY) == 0 &&
                    fcntl(tree, F_GETFD) < 0 && fcntl(ns, F_GETFD) < 0,
            "the sweep closes the cache's copies and tells");
 
         /* Taken back by the cache for a lease over the socket. */
         make_part(&tree, &ns);
-        ok(fc_shelf_put(&s, KEY, key, tree, ns) && fc_shelf_unput(&s, key, &a, &b) && a == tree &&
-                   b == ns && fc_shelf_count(&s, key) == 0,
+        ok(fc_shelf_put(&s, KEY, tree, ns) && fc_shelf_unput(&s, KEY, &a, &b) && a == tree &&
+                   b == ns && fc_shelf_count(&s, KEY) == 0,
            "unput gives the cache its fds back");
         close(a);
         close(b);
 
         /* The same hash, another key: not this config's /proc. */
+        static const char OTHER[] = "M\t/proc\tproc\tn\t\nK\t/proc/kcore\n";
         make_part(&tree, &ns);
-        ok(fc_shelf_put(&s, "M\t/proc\tproc\tn\t\nK\t/proc/kcore\n", key, tree, ns),
-           "a part of another key under the same hash");
-        ok(fc_shelf_take(sock, KEY, &a, &b) == -ENOENT && fc_shelf_count(&s, key) == 1,
-           "not taken: the keys differ");
-        ok(fc_shelf_unput(&s, key, &a, &b), "taken back");
+        ok(fc_shelf_put(&s, OTHER, tree, ns), "a part of another key");
+        slot_in(&s, FC_SHELF_READY)->key_hash = fc_shelf_hash(KEY); /* a collision */
+        ok(take(sock, KEY, &a, &b) == -ENOENT && fc_shelf_count(&s, KEY) == 0 &&
+                   !fc_shelf_unput(&s, KEY, &a, &b),
+           "the same hash: neither taken nor handed back for the other key");
+        ok(fc_shelf_unput(&s, OTHER, &a, &b) == false,
+           "(nor for its own: its hash is not its key's)");
+        slot_in(&s, FC_SHELF_READY)->key_hash = fc_shelf_hash(OTHER);
+        ok(fc_shelf_unput(&s, OTHER, &a, &b), "taken back");
         close(a);
         close(b);
 
         /* A part put in the slot after the runtime read its word: the claim
          * (a compare-and-swap of the word it read) fails. */
         make_part(&tree, &ns);
-        ok(fc_shelf_put(&s, KEY, key, tree, ns), "a part");
+        ok(fc_shelf_put(&s, KEY, tree, ns), "a part");
         struct fc_shelf_slot *slot = slot_in(&s, FC_SHELF_READY);
         uint64_t seen = slot->word;
-        ok(fc_shelf_unput(&s, key, &a, &b) && fc_shelf_put(&s, KEY, key, a, b) &&
-                   slot->word != seen && FC_SHELF_STATE(slot->word) == FC_SHELF_READY,
+        ok(fc_shelf_unput(&s, KEY, &a, &b) && fc_shelf_put(&s, KEY, a, b) && slot->word != seen &&
+                   FC_SHELF_STATE(slot->word) == FC_SHELF_READY,
            "taken back and put again: a new generation");
         ok(!__atomic_compare_exchange_n(&slot->word, &seen,
                                         FC_SHELF_WORD(FC_SHELF_CLAIMED, FC_SHELF_GEN(seen), 1),
@@ -138,7 +151,7 @@ int main(void)
                    n_lost == lost + 1 && fcntl(a, F_GETFD) < 0,
            "a dead claimer's slot is taken back, the part counted lost");
         make_part(&tree, &ns);
-        ok(fc_shelf_put(&s, KEY, key, tree, ns), "a part");
+        ok(fc_shelf_put(&s, KEY, tree, ns), "a part");
         slot = slot_in(&s, FC_SHELF_READY);
         ready = slot->word;
         slot->word = FC_SHELF_WORD(FC_SHELF_CLAIMED, FC_SHELF_GEN(ready), getpid());
@@ -148,29 +161,29 @@ int main(void)
 
         /* A shelf others may write is not used. */
         make_part(&tree, &ns);
-        ok(fc_shelf_put(&s, KEY, key, tree, ns), "a part");
+        ok(fc_shelf_put(&s, KEY, tree, ns), "a part");
         chmod(path, 0666);
-        ok(fc_shelf_take(sock, KEY, &a, &b) == -EINVAL, "a shelf writable by others: a miss");
+        ok(take(sock, KEY, &a, &b) == -EINVAL, "a shelf writable by others: a miss");
         chmod(path, 0600);
         /* A shelf whose cache is gone (its pid dead, or another process's):
          * a miss that leaves the part. */
         pid_t real = s.h->pid;
         s.h->pid = dead_pid();
-        ok(fc_shelf_take(sock, KEY, &a, &b) < 0 && a == -1 && fc_shelf_count(&s, key) == 1,
+        ok(take(sock, KEY, &a, &b) < 0 && a == -1 && fc_shelf_count(&s, KEY) == 1,
            "a dead cache's shelf: a miss, the part stays");
         s.h->pid = real;
         s.h->pidfs_ino++;
-        ok(fc_shelf_take(sock, KEY, &a, &b) == -ESRCH && fc_shelf_count(&s, key) == 1,
+        ok(take(sock, KEY, &a, &b) == -ESRCH && fc_shelf_count(&s, KEY) == 1,
            "a process that is not the one that wrote it: a miss");
         s.h->pidfs_ino--;
-        ok(fc_shelf_take(sock, KEY, &a, &b) == 0, "the cache itself again: taken");
+        ok(take(sock, KEY, &a, &b) == 0, "the cache itself again: taken");
         close(a);
         close(b);
         fc_shelf_sweep(&s, 4, NULL, NULL);
 
         fc_shelf_close(&s);
         ok(s.h == NULL && stat(path, &sb) < 0 && errno == ENOENT, "closing removes it");
-        ok(fc_shelf_take(sock, KEY, &a, &b) == -ENOENT, "no shelf: a miss");
+        ok(fc_shelf_map(sock) == NULL, "no shelf: nothing to map");
         rmdir(dir);
         return tap_done();
 }
