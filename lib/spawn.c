@@ -93,37 +93,6 @@ void fc_sync_send_error(int fd, const fc_error_t *e)
                      e->msg ? e->msg : strerror(e->status ? -e->status : EIO));
 }
 
-/* Something in the binary's read-only data, for share_image(). */
-static const char rodata_anchor[] = "flashcube";
-
-/* Makes the clone hand the child the page-table entries of the binary's
- * code and read-only data that this process has mapped so far.  A clone
- * copies them only for a mapping that has anonymous pages (its "anon_vma"),
- * and the child faults every other page in again: 6 faults on the code and
- * 3 on the data for a `run`'s init, about 34 us each on a VM with shadow
- * page tables (the kernel maps 16 pages around each).  One byte written
- * back unchanged through /proc/self/mem (a forced write, as a debugger's)
- * makes one private copy of a page and gives each mapping its anon_vma.
- * A kernel that refuses forced writes (proc_mem.force_override=never)
- * leaves things as they were. */
-static void share_image(void)
-{
-        static bool done;
-        if (done)
-                return;
-        done = true;
-        int fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
-        if (fd < 0)
-                return;
-        const uintptr_t at[] = {(uintptr_t) &share_image, (uintptr_t) rodata_anchor};
-        for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
-                unsigned char b = *(const volatile unsigned char *) at[i];
-                if (pwrite(fd, &b, 1, (off_t) at[i]) != 1)
-                        break;
-        }
-        close(fd);
-}
-
 /* Drops the stack pages below this frame (and a margin for the calls
  * still to come): deeper calls made before this one (the config's parse,
  * formatting text) left them mapped, and a clone would leave them
@@ -143,7 +112,6 @@ static __attribute__((noinline)) void drop_stack_below(void)
 pid_t fc_spawn_clone(uint64_t flags, int cgroup_fd, int *ret_pidfd, bool *ret_into_cgroup,
                      fc_error_t *err)
 {
-        share_image();
         drop_stack_below();
         int pidfd = -1;
         struct fc_clone_args args;
