@@ -150,6 +150,15 @@ static size_t unicode_escape(char *s, size_t i, size_t len)
         return 5;
 }
 
+/* What the scan below stops at; everything else is skipped a byte at a
+ * time by one table lookup (a config is mostly string bytes). */
+enum { JS_PLAIN, JS_QUOTE, JS_ESCAPE, JS_NUL, JS_HIGH, JS_SLASH, JS_OPEN, JS_CLOSE };
+static const unsigned char js_class[256] = {
+        [0] = JS_NUL,     ['"'] = JS_QUOTE, ['\\'] = JS_ESCAPE,
+        ['/'] = JS_SLASH, ['['] = JS_OPEN,  ['{'] = JS_OPEN,
+        [']'] = JS_CLOSE, ['}'] = JS_CLOSE, [0x80 ... 0xff] = JS_HIGH,
+};
+
 /* yajl builds the tree iteratively but frees it recursively, and a hostile
  * config.json is untrusted input: bound the nesting first.  The same pass
  * refuses malformed UTF-8 and "\u0000", which yajl would decode into a C string and thereby
@@ -163,11 +172,25 @@ static int json_prescan(char *s, size_t len, fc_error_t *err)
         bool in_str = false;
         int depth = 0;
         for (size_t i = 0; i < len; i++) {
-                char c = s[i];
-                if (c == '\0')
+                unsigned cls = js_class[(unsigned char) s[i]];
+                if (in_str) {
+                        /* Inside a string only these matter. */
+                        while (cls == JS_PLAIN || cls >= JS_SLASH) {
+                                if (++i == len)
+                                        return 0;
+                                cls = js_class[(unsigned char) s[i]];
+                        }
+                } else {
+                        while (cls == JS_PLAIN || cls == JS_ESCAPE) {
+                                if (++i == len)
+                                        return 0;
+                                cls = js_class[(unsigned char) s[i]];
+                        }
+                }
+                if (cls == JS_NUL)
                         return fc_error_set(err, -EINVAL, "invalid JSON: NUL byte at offset %zu",
                                             i);
-                if ((unsigned char) c >= 0x80) {
+                if (cls == JS_HIGH) {
                         size_t n = utf8_len((const unsigned char *) s + i, len - i);
                         if (n == 0)
                                 return fc_error_set(err, -EINVAL,
@@ -176,7 +199,7 @@ static int json_prescan(char *s, size_t len, fc_error_t *err)
                         continue;
                 }
                 if (in_str) {
-                        if (c == '\\') {
+                        if (cls == JS_ESCAPE) {
                                 if (i + 5 < len && memcmp(s + i + 1, "u0000", 5) == 0)
                                         return fc_error_set(
                                                 err, -EINVAL,
@@ -186,22 +209,22 @@ static int json_prescan(char *s, size_t len, fc_error_t *err)
                                         i += unicode_escape(s, i, len);
                                 else
                                         i++;
-                        } else if (c == '"') {
+                        } else { /* JS_QUOTE */
                                 in_str = false;
                         }
                         continue;
                 }
-                if (c == '"') {
+                if (cls == JS_QUOTE) {
                         in_str = true;
-                } else if (c == '/') {
+                } else if (cls == JS_SLASH) {
                         return fc_error_set(err, -EINVAL,
                                             "invalid JSON: invalid character '/' at offset %zu", i);
-                } else if (c == '[' || c == '{') {
+                } else if (cls == JS_OPEN) {
                         if (++depth > FC_JSON_MAX_DEPTH)
                                 return fc_error_set(err, -EINVAL,
                                                     "invalid JSON: nested deeper than %d levels",
                                                     FC_JSON_MAX_DEPTH);
-                } else if (c == ']' || c == '}') {
+                } else {
                         depth--;
                 }
         }
