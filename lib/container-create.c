@@ -56,6 +56,8 @@ void fc_created_clear(struct fc_created *c)
         c->console_master = -1;
         fc_seccomp_free(c->seccomp);
         c->seccomp = NULL;
+        fc_cgroup_free(c->cg);
+        c->cg = NULL;
         fc_state_free(c->state);
         fc_config_free(c->cfg);
         c->pidfd = c->dirfd = -1;
@@ -770,6 +772,7 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         ret->seccomp = NULL;
         ret->state = NULL;
         ret->cfg = NULL;
+        ret->cg = NULL;
 
         r = fc_status_validate_id(o->id, err);
         if (r < 0)
@@ -1216,7 +1219,7 @@ int fc_container_create_internal(const struct fc_context *ctx, const struct fc_c
         if (fifo_fd >= 0)
                 close(fifo_fd);
         fc_ns_plan_close(&ns);
-        fc_cgroup_free(cg);
+        ret->cg = cg;
         if (proctree_keep >= 0)
                 close(proctree_keep);
         return 0;

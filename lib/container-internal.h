@@ -15,6 +15,9 @@ struct fc_created {
         struct fc_config *cfg;
         int console_master; /* run in the foreground with a terminal: the pty master */
         struct fc_seccomp_filter *seccomp; /* compiled filter, freed with the rest */
+        /* The cgroup as create made it, with what it keeps open (the
+         * directories a pooled cgroup was renamed in), for `run`'s delete. */
+        struct fc_cgroup *cg;
 };
 
 void fc_created_clear(struct fc_created *c);
@@ -38,9 +41,11 @@ int fc_container_started(const struct fc_context *ctx, struct fc_state *s,
 int fc_container_start_internal(const struct fc_context *ctx, int dirfd, struct fc_state *s,
                                 const struct fc_config *cfg, fc_error_t *err);
 
-/* Remove what a stopped container owns: poststop hooks, cgroup, state. */
+/* Remove what a stopped container owns: poststop hooks, cgroup, state.
+ * `cg`, when not NULL, is the container's cgroup as its create left it
+ * (struct fc_created), used instead of the state's record. */
 int fc_container_destroy(const struct fc_context *ctx, struct fc_state *s,
-                         const struct fc_config *cfg, fc_error_t *err);
+                         const struct fc_config *cfg, struct fc_cgroup *cg, fc_error_t *err);
 
 /* /sys/module/apparmor/parameters/enabled says Y. */
 bool fc_apparmor_enabled(void);

@@ -195,7 +195,7 @@ static int wait_pidfd(int pidfd, int timeout_ms)
 }
 
 int fc_container_destroy(const struct fc_context *ctx, struct fc_state *s,
-                         const struct fc_config *cfg, fc_error_t *err)
+                         const struct fc_config *cfg, struct fc_cgroup *live_cg, fc_error_t *err)
 {
         int r = 0;
         cleanup_config struct fc_config *loaded = NULL;
@@ -211,7 +211,8 @@ int fc_container_destroy(const struct fc_context *ctx, struct fc_state *s,
         fc_trace(ctx, "destroy-cgroup");
         if (s->cgroup && s->cgroup[0]) {
                 fc_error_t e = FC_ERROR_INIT;
-                struct fc_cgroup *cg = fc_cgroup_deserialize(s->cgroup, &e);
+                struct fc_cgroup *cg =
+                        live_cg != NULL ? live_cg : fc_cgroup_deserialize(s->cgroup, &e);
                 /* Where the parts cache pools, it removes the cgroup (v1)
                  * off our path; the rest is removed here. */
                 if (cg == NULL || fc_parts_retire_cgroup(ctx, s->cgroup_pool, cg, &e) < 0 ||
@@ -219,7 +220,8 @@ int fc_container_destroy(const struct fc_context *ctx, struct fc_state *s,
                         r = e.status ? e.status : -EIO;
                         fc_error_append(err, &e);
                 }
-                fc_cgroup_free(cg);
+                if (cg != live_cg)
+                        fc_cgroup_free(cg);
                 fc_error_clear(&e);
         }
         /* Hooks after the container's resources are gone, as the spec's
@@ -344,7 +346,7 @@ int fc_container_delete(const struct fc_context *ctx, const char *id, bool force
                 return fc_error_set(err, -EBUSY,
                                     "cannot delete container %s that is not stopped: creating", id);
         }
-        return fc_container_destroy(ctx, s, NULL, err);
+        return fc_container_destroy(ctx, s, NULL, NULL, err);
 }
 
 char *fc_container_state(const struct fc_context *ctx, const char *id, fc_error_t *err)
@@ -457,7 +459,7 @@ static void abandon_run(const struct fc_context *ctx, struct fc_created *c)
         /* Reap it; without blocking if it did not die in time. */
         int killed = kill_and_wait(c->state, &e);
         waitpid(c->pid, NULL, killed == 0 ? 0 : WNOHANG);
-        fc_container_destroy(ctx, c->state, c->cfg, &e);
+        fc_container_destroy(ctx, c->state, c->cfg, c->cg, &e);
         fc_error_clear(&e);
 }
 
@@ -583,7 +585,7 @@ int fc_container_run(const struct fc_context *ctx, const struct fc_create_opts *
                 }
                 c.pid = 0;
                 c.state->pid = 0;
-                r = fc_container_destroy(ctx, c.state, c.cfg, err);
+                r = fc_container_destroy(ctx, c.state, c.cfg, c.cg, err);
                 fc_trace(ctx, "destroyed");
         }
 out:

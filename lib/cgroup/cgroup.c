@@ -73,9 +73,11 @@ char *fc_cgroup_read_file(const char *path, fc_error_t *err)
         return steal_ptr(&buf);
 }
 
-int fc_cgroup_write_file(const char *path, const char *content, fc_error_t *err)
+/* `path` (for messages), opened as `rel` in `dirfd` (AT_FDCWD: `path`). */
+static int write_file_at(int dirfd, const char *rel, const char *path, const char *content,
+                         fc_error_t *err)
 {
-        cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+        cleanup_close int fd = openat(dirfd, rel, O_WRONLY | O_CLOEXEC);
         if (fd < 0)
                 return fc_error_setm(err, -errno, "open %s", path);
         size_t len = strlen(content);
@@ -86,6 +88,11 @@ int fc_cgroup_write_file(const char *path, const char *content, fc_error_t *err)
         if ((size_t) r != len)
                 return fc_error_set(err, -EIO, "short write of \"%s\" to %s", content, path);
         return 0;
+}
+
+int fc_cgroup_write_file(const char *path, const char *content, fc_error_t *err)
+{
+        return write_file_at(AT_FDCWD, path, path, content, err);
 }
 
 int fc_cgroup_write_at(const char *dir, const char *file, const char *content, fc_error_t *err)
@@ -505,6 +512,10 @@ void fc_cgroup_free(struct fc_cgroup *cg)
                 close(cg->v2_fd);
         if (cg->oom_ctl_fd >= 0)
                 close(cg->oom_ctl_fd);
+        for (size_t i = 0; cg->parent_fd != NULL && i < cg->n_hier; i++)
+                if (cg->parent_fd[i] >= 0)
+                        close(cg->parent_fd[i]);
+        free(cg->parent_fd);
         free(cg);
 }
 
@@ -719,7 +730,9 @@ int fc_cgroup_retire_leaves(struct fc_cgroup *cg, const char *prefix, char ***re
                         fc_strv_free(paths);
                         return fc_error_set(err, -ENOMEM, "out of memory");
                 }
-                if (rename(leaf, to) < 0) {
+                int dir = cg->parent_fd != NULL ? cg->parent_fd[i] : -1;
+                if ((dir >= 0 ? renameat(dir, slash + 1, dir, to + (slash - leaf) + 1)
+                              : rename(leaf, to)) < 0) {
                         free(to);
                         continue;
                 }
@@ -943,9 +956,14 @@ int fc_cgroup_enter(struct fc_cgroup *cg, pid_t pid, fc_error_t *err)
         snprintf(buf, sizeof(buf), "%d", (int) pid);
         for (size_t i = 0; i < cg->n_hier; i++) {
                 cleanup_free char *dir = fc_cgroup_hier_dir(&cg->hier[i]);
-                if (dir == NULL)
+                cleanup_free char *path = NULL;
+                if (dir == NULL || asprintf(&path, "%s/cgroup.procs", dir) < 0)
                         return fc_error_set(err, -ENOMEM, "out of memory");
-                if (fc_cgroup_write_at(dir, "cgroup.procs", buf, err) < 0)
+                /* From the parent kept open (a pooled cgroup): two lookups
+                 * instead of a walk from "/". */
+                int parent = cg->parent_fd != NULL ? cg->parent_fd[i] : -1;
+                const char *rel = parent >= 0 ? path + (strrchr(dir, '/') - dir) + 1 : path;
+                if (write_file_at(parent >= 0 ? parent : AT_FDCWD, rel, path, buf, err) < 0)
                         return fc_error_wrap(err, "enter cgroup");
         }
         return 0;
@@ -1164,19 +1182,25 @@ void fc_cgroup_drop_pooled(const struct fc_cgroup *cg, const char *pooled)
         }
 }
 
-/* Rename the pooled directory beside h's leaf to the leaf.  On failure the
- * pooled one is removed (it is empty: nothing has entered it). */
-static bool take_pooled(struct fc_cgroup_hier *h, const char *pooled)
+/* Rename the pooled directory beside h's leaf to the leaf, through their
+ * parent directory, kept in *parent_fd.  On failure the pooled one is
+ * removed (it is empty: nothing has entered it). */
+static bool take_pooled(struct fc_cgroup_hier *h, const char *pooled, int *parent_fd)
 {
         cleanup_free char *leaf = fc_cgroup_hier_dir(h);
-        cleanup_free char *src = pooled_dir(h, pooled);
-        if (leaf == NULL || src == NULL)
+        char *slash = leaf ? strrchr(leaf, '/') : NULL;
+        if (slash == NULL || slash == leaf)
                 return false;
-        if (rename(src, leaf) == 0) {
+        *slash = '\0';
+        cleanup_close int dir = open(leaf, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0)
+                return false;
+        if (renameat(dir, pooled, dir, slash + 1) == 0) {
                 h->n_created = 1;
+                *parent_fd = steal_fd(&dir);
                 return true;
         }
-        (void) rmdir(src);
+        (void) unlinkat(dir, pooled, AT_REMOVEDIR);
         return false;
 }
 
@@ -1200,10 +1224,16 @@ int fc_cgroup_make_from(struct fc_cgroup *cg, const struct fc_resources *res, co
         struct fc_cgroup_write *writes = NULL;
         size_t n_writes = 0, n_v1 = 0, n_took = 0;
         int r = fc_cgroup_resources_plan(cg->mode, res, &writes, &n_writes, err);
+        if (r == 0 && pooled && pooled[0] && cg->parent_fd == NULL) {
+                cg->parent_fd = malloc(cg->n_hier * sizeof(*cg->parent_fd));
+                for (size_t i = 0; cg->parent_fd != NULL && i < cg->n_hier; i++)
+                        cg->parent_fd[i] = -1;
+        }
         for (size_t i = 0; i < cg->n_hier && r == 0; i++) {
                 struct fc_cgroup_hier *h = &cg->hier[i];
                 n_v1 += !h->v2;
-                if (pooled && pooled[0] && !h->v2 && take_pooled(h, pooled)) {
+                if (pooled && pooled[0] && !h->v2 && cg->parent_fd != NULL &&
+                    take_pooled(h, pooled, &cg->parent_fd[i])) {
                         n_took++;
                         continue;
                 }

@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0
  * lib/cgroup pure functions: path rules, mountinfo and /proc/self/cgroup
- * parsing, the state string, the v1 device lines.  No root needed. */
+ * parsing, the state string, the v1 device lines, and a pooled cgroup
+ * taken and retired in a fake hierarchy (plain directories).  No root
+ * needed. */
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/cgroup/cgroup-internal.h"
 #include "lib/cleanup.h"
@@ -318,8 +325,78 @@ static void test_pool_key(void)
         fc_error_clear(&err);
 }
 
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+        (void) st;
+        (void) ftw;
+        return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* A pooled cgroup taken by make_from: its parent directory stays open, and
+ * entering and retiring go through it (not by path from "/"), so they
+ * still reach the leaf after the hierarchy's path has changed. */
+static void test_pooled_parent(void)
+{
+        char top[] = "/tmp/fc-cgpool.XXXXXX";
+        if (mkdtemp(top) == NULL) {
+                ok(0, "mkdtemp: %s", strerror(errno));
+                return;
+        }
+        char cpu[64], pooled[96], procs[128], moved[64], spec[160];
+        snprintf(cpu, sizeof(cpu), "%s/cpu", top);
+        snprintf(pooled, sizeof(pooled), "%s/.fc-pool-t-p1", cpu);
+        snprintf(procs, sizeof(procs), "%s/cgroup.procs", pooled);
+        snprintf(moved, sizeof(moved), "%s/moved", top);
+        snprintf(spec, sizeof(spec), "fc-cgroup/1 v1 1:0:cpu:%s:/:/c1", cpu);
+        int fd = -1;
+        ok(mkdir(cpu, 0755) == 0 && mkdir(pooled, 0755) == 0 &&
+                   (fd = open(procs, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) >= 0,
+           "a fake hierarchy with a pooled cgroup");
+        if (fd >= 0)
+                close(fd);
+        fc_error_t err = FC_ERROR_INIT;
+        struct fc_cgroup *cg = fc_cgroup_deserialize(spec, &err);
+        ok(cg != NULL && fc_cgroup_make_from(cg, NULL, ".fc-pool-t-p1", NULL, NULL, &err) == 0 &&
+                   fc_cgroup_took_pooled(cg),
+           "make_from takes the pooled cgroup (%s)", err.msg ? err.msg : "ok");
+        fc_error_clear(&err);
+        ok(rename(cpu, moved) == 0, "the hierarchy's path changes");
+        ok(cg != NULL && fc_cgroup_enter(cg, 4242, &err) == 0,
+           "enter writes through the kept parent (%s)", err.msg ? err.msg : "ok");
+        fc_error_clear(&err);
+        char buf[16] = "", file[128];
+        snprintf(file, sizeof(file), "%s/c1/cgroup.procs", moved);
+        fd = open(file, O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+        if (fd >= 0)
+                close(fd);
+        ok(n == 4 && strncmp(buf, "4242", 4) == 0, "the pid is in the leaf's cgroup.procs");
+        char **paths = NULL;
+        size_t np = 0;
+        ok(cg != NULL && fc_cgroup_retire_leaves(cg, ".fc-pool-t-r", &paths, &np, &err) == 0 &&
+                   np == 1,
+           "retire renames the leaf through the kept parent (%zu)", np);
+        fc_error_clear(&err);
+        char leaf[96];
+        snprintf(leaf, sizeof(leaf), "%s/c1", moved);
+        struct stat st;
+        ok(stat(leaf, &st) < 0 && errno == ENOENT, "and the leaf is gone from its place");
+        for (size_t i = 0; i < np; i++) {
+                /* Reported where it was (the cache is told the path). */
+                const char *base = strrchr(paths[i], '/');
+                char now_at[160];
+                snprintf(now_at, sizeof(now_at), "%s%s", moved, base ? base : "/");
+                ok(base && strncmp(base, "/.fc-pool-t-r", 13) == 0 && stat(now_at, &st) == 0,
+                   "retired as %s", base ? base + 1 : "?");
+        }
+        fc_strv_free(paths);
+        fc_cgroup_free(cg);
+        nftw(top, rm_entry, 8, FTW_DEPTH | FTW_PHYS); /* whatever a failure left */
+}
+
 int main(void)
 {
+        test_pooled_parent();
         test_pool_key();
         test_clean();
         test_join();
