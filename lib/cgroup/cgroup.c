@@ -1183,24 +1183,30 @@ void fc_cgroup_drop_pooled(const struct fc_cgroup *cg, const char *pooled)
 }
 
 /* Rename the pooled directory beside h's leaf to the leaf, through their
- * parent directory, kept in *parent_fd.  On failure the pooled one is
- * removed (it is empty: nothing has entered it). */
+ * parent directory, kept in *parent_fd (by path when parent_fd is NULL or
+ * the parent cannot be opened).  On failure the pooled one is removed (it
+ * is empty: nothing has entered it). */
 static bool take_pooled(struct fc_cgroup_hier *h, const char *pooled, int *parent_fd)
 {
         cleanup_free char *leaf = fc_cgroup_hier_dir(h);
+        cleanup_free char *src = pooled_dir(h, pooled);
         char *slash = leaf ? strrchr(leaf, '/') : NULL;
-        if (slash == NULL || slash == leaf)
+        if (slash == NULL || slash == leaf || src == NULL)
                 return false;
         *slash = '\0';
-        cleanup_close int dir = open(leaf, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (dir < 0)
-                return false;
-        if (renameat(dir, pooled, dir, slash + 1) == 0) {
+        cleanup_close int dir =
+                parent_fd != NULL ? open(leaf, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+        *slash = '/';
+        if (dir >= 0 ? renameat(dir, pooled, dir, slash + 1) == 0 : rename(src, leaf) == 0) {
                 h->n_created = 1;
-                *parent_fd = steal_fd(&dir);
+                if (dir >= 0) {
+                        if (*parent_fd >= 0)
+                                close(*parent_fd);
+                        *parent_fd = steal_fd(&dir);
+                }
                 return true;
         }
-        (void) unlinkat(dir, pooled, AT_REMOVEDIR);
+        (void) rmdir(src);
         return false;
 }
 
@@ -1232,8 +1238,8 @@ int fc_cgroup_make_from(struct fc_cgroup *cg, const struct fc_resources *res, co
         for (size_t i = 0; i < cg->n_hier && r == 0; i++) {
                 struct fc_cgroup_hier *h = &cg->hier[i];
                 n_v1 += !h->v2;
-                if (pooled && pooled[0] && !h->v2 && cg->parent_fd != NULL &&
-                    take_pooled(h, pooled, &cg->parent_fd[i])) {
+                if (pooled && pooled[0] && !h->v2 &&
+                    take_pooled(h, pooled, cg->parent_fd ? &cg->parent_fd[i] : NULL)) {
                         n_took++;
                         continue;
                 }
