@@ -29,6 +29,7 @@
 #include "lib/cgroup/cgroup.h"
 #include "lib/cleanup.h"
 #include "lib/parts/cache.h"
+#include "lib/parts/devpool.h"
 #include "lib/parts/parts.h"
 #include "lib/parts/protocol.h"
 #include "lib/sys.h"
@@ -297,12 +298,8 @@ static int lease_recv(int fd, uint64_t deadline, uint32_t want, bool with_cg, bo
                 *trees[t] = m.fds[x++];
         }
         if (rep.granted & FC_PART_PIDNS) {
-                /* (Decoding checked they come together.)  A pid namespace
-                 * and a procfs mount; that the one is the other's, the
-                 * cache vouches for. */
-                struct statfs sf;
-                if (ioctl(m.fds[x], NS_GET_NSTYPE) != CLONE_NEWPID ||
-                    fstatfs(m.fds[x + 1], &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC) {
+                /* (Decoding checked they come together.) */
+                if (!fc_proctree_part_ok(m.fds[x + 1], m.fds[x])) {
                         fc_parts_msg_close_fds(&m);
                         lease_reset(ret);
                         return fc_error_set(err, -EBADMSG, "parts cache sent a wrong /proc part");

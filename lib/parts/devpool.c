@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
 #include <linux/openat2.h>
 #include <poll.h>
 #include <sched.h>
@@ -15,8 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -481,6 +485,13 @@ static int add_path(char ***list, size_t *n, const char *p)
                 return -ENOMEM;
         (*n)++;
         return 0;
+}
+
+bool fc_proctree_part_ok(int tree_fd, int pidns_fd)
+{
+        struct statfs sf;
+        return fstatfs(tree_fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC &&
+               ioctl(pidns_fd, NS_GET_NSTYPE) == CLONE_NEWPID;
 }
 
 struct fc_config *fc_proctree_key_parse(const char *key, fc_error_t *err)

@@ -63,6 +63,9 @@ struct fc_config *fc_proctree_key_parse(const char *key, fc_error_t *err);
 /* Whether a masked or read-only path of a config fc_proctree_key took is
  * applied in its tree (the init skips it then). */
 bool fc_proctree_covers(const char *path);
+/* Whether two fds handed over as a /proc part are one: a procfs mount and
+ * a pid namespace (that the one is the other's, the cache vouches for). */
+bool fc_proctree_part_ok(int tree_fd, int pidns_fd);
 
 struct fc_devpool_set {
         char *key;

@@ -6,21 +6,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
-#include <linux/nsfs.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "lib/context.h"
+#include "lib/parts/devpool.h"
 #include "lib/parts/protocol.h"
 #include "lib/sys.h"
 
@@ -240,9 +237,7 @@ static int copy_out(const struct fc_shelf_header *h, const struct fc_shelf_slot 
         cleanup_close int b = fc_sys_pidfd_getfd(pidfd, slot->fds[1]);
         if (b < 0)
                 return -errno;
-        struct statfs sf;
-        if (fstatfs(a, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC ||
-            ioctl(b, NS_GET_NSTYPE) != CLONE_NEWPID)
+        if (!fc_proctree_part_ok(a, b))
                 return -EBADMSG;
         *fd0 = steal_fd(&a);
         *fd1 = steal_fd(&b);
