@@ -546,19 +546,6 @@ struct child_args {
         unsigned int preserve_fds;
 };
 
-static int reset_signals(fc_error_t *err)
-{
-        sigset_t none;
-        sigemptyset(&none);
-        if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
-                return fc_error_setm(err, -errno, "reset signal mask");
-        for (int sig = 1; sig < NSIG; sig++) {
-                if (sig != SIGKILL && sig != SIGSTOP)
-                        fc_sys_signal_default(sig);
-        }
-        return 0;
-}
-
 /* Every fd from 3 + preserve_fds up is closed by execve; the preserved
  * ones survive it (CVE-2024-21626: no runtime fd may reach the process). */
 static int close_fds_on_exec(unsigned int preserve_fds, fc_error_t *err)
@@ -589,7 +576,7 @@ static int child_setup(const struct child_args *a, char ***ret_env, char **ret_e
          * /proc/<pid>/exe or fds (CVE-2019-5736), as with the init. */
         if (prctl(PR_SET_DUMPABLE, 0) < 0)
                 return fc_error_setm(err, -errno, "prctl(PR_SET_DUMPABLE)");
-        int r = reset_signals(err);
+        int r = fc_spawn_reset_signals(err);
         if (r < 0)
                 return r;
         /* GO: the runtime has put us into the container's cgroup. */

@@ -25,22 +25,6 @@
 
 #define KEYCTL_JOIN_SESSION_KEYRING 1
 
-static int reset_signals(fc_error_t *err)
-{
-        /* The parent may block or handle signals (run forwards them); the
-         * container's process starts with a clean slate. */
-        sigset_t none;
-        sigemptyset(&none);
-        if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
-                return fc_error_setm(err, -errno, "reset signal mask");
-        for (int s = 1; s < NSIG; s++) {
-                if (s == SIGKILL || s == SIGSTOP)
-                        continue;
-                fc_sys_signal_default(s);
-        }
-        return 0;
-}
-
 static int mkdir_p(const char *path)
 {
         char buf[4096];
@@ -402,7 +386,7 @@ static int setup(struct fc_init_args *a, char ***ret_env, char **ret_exe, fc_err
          * the door CVE-2019-5736 went through. */
         if (prctl(PR_SET_DUMPABLE, 0) < 0)
                 return fc_error_setm(err, -errno, "prctl(PR_SET_DUMPABLE)");
-        r = reset_signals(err);
+        r = fc_spawn_reset_signals(err);
         if (r < 0)
                 return r;
         /* A session and process group of its own, as runc's (with a

@@ -109,6 +109,19 @@ static __attribute__((noinline)) void drop_stack_below(void)
         (void) madvise((void *) (hi - len), len, MADV_DONTNEED);
 }
 
+int fc_spawn_reset_signals(fc_error_t *err)
+{
+        sigset_t none;
+        sigemptyset(&none);
+        if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+                return fc_error_setm(err, -errno, "reset signal mask");
+        for (int sig = 1; sig < NSIG; sig++) {
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        fc_sys_signal_default(sig);
+        }
+        return 0;
+}
+
 pid_t fc_spawn_clone(uint64_t flags, int cgroup_fd, int *ret_pidfd, bool *ret_into_cgroup,
                      fc_error_t *err)
 {

@@ -91,6 +91,12 @@ int fc_sync_recv_fds_spin(int fd, struct fc_sync_msg *m, int *fds, size_t max, s
 /* Send an error as a message (the child's way of reporting). */
 void fc_sync_send_error(int fd, const fc_error_t *e);
 
+/* In a cloned child (the init, an exec'd process): an empty signal mask
+ * and every disposition back to SIG_DFL.  The runtime blocks or handles
+ * signals (run forwards them) and a SIG_IGN it inherited would survive
+ * execve; the container's process starts with a clean slate. */
+int fc_spawn_reset_signals(fc_error_t *err);
+
 /* clone3() with fork semantics: returns 0 in the child, the child's pid in
  * the parent (with *ret_pidfd set), < 0 with *err on failure.  cgroup_fd
  * >= 0 asks for CLONE_INTO_CGROUP (with the cgroup namespace, if in
