@@ -1327,26 +1327,6 @@ bool fc_cgroup_is_v2(const struct fc_cgroup *cg)
 
 /* ------------------------------------------------------- serialization */
 
-/* One line: "fc-cgroup/1 <mode>" then per hierarchy
- * " <1|2>:<n_created>:<controllers>:<mount>:<root>:<rel>", each text field
- * %XX-escaped so that ':', ' ', '%' and control bytes survive. */
-static int append_escaped(char **buf, size_t *len, const char *s)
-{
-        size_t need = strlen(s) * 3 + 1;
-        char *nb = realloc(*buf, *len + need + 1);
-        if (nb == NULL)
-                return -ENOMEM;
-        *buf = nb;
-        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-                if (*p <= 0x20 || *p >= 0x7f || *p == '%' || *p == ':')
-                        *len += (size_t) snprintf(nb + *len, 4, "%%%02X", *p);
-                else
-                        nb[(*len)++] = (char) *p;
-        }
-        nb[*len] = '\0';
-        return 0;
-}
-
 static int append_raw(char **buf, size_t *len, const char *s)
 {
         size_t sl = strlen(s);
@@ -1359,38 +1339,93 @@ static int append_raw(char **buf, size_t *len, const char *s)
         return 0;
 }
 
+/* One line: "fc-cgroup/1 <mode>" then per hierarchy
+ * " <1|2>:<n_created>:<controllers>:<mount>:<root>:<rel>", each text field
+ * %XX-escaped so that ':', ' ', '%' and control bytes survive. */
+static bool escaped_byte(unsigned char c)
+{
+        return c <= 0x20 || c >= 0x7f || c == '%' || c == ':';
+}
+
+static size_t escaped_len(const char *s)
+{
+        size_t n = 0;
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+                n += escaped_byte(*p) ? 3 : 1;
+        return n;
+}
+
+static char *put_escaped(char *w, const char *s)
+{
+        static const char hex[] = "0123456789ABCDEF";
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+                if (escaped_byte(*p)) {
+                        *w++ = '%';
+                        *w++ = hex[*p >> 4];
+                        *w++ = hex[*p & 15];
+                } else {
+                        *w++ = (char) *p;
+                }
+        }
+        return w;
+}
+
+static char *put_text(char *w, const char *s)
+{
+        size_t n = strlen(s);
+        memcpy(w, s, n);
+        return w + n;
+}
+
+static char *put_uint(char *w, unsigned v)
+{
+        char digits[10];
+        size_t n = 0;
+        do {
+                digits[n++] = (char) ('0' + v % 10);
+                v /= 10;
+        } while (v != 0);
+        while (n > 0)
+                *w++ = digits[--n];
+        return w;
+}
+
+/* Sized first and written once: a create serializes twice, a `run`
+ * before its init is cloned. */
 char *fc_cgroup_serialize(const struct fc_cgroup *cg, fc_error_t *err)
 {
-        cleanup_free char *buf = NULL;
-        size_t len = 0;
-        int r = append_raw(&buf, &len, "fc-cgroup/1 ");
-        if (r == 0)
-                r = append_raw(&buf, &len, fc_cgroup_mode_name(cg->mode));
-        for (size_t i = 0; i < cg->n_hier && r == 0; i++) {
+        static const char magic[] = "fc-cgroup/1 ";
+        const char *mode = fc_cgroup_mode_name(cg->mode);
+        size_t need = sizeof(magic) + strlen(mode);
+        for (size_t i = 0; i < cg->n_hier; i++) {
                 const struct fc_cgroup_hier *h = &cg->hier[i];
-                char head[32];
-                snprintf(head, sizeof(head), " %d:%u:", h->v2 ? 2 : 1, h->n_created);
-                r = append_raw(&buf, &len, head);
-                if (r == 0)
-                        r = append_escaped(&buf, &len, h->controllers);
-                if (r == 0)
-                        r = append_raw(&buf, &len, ":");
-                if (r == 0)
-                        r = append_escaped(&buf, &len, h->mount);
-                if (r == 0)
-                        r = append_raw(&buf, &len, ":");
-                if (r == 0)
-                        r = append_escaped(&buf, &len, h->root);
-                if (r == 0)
-                        r = append_raw(&buf, &len, ":");
-                if (r == 0)
-                        r = append_escaped(&buf, &len, h->rel);
+                /* " 2:" n_created ":" and three more ':' */
+                need += 3 + 10 + 4 + escaped_len(h->controllers) + escaped_len(h->mount) +
+                        escaped_len(h->root) + escaped_len(h->rel);
         }
-        if (r < 0) {
+        char *buf = malloc(need);
+        if (buf == NULL) {
                 fc_error_set(err, -ENOMEM, "out of memory");
                 return NULL;
         }
-        return steal_ptr(&buf);
+        char *w = put_text(put_text(buf, magic), mode);
+        for (size_t i = 0; i < cg->n_hier; i++) {
+                const struct fc_cgroup_hier *h = &cg->hier[i];
+                *w++ = ' ';
+                *w++ = h->v2 ? '2' : '1';
+                *w++ = ':';
+                w = put_uint(w, h->n_created);
+                *w++ = ':';
+                w = put_escaped(w, h->controllers);
+                *w++ = ':';
+                w = put_escaped(w, h->mount);
+                *w++ = ':';
+                w = put_escaped(w, h->root);
+                *w++ = ':';
+                w = put_escaped(w, h->rel);
+        }
+        *w = '\0';
+        return buf;
 }
 
 static int hexval(char c)

@@ -177,6 +177,17 @@ static void test_serialize(void)
         ok(same, "every hierarchy survives the round trip");
         cleanup_free char *s2 = fc_cgroup_serialize(back, &err);
         is_str(s2, s, "second serialization identical");
+        /* The format itself, byte for byte: state files outlive the binary
+         * that wrote them. */
+        static const char line[] =
+                "fc-cgroup/1 hybrid 1:4095:cpu,cpuacct:/sys/fs/cgroup/cpu,cpuacct:/:"
+                "/a%20b/%25c%3Ad%7F%01 2:0::/sys/fs/cgroup/unified:/:/x";
+        cleanup_cgroup struct fc_cgroup *fixed = fc_cgroup_deserialize(line, &err);
+        ok(fixed != NULL && fixed->n_hier == 2 && fixed->hier[0].n_created == 4095 &&
+                   strcmp(fixed->hier[0].rel, "/a b/%c:d\x7f\x01") == 0,
+           "a fixed line read");
+        cleanup_free char *again = fixed ? fc_cgroup_serialize(fixed, &err) : NULL;
+        is_str(again, line, "and written back the same");
 
         static const char *const bad[] = {
                 "",
